@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace FraudStream.Service.Cli;
+
+internal static class CommandLine
+{
+    public static int Run(string[] args)
+    {
+        var root = new RootCommand("FraudStream: real-time card-fraud decisioning");
+        return root.Parse(args).Invoke();
+    }
+}

@@ -1,0 +1,1 @@
+return FraudStream.Service.Cli.CommandLine.Run(args);
