@@ -1,0 +1,104 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FraudStream.Scoring.Packaging;
+
+/// <summary>
+/// <c>model.json</c>: the manifest of a model package directory. Training writes it; scoring reads it
+/// and refuses a package whose feature schema differs from the running one.
+/// </summary>
+public sealed class ModelPackage
+{
+    public const string ManifestFileName = "model.json";
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Identifies the trained model, e.g. <c>fastgbt-20261129-3f2a9c1d</c>.</summary>
+    public string ModelVersion { get; set; } = "";
+
+    public DateTime CreatedAt { get; set; }
+
+    /// <summary>ML.NET trainer used: FastTree or LightGbm.</summary>
+    public string Trainer { get; set; } = "";
+
+    public FeatureSchemaInfo FeatureSchema { get; set; } = new();
+
+    public ThresholdInfo Thresholds { get; set; } = new();
+
+    /// <summary>File names inside the package directory.</summary>
+    public PackageFiles Files { get; set; } = new();
+
+    /// <summary>Training source description (simulator seed, file name) and sha256 of the rows used.</summary>
+    public string DataSource { get; set; } = "";
+
+    public string DataHash { get; set; } = "";
+
+    public int Seed { get; set; }
+
+    public Dictionary<string, double> TrainingMetrics { get; set; } = [];
+
+    public Dictionary<string, double> ValidationMetrics { get; set; } = [];
+
+    /// <summary>CPU provider measured faster on this package (<c>tree_ensemble</c> or <c>tensor</c>), if recorded.</summary>
+    public string? PreferredCpuGraph { get; set; }
+
+    public static ModelPackage Load(string directory)
+    {
+        var path = Path.Combine(directory, ManifestFileName);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"no {ManifestFileName} in model package '{directory}'", path);
+        }
+
+        return JsonSerializer.Deserialize<ModelPackage>(File.ReadAllText(path), JsonOptions)
+            ?? throw new InvalidDataException($"{path} is empty");
+    }
+
+    public void Save(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, ManifestFileName), JsonSerializer.Serialize(this, JsonOptions));
+    }
+}
+
+public sealed class FeatureSchemaInfo
+{
+    public string Version { get; set; } = "";
+
+    public List<string> Names { get; set; } = [];
+}
+
+public sealed class ThresholdInfo
+{
+    /// <summary>Scores at or above this go to review (unless a rule says otherwise).</summary>
+    public double Review { get; set; }
+
+    /// <summary>Scores at or above this are declined.</summary>
+    public double Decline { get; set; }
+
+    /// <summary>The validation false-positive rates the thresholds were picked for.</summary>
+    public double ReviewTargetFpr { get; set; }
+
+    public double DeclineTargetFpr { get; set; }
+}
+
+public sealed class PackageFiles
+{
+    /// <summary>The ML.NET model (zip), the source of truth for fidelity checks.</summary>
+    public string Mlnet { get; set; } = "model.zip";
+
+    /// <summary>ONNX export with ai.onnx.ml TreeEnsemble operators (CPU only in ORT).</summary>
+    public string OnnxTreeEnsemble { get; set; } = "model.cpu.onnx";
+
+    /// <summary>The trees compiled to standard ai.onnx tensor operators (runs on CUDA).</summary>
+    public string? OnnxTensor { get; set; }
+
+    /// <summary>The trees as data (split features, thresholds, leaves), for explanations.</summary>
+    public string? Trees { get; set; }
+}
