@@ -7,6 +7,8 @@ internal static class CommandLine
     public static int Run(string[] args)
     {
         var root = new RootCommand("FraudStream: real-time card-fraud decisioning");
+        root.Subcommands.Add(BrokerCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         return root.Parse(args).Invoke();
     }
 }
