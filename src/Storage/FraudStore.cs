@@ -139,11 +139,7 @@ public sealed class FraudStore
         }
         else
         {
-            var sql = $"INSERT INTO decisions ({DecisionColumns}) VALUES ({DecisionValues}) ON CONFLICT (id) DO NOTHING";
-            foreach (var row in rows)
-            {
-                inserted += await connection.ExecuteAsync(sql, row, tx);
-            }
+            inserted = InsertDecisionsSqlite((SqliteConnection)connection, (SqliteTransaction)tx, rows);
         }
 
         foreach (var row in rows)
@@ -165,6 +161,67 @@ public sealed class FraudStore
         await tx.CommitAsync(cancellationToken);
         return inserted;
     }
+
+    /// <summary>
+    /// SQLite has no array parameters: one prepared statement, rebound per row, inside the batch's
+    /// transaction — several times cheaper than building a command per row.
+    /// </summary>
+    private static int InsertDecisionsSqlite(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<DecisionRecord> rows)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = $"INSERT INTO decisions ({DecisionColumns}) VALUES ({DecisionValues}) ON CONFLICT (id) DO NOTHING";
+        var names = new[]
+        {
+            "@Id", "@EventTs", "@Card", "@Merchant", "@Category", "@Amount", "@Currency", "@Country", "@Lat", "@Lon", "@Device", "@Channel",
+            "@Decision", "@Score", "@Reasons", "@ModelVersion", "@RulesetVersion", "@DecidedAt", "@LatencyUs", "@SourcePartition", "@SourceOffset",
+        };
+        var p = new SqliteParameter[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            p[i] = command.Parameters.Add(names[i], SqliteType.Text);
+        }
+
+        p[5].SqliteType = SqliteType.Real;
+        p[8].SqliteType = SqliteType.Real;
+        p[9].SqliteType = SqliteType.Real;
+        p[13].SqliteType = SqliteType.Real;
+        p[18].SqliteType = SqliteType.Integer;
+        p[19].SqliteType = SqliteType.Integer;
+        p[20].SqliteType = SqliteType.Integer;
+        command.Prepare();
+        var inserted = 0;
+        foreach (var r in rows)
+        {
+            p[0].Value = r.Id;
+            p[1].Value = SqliteTime(r.EventTs);
+            p[2].Value = r.Card;
+            p[3].Value = r.Merchant;
+            p[4].Value = r.Category;
+            p[5].Value = (double)r.Amount;
+            p[6].Value = r.Currency;
+            p[7].Value = r.Country;
+            p[8].Value = r.Lat is { } lat ? lat : DBNull.Value;
+            p[9].Value = r.Lon is { } lon ? lon : DBNull.Value;
+            p[10].Value = (object?)r.Device ?? DBNull.Value;
+            p[11].Value = (object?)r.Channel ?? DBNull.Value;
+            p[12].Value = r.Decision;
+            p[13].Value = r.Score is { } score ? score : DBNull.Value;
+            p[14].Value = r.Reasons;
+            p[15].Value = r.ModelVersion;
+            p[16].Value = r.RulesetVersion;
+            p[17].Value = SqliteTime(r.DecidedAt);
+            p[18].Value = r.LatencyUs;
+            p[19].Value = r.SourcePartition;
+            p[20].Value = r.SourceOffset;
+            inserted += command.ExecuteNonQuery();
+        }
+
+        return inserted;
+    }
+
+    /// <summary>The text form Microsoft.Data.Sqlite itself writes for DateTime, so Dapper reads it back alike.</summary>
+    private static string SqliteTime(DateTime value) => value.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<int> InsertDecisionsPostgresAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<DecisionRecord> rows)
     {

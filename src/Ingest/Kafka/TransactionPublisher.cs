@@ -30,7 +30,7 @@ public sealed class TransactionPublisher : IDisposable
     public TransactionPublisher(string bootstrap, double ratePerSecond = 0, string transactionsTopic = Topics.Transactions,
         string labelsTopic = Topics.Labels, string clientId = "fraudstream-publisher")
     {
-        _producer = new ProducerBuilder<byte[], byte[]>(KafkaClients.ProducerConfig(bootstrap, clientId)).Build();
+        _producer = new ProducerBuilder<byte[], byte[]>(KafkaClients.ProducerConfig(bootstrap, clientId, lingerMs: 5)).Build();
         _transactionsTopic = transactionsTopic;
         _labelsTopic = labelsTopic;
         _ratePerSecond = ratePerSecond;

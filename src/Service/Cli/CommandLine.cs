@@ -9,6 +9,7 @@ internal static class CommandLine
         var root = new RootCommand("FraudStream: real-time card-fraud decisioning");
         root.Subcommands.Add(BrokerCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

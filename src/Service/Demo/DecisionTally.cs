@@ -61,18 +61,50 @@ internal sealed class DecisionTally : IDisposable
                 continue;
             }
 
-            var decision = DecisionMessage.Parse(r.Message.Value);
+            var (id, kind) = ReadIdAndDecision(r.Message.Value);
             lock (_gate)
             {
-                _byId[decision.Id] = _byId.TryGetValue(decision.Id, out var prev)
-                    ? (decision.Decision, prev.Count + 1)
-                    : (decision.Decision, 1);
+                _byId[id] = _byId.TryGetValue(id, out var prev) ? (kind, prev.Count + 1) : (kind, 1);
             }
 
             Interlocked.Increment(ref _messages);
         }
 
         consumer.Close();
+    }
+
+    /// <summary>Only the two fields the tally needs: cheaper than a full parse, since it runs beside the pipeline.</summary>
+    private static (string Id, DecisionKind Kind) ReadIdAndDecision(byte[] json)
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(json);
+        string? id = null;
+        var kind = DecisionKind.Approve;
+        while (reader.Read())
+        {
+            if (reader.TokenType != System.Text.Json.JsonTokenType.PropertyName || reader.CurrentDepth != 1)
+            {
+                continue;
+            }
+
+            if (reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                id = reader.GetString();
+            }
+            else if (reader.ValueTextEquals("decision"u8))
+            {
+                reader.Read();
+                kind = reader.ValueTextEquals("decline"u8) ? DecisionKind.Decline
+                    : reader.ValueTextEquals("review"u8) ? DecisionKind.Review : DecisionKind.Approve;
+            }
+
+            if (id is not null && reader.CurrentDepth == 1 && reader.TokenType == System.Text.Json.JsonTokenType.String && kind != DecisionKind.Approve)
+            {
+                break;
+            }
+        }
+
+        return (id ?? "", kind);
     }
 
     public void Dispose()
