@@ -101,24 +101,12 @@ public sealed class TransactionPublisher : IDisposable
             return;
         }
 
-        // Send the n-th message no earlier than n / rate after start: a steady, bounded rate.
+        // Send the n-th message no earlier than n / rate after start. Sleeping (not spinning) until due
+        // sends in small bursts each millisecond: the rate holds, and the publisher leaves the CPU to the service.
         var due = _startedAt + (long)(_sent / _ratePerSecond * Stopwatch.Frequency);
-        while (true)
+        while (Stopwatch.GetTimestamp() < due)
         {
-            var remaining = due - Stopwatch.GetTimestamp();
-            if (remaining <= 0)
-            {
-                return;
-            }
-
-            if (remaining > Stopwatch.Frequency / 500)
-            {
-                Thread.Sleep(1);
-            }
-            else
-            {
-                Thread.SpinWait(50);
-            }
+            Thread.Sleep(1);
         }
     }
 

@@ -14,13 +14,14 @@ internal static class DemoCommand
         var target = new Option<double>("--target-ms") { Description = "End-to-end latency target (ms)", DefaultValueFactory = _ => 45 };
         var report = new Option<string?>("--json-report") { Description = "Also write the final report as JSON to this file" };
         var port = new Option<int>("--dashboard-port") { Description = "Dashboard port (0 = off)", DefaultValueFactory = _ => 8080 };
+        var brokers = new Option<int>("--brokers") { Description = "Embedded Kafka brokers (they share one mock-cluster thread)", DefaultValueFactory = _ => 1 };
         var folder = new Option<string?>("--folder") { Description = "Folder for the SQLite store and report (default demo-output/run-TIMESTAMP)" };
         var model = CommonOptions.Model();
         var rules = CommonOptions.Rules();
         var device = CommonOptions.Device();
         var command = new Command("demo", "Run everything in one process: embedded Kafka, simulator, decision service, SQLite, dashboard")
         {
-            transactions, rate, seed, target, report, port, folder, model, rules, device,
+            transactions, rate, seed, target, report, port, folder, model, rules, device, brokers,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -37,7 +38,8 @@ internal static class DemoCommand
                 parse.GetValue(folder) ?? Path.Combine("demo-output", "run-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss")),
                 parse.GetValue(model) ?? DefaultPath("data/model", "model.json"),
                 parse.GetValue(rules) ?? DefaultPath("data/rules/default.rules", null),
-                parse.GetValue(device) ?? "auto");
+                parse.GetValue(device) ?? "auto",
+                Math.Max(1, parse.GetValue(brokers)));
             var runner = new DemoRunner(settings, Simulate, Console.Out);
             var (exit, _) = await runner.RunAsync(cancellation);
             return exit;

@@ -25,7 +25,8 @@ public sealed record DemoSettings(
     string Folder,
     string? ModelDirectory,
     string? RulesFile,
-    string Device);
+    string Device,
+    int Brokers = 1);
 
 /// <summary>
 /// Everything in one process: embedded broker, the service (as `serve` builds it), the simulator
@@ -38,8 +39,8 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         Directory.CreateDirectory(settings.Folder);
         var dbPath = Path.Combine(settings.Folder, "fraudstream.db");
         output.WriteLine($"demo folder: {Path.GetFullPath(settings.Folder)}");
-        using var broker = EmbeddedBroker.Start(brokers: 3, partitions: 6);
-        output.WriteLine($"embedded Kafka (librdkafka mock cluster, 3 brokers): {broker.BootstrapServers}");
+        using var broker = EmbeddedBroker.Start(brokers: settings.Brokers, partitions: 6);
+        output.WriteLine($"embedded Kafka (librdkafka mock cluster, {settings.Brokers} brokers): {broker.BootstrapServers}");
         var serve = new ServeSettings
         {
             Bootstrap = broker.BootstrapServers,
