@@ -164,9 +164,10 @@ public sealed class MerchantGraph
         {
             now = Math.Max(now, merchant.LastTicks);
             merchant.Customers24h.Advance(now / TimeSpan.TicksPerHour);
-            fraudRate = (float)merchant.FraudRate;
-            compromiseShare = (float)merchant.CompromiseShare;
-            degree24h = merchant.LastTicks == long.MinValue ? 0f : (float)merchant.Customers24h.Estimate();
+            var known = merchant.LastTicks != long.MinValue;
+            fraudRate = (float)(known ? merchant.FraudRate : Options.PriorRate);
+            compromiseShare = (float)(known ? merchant.CompromiseShare : Options.PriorRate);
+            degree24h = !known ? 0f : (float)merchant.Customers24h.Estimate();
 
             Decay(merchant, now);
             merchant.Transactions += 1;
