@@ -1,0 +1,354 @@
+using FraudStream.Core.Contracts;
+using FraudStream.Features.Common;
+using FraudStream.Features.Graph;
+using FraudStream.Features.Schema;
+
+namespace FraudStream.Features.Engine;
+
+/// <summary>
+/// Computes the <see cref="FeatureSchema"/> vector of each transaction from the state before it, then
+/// folds the transaction into that state, incrementally (nothing is rebuilt from history).
+/// <para>
+/// Threading: one engine owns its cards and is used from one thread; route a card always to the same
+/// engine. The <see cref="MerchantGraph"/> passed in may be shared by many engines.
+/// </para>
+/// <para>
+/// Time: each card keeps its own clock, the latest event time it has seen. A transaction older than
+/// that (out of order, or a terminal with a skewed clock) is treated as happening at the card's latest
+/// time: it is counted in the windows, <c>card.seconds_since_prev</c> is 0, and no window ever moves
+/// backwards. Merchants and devices clamp the same way.
+/// </para>
+/// </summary>
+public sealed class FeatureEngine
+{
+    private const double HoursPerTick = 1.0 / TimeSpan.TicksPerHour;
+    private const double SecondsPerTick = 1.0 / TimeSpan.TicksPerSecond;
+    private const double MinimumSpeedHours = 1.0 / 60; // speeds over less than a minute are taken over one
+
+    private readonly Dictionary<string, CardState> _cards = new(StringComparer.Ordinal);
+    private readonly List<CardState> _expiryRing = [];
+    private readonly MerchantGraph _graph;
+    private readonly FeatureOptions _options;
+    private readonly long _cardIdleTicks;
+    private int _expiryCursor;
+    private long _clock = long.MinValue;
+
+    public FeatureEngine(MerchantGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        _graph = graph;
+        _options = graph.Options;
+        _cardIdleTicks = _options.CardIdleTtl.Ticks;
+    }
+
+    public MerchantGraph Graph => _graph;
+
+    public int CardCount => _cards.Count;
+
+    /// <summary>Latest event time this engine has seen.</summary>
+    public DateTime Clock => _clock == long.MinValue ? DateTime.MinValue : new DateTime(_clock, DateTimeKind.Utc);
+
+    /// <summary>
+    /// Writes <see cref="FeatureSchema.Count"/> features of <paramref name="tx"/> (computed from the
+    /// state before it, so it never sees itself) into <paramref name="features"/>, then updates the state.
+    /// </summary>
+    public void Process(Transaction tx, Span<float> features)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        if (features.Length < FeatureSchema.Count)
+        {
+            throw new ArgumentException($"needs room for {FeatureSchema.Count} features", nameof(features));
+        }
+
+        var eventTicks = tx.Timestamp.Ticks;
+        if (eventTicks > _clock)
+        {
+            _clock = eventTicks;
+        }
+
+        var card = CardFor(tx.Card);
+        var now = Math.Max(eventTicks, card.LastTicks);
+        var isFirst = card.HistoryCount == 0;
+        var amount = (double)tx.Amount;
+        var hour = tx.Timestamp.Hour;
+
+        features[FeatureSchema.TxAmount] = (float)amount;
+        features[FeatureSchema.TxLogAmount] = (float)Math.Log(1 + Math.Max(0, amount));
+        features[FeatureSchema.TxHour] = hour;
+        features[FeatureSchema.TxChannel] = (float)tx.Channel;
+
+        var windows = card.Windows;
+        windows.Advance(now);
+        features[FeatureSchema.CardCount1m] = windows.Count1m;
+        features[FeatureSchema.CardCount1h] = windows.Count1h;
+        features[FeatureSchema.CardCount24h] = windows.Count24h;
+        features[FeatureSchema.CardAmountSum1m] = (float)windows.Sum1m;
+        features[FeatureSchema.CardAmountSum1h] = (float)windows.Sum1h;
+        features[FeatureSchema.CardAmountSum24h] = (float)windows.Sum24h;
+        features[FeatureSchema.CardSecondsSincePrev] = isFirst ? float.NaN : (float)((now - card.LastTicks) * SecondsPerTick);
+
+        WriteAmountHistory(card, amount, features);
+        features[FeatureSchema.CardAmountVsCategory] = string.IsNullOrEmpty(tx.Category)
+            ? float.NaN
+            : MerchantGraph.ReadAndUpdateCategory(_graph.Category(tx.Category), now, amount);
+
+        var merchant = _graph.Merchant(tx.Merchant);
+        var merchantHash = StableHash.Of(tx.Merchant);
+        var cardHash = StableHash.Of(tx.Card);
+        var newCustomer = ReadAndUpdateVisits(card, merchant, merchantHash, now, features);
+
+        WriteDevice(card, tx.Device, now, cardHash, features);
+        WriteCountry(card, tx.Country, isFirst, features);
+        WriteLocation(card, tx, now, features);
+
+        features[FeatureSchema.CardHourDeviation] = isFirst ? float.NaN : HourDeviation(card.HourHistogram, hour, card.HistoryCount);
+        features[FeatureSchema.CardHistoryCount] = card.HistoryCount;
+
+        _graph.ReadAndUpdateMerchant(merchant, now, cardHash, newCustomer, out var fraudRate, out var degree, out var share);
+        features[FeatureSchema.MerchantFraudRate] = fraudRate;
+        features[FeatureSchema.MerchantDegree24h] = degree;
+        features[FeatureSchema.MerchantCompromiseShare] = share;
+
+        // Fold the transaction in.
+        windows.Add(now, amount);
+        card.HourHistogram[hour]++;
+        card.HistoryCount++;
+        card.LastTicks = now;
+        _graph.Index.Record(tx.Id, card, merchant, eventTicks);
+        _graph.NoteUpdate(now);
+        ExpireSomeIdleCards();
+    }
+
+    /// <summary>Memory held by this engine's cards, and by the graph it shares.</summary>
+    public MemoryReport GetMemoryReport()
+    {
+        long cardBytes = 0;
+        foreach (var card in _expiryRing)
+        {
+            cardBytes += card.ApproximateBytes + 48; // + dictionary entry
+        }
+
+        return new MemoryReport(_cards.Count, cardBytes, _graph.MerchantCount, _graph.DeviceCount, _graph.ApproximateBytes);
+    }
+
+    /// <summary>Average bytes a card's state takes in this engine (0 when it holds none).</summary>
+    public long ApproximateBytesPerCard => GetMemoryReport().BytesPerCard;
+
+    private static void WriteAmountHistory(CardState card, double amount, Span<float> features)
+    {
+        var n = card.HistoryCount;
+        features[FeatureSchema.CardAmountMean] = n == 0 ? float.NaN : (float)card.AmountMean;
+        if (n < 2)
+        {
+            features[FeatureSchema.CardAmountZScore] = float.NaN;
+        }
+        else
+        {
+            var std = Math.Sqrt(card.AmountM2 / (n - 1));
+            features[FeatureSchema.CardAmountZScore] = (float)((amount - card.AmountMean) / Math.Max(std, 1.0));
+        }
+
+        // Welford update.
+        var delta = amount - card.AmountMean;
+        card.AmountMean += delta / (n + 1);
+        card.AmountM2 += delta * (amount - card.AmountMean);
+    }
+
+    /// <summary>Distinct merchants, first-time-here and exposure, then records the visit. Returns whether the card is new to the merchant.</summary>
+    private bool ReadAndUpdateVisits(CardState card, MerchantNode merchant, ulong merchantHash, long now, Span<float> features)
+    {
+        var cutoff10m = now - (10 * TimeSpan.TicksPerMinute);
+        var cutoff24h = now - TimeSpan.TicksPerDay;
+        var distinct10m = 0;
+        var distinct24h = 0;
+        var exposure = 0.0;
+        var found = -1;
+        var oldest = 0;
+        lock (card.Gate)
+        {
+            var visits = card.Visits;
+            for (var i = 0; i < card.VisitCount; i++)
+            {
+                ref var visit = ref visits[i];
+                if (visit.LastTicks > cutoff10m)
+                {
+                    distinct10m++;
+                }
+
+                if (visit.LastTicks > cutoff24h)
+                {
+                    distinct24h++;
+                }
+
+                if (visit.MerchantHash == merchantHash)
+                {
+                    found = i;
+                }
+
+                if (visit.Node is not null)
+                {
+                    exposure = Math.Max(exposure, visit.Node.CompromiseShare);
+                }
+
+                if (visit.LastTicks < visits[oldest].LastTicks)
+                {
+                    oldest = i;
+                }
+            }
+
+            features[FeatureSchema.CardDistinctMerchants10m] = distinct10m;
+            features[FeatureSchema.CardDistinctMerchants24h] = distinct24h;
+            features[FeatureSchema.CardFirstTimeMerchant] = found < 0 ? 1f : 0f;
+            features[FeatureSchema.CardExposure] = card.VisitCount == 0 ? float.NaN : (float)exposure;
+
+            if (found >= 0)
+            {
+                visits[found].LastTicks = now;
+                visits[found].Node = merchant;
+                return false;
+            }
+
+            var slot = card.VisitCount < visits.Length ? card.VisitCount++ : oldest;
+            visits[slot] = new MerchantVisit { MerchantHash = merchantHash, FirstTicks = now, LastTicks = now, Node = merchant };
+            return true;
+        }
+    }
+
+    private void WriteDevice(CardState card, string? device, long now, ulong cardHash, Span<float> features)
+    {
+        if (string.IsNullOrEmpty(device))
+        {
+            features[FeatureSchema.CardFirstTimeDevice] = float.NaN;
+            features[FeatureSchema.DeviceDistinctCards24h] = float.NaN;
+            return;
+        }
+
+        var deviceHash = StableHash.Of(device);
+        var known = false;
+        for (var i = 0; i < card.DeviceCount; i++)
+        {
+            if (card.Devices[i] == deviceHash)
+            {
+                known = true;
+                break;
+            }
+        }
+
+        features[FeatureSchema.CardFirstTimeDevice] = known ? 0f : 1f;
+        if (!known)
+        {
+            if (card.DeviceCount < card.Devices.Length)
+            {
+                card.Devices[card.DeviceCount++] = deviceHash;
+            }
+            else
+            {
+                card.Devices[card.DeviceCursor] = deviceHash;
+                card.DeviceCursor = (card.DeviceCursor + 1) % card.Devices.Length;
+            }
+        }
+
+        features[FeatureSchema.DeviceDistinctCards24h] = MerchantGraph.ReadAndUpdateDevice(_graph.Device(device), now, cardHash);
+    }
+
+    private static void WriteCountry(CardState card, string country, bool isFirst, Span<float> features)
+    {
+        var countryHash = StableHash.Of(country);
+        if (isFirst || countryHash == 0 || card.LastCountry == 0)
+        {
+            features[FeatureSchema.CardCountryChange] = float.NaN;
+        }
+        else
+        {
+            features[FeatureSchema.CardCountryChange] = countryHash == card.LastCountry ? 0f : 1f;
+        }
+
+        if (countryHash != 0)
+        {
+            card.LastCountry = countryHash;
+        }
+    }
+
+    private static void WriteLocation(CardState card, Transaction tx, long now, Span<float> features)
+    {
+        if (!tx.HasLocation)
+        {
+            features[FeatureSchema.CardDistanceHomeKm] = float.NaN;
+            features[FeatureSchema.CardSpeedKmh] = float.NaN;
+            return;
+        }
+
+        var lat = tx.Latitude;
+        var lon = tx.Longitude;
+        if (card.LocatedCount == 0)
+        {
+            features[FeatureSchema.CardDistanceHomeKm] = float.NaN;
+            features[FeatureSchema.CardSpeedKmh] = float.NaN;
+        }
+        else
+        {
+            features[FeatureSchema.CardDistanceHomeKm] = (float)Geo.DistanceKm(card.HomeLatitude, card.HomeLongitude, lat, lon);
+            var hours = Math.Max((now - card.PreviousLocatedTicks) * HoursPerTick, MinimumSpeedHours);
+            features[FeatureSchema.CardSpeedKmh] = (float)(Geo.DistanceKm(card.PreviousLatitude, card.PreviousLongitude, lat, lon) / hours);
+        }
+
+        card.LocatedCount++;
+        card.HomeLatitude += (lat - card.HomeLatitude) / card.LocatedCount;
+        card.HomeLongitude += (lon - card.HomeLongitude) / card.LocatedCount;
+        card.PreviousLatitude = lat;
+        card.PreviousLongitude = lon;
+        card.PreviousLocatedTicks = now;
+    }
+
+    /// <summary>1 minus the share of the card's past transactions within an hour of this hour of day.</summary>
+    private static float HourDeviation(int[] histogram, int hour, long total)
+    {
+        var near = histogram[(hour + 23) % 24] + histogram[hour] + histogram[(hour + 1) % 24];
+        return (float)(1.0 - ((double)near / total));
+    }
+
+    private CardState CardFor(string key)
+    {
+        if (_cards.TryGetValue(key, out var card))
+        {
+            return card;
+        }
+
+        card = new CardState(key, _options) { SweepIndex = _expiryRing.Count };
+        _cards.Add(key, card);
+        _expiryRing.Add(card);
+        return card;
+    }
+
+    /// <summary>Checks a few cards per transaction, round robin, so idle ones go without a full scan.</summary>
+    private void ExpireSomeIdleCards()
+    {
+        var cutoff = _clock - _cardIdleTicks;
+        for (var i = 0; i < _options.ExpiryChecksPerTransaction && _expiryRing.Count > 0; i++)
+        {
+            if (_expiryCursor >= _expiryRing.Count)
+            {
+                _expiryCursor = 0;
+            }
+
+            var card = _expiryRing[_expiryCursor];
+            if (card.LastTicks < cutoff)
+            {
+                Forget(card);
+            }
+            else
+            {
+                _expiryCursor++;
+            }
+        }
+    }
+
+    private void Forget(CardState card)
+    {
+        _cards.Remove(card.Key);
+        var last = _expiryRing[^1];
+        _expiryRing[card.SweepIndex] = last;
+        last.SweepIndex = card.SweepIndex;
+        _expiryRing.RemoveAt(_expiryRing.Count - 1);
+    }
+}

@@ -1,0 +1,132 @@
+namespace FraudStream.Features.Engine;
+
+/// <summary>
+/// Count and amount sum of one card over three sliding windows (1 min, 1 h, 24 h), kept incrementally:
+/// one ring of events, one start pointer per window. An event at time e is inside the window of length
+/// W at time t when t - e &lt; W (so exactly W later it has left). Times never go backwards here: the
+/// caller clamps an out-of-order transaction to the card's latest time.
+/// </summary>
+internal sealed class SlidingWindows
+{
+    public static readonly long[] Lengths = [TimeSpan.TicksPerMinute, TimeSpan.TicksPerHour, TimeSpan.TicksPerDay];
+
+    private readonly int _maxEvents;
+    private long[] _ticks;
+    private double[] _amounts;
+    private int _mask;
+
+    // Sequence numbers: events [start_w, _next) are inside window w; ring slot = seq & _mask.
+    private long _next;
+    private long _start1m;
+    private long _start1h;
+    private long _start24h;
+    private double _sum1m;
+    private double _sum1h;
+    private double _sum24h;
+
+    public SlidingWindows(int initialCapacity, int maxEvents)
+    {
+        var capacity = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, initialCapacity));
+        _maxEvents = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, maxEvents));
+        _ticks = new long[capacity];
+        _amounts = new double[capacity];
+        _mask = capacity - 1;
+    }
+
+    public int Capacity => _ticks.Length;
+
+    public long Count1m => _next - _start1m;
+
+    public long Count1h => _next - _start1h;
+
+    public long Count24h => _next - _start24h;
+
+    public double Sum1m => _sum1m;
+
+    public double Sum1h => _sum1h;
+
+    public double Sum24h => _sum24h;
+
+    /// <summary>Drops the events that have left each window at time <paramref name="now"/>.</summary>
+    public void Advance(long now)
+    {
+        Evict(ref _start1m, ref _sum1m, now - TimeSpan.TicksPerMinute);
+        Evict(ref _start1h, ref _sum1h, now - TimeSpan.TicksPerHour);
+        Evict(ref _start24h, ref _sum24h, now - TimeSpan.TicksPerDay);
+    }
+
+    public void Add(long now, double amount)
+    {
+        if (_next - _start24h == _ticks.Length && !TryGrow())
+        {
+            // Full at the cap: the oldest event leaves every window that still holds it.
+            DropOldest();
+        }
+
+        var slot = (int)(_next & _mask);
+        _ticks[slot] = now;
+        _amounts[slot] = amount;
+        _next++;
+        _sum1m += amount;
+        _sum1h += amount;
+        _sum24h += amount;
+    }
+
+    private void Evict(ref long start, ref double sum, long cutoff)
+    {
+        while (start < _next && _ticks[(int)(start & _mask)] <= cutoff)
+        {
+            sum -= _amounts[(int)(start & _mask)];
+            start++;
+        }
+
+        if (start == _next)
+        {
+            sum = 0; // no drift left behind by repeated add/subtract
+        }
+    }
+
+    private void DropOldest()
+    {
+        var oldest = _start24h;
+        var amount = _amounts[(int)(oldest & _mask)];
+        _start24h++;
+        _sum24h -= amount;
+        if (_start1h == oldest)
+        {
+            _start1h++;
+            _sum1h -= amount;
+        }
+
+        if (_start1m == oldest)
+        {
+            _start1m++;
+            _sum1m -= amount;
+        }
+    }
+
+    private bool TryGrow()
+    {
+        if (_ticks.Length >= _maxEvents)
+        {
+            return false;
+        }
+
+        var capacity = _ticks.Length * 2;
+        var ticks = new long[capacity];
+        var amounts = new double[capacity];
+        var newMask = capacity - 1;
+        for (var seq = _start24h; seq < _next; seq++)
+        {
+            ticks[(int)(seq & newMask)] = _ticks[(int)(seq & _mask)];
+            amounts[(int)(seq & newMask)] = _amounts[(int)(seq & _mask)];
+        }
+
+        _ticks = ticks;
+        _amounts = amounts;
+        _mask = newMask;
+        return true;
+    }
+
+    public long ApproximateBytes => 64 + (16L * _ticks.Length) + 48;
+}

@@ -1,0 +1,43 @@
+namespace FraudStream.Features;
+
+/// <summary>Tuning of the feature state. Defaults suit card traffic; tests shrink them.</summary>
+public sealed class FeatureOptions
+{
+    /// <summary>A card with no transaction for this long (by event time) is forgotten.</summary>
+    public TimeSpan CardIdleTtl { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>Merchants, devices and categories with no activity for this long are forgotten.</summary>
+    public TimeSpan GraphIdleTtl { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>Time constant of the merchant fraud-rate counters (exponential decay).</summary>
+    public TimeSpan FraudRateDecay { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Time constant of the two-hop counters (customers, customers later reported as fraud).</summary>
+    public TimeSpan CompromiseDecay { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>How far back from a fraud the card's earlier merchants are blamed.</summary>
+    public TimeSpan CompromiseLookback { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>Smoothing prior: rates start at <see cref="PriorRate"/> with this many pseudo-observations.</summary>
+    public double PriorWeight { get; init; } = 20;
+
+    public double PriorRate { get; init; } = 0.01;
+
+    /// <summary>Most events a card keeps for its 24 h window; past it the oldest leave early.</summary>
+    public int MaxWindowEvents { get; init; } = 4096;
+
+    /// <summary>Distinct merchants remembered per card (least recently seen is replaced).</summary>
+    public int MerchantsPerCard { get; init; } = 16;
+
+    /// <summary>Distinct devices remembered per card.</summary>
+    public int DevicesPerCard { get; init; } = 8;
+
+    /// <summary>Recent transactions whose id a label can still be matched to.</summary>
+    public int LabelIndexCapacity { get; init; } = 1 << 20;
+
+    /// <summary>Cards the engine checks for idleness per processed transaction (amortised expiry).</summary>
+    public int ExpiryChecksPerTransaction { get; init; } = 2;
+
+    /// <summary>The graph sweeps idle nodes once per this many updates (a power of two).</summary>
+    public int GraphSweepInterval { get; init; } = 1 << 16;
+}

@@ -1,0 +1,326 @@
+using System.Collections.Concurrent;
+using FraudStream.Core.Contracts;
+using FraudStream.Features.Engine;
+
+namespace FraudStream.Features.Graph;
+
+/// <summary>
+/// The cards–merchants–devices graph shared by every <see cref="FeatureEngine"/> of a process. Safe for
+/// concurrent use: each merchant, device, category and index stripe has its own lock; there is no
+/// process-wide lock. Labels are applied with <see cref="ApplyLabel"/> in reported-at order and take
+/// effect at once; callers must apply a label only once its reported time has come (see
+/// <see cref="Replay.FeatureReplay"/>), which is what keeps labels from leaking into earlier features.
+/// </summary>
+public sealed class MerchantGraph
+{
+    private readonly ConcurrentDictionary<string, MerchantNode> _merchants = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DeviceNode> _devices = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CategoryNode> _categories = new(StringComparer.Ordinal);
+    private readonly TransactionIndex _index;
+    private readonly double _fraudDecayTicks;
+    private readonly double _compromiseDecayTicks;
+    private readonly long _lookbackTicks;
+    private readonly long _idleTicks;
+    private readonly long _sweepMask;
+    private long _updates;
+    private int _sweeping;
+    private long _labelsApplied;
+    private long _labelsUnmatched;
+
+    public MerchantGraph(FeatureOptions? options = null)
+    {
+        Options = options ?? new FeatureOptions();
+        _index = new TransactionIndex(Options.LabelIndexCapacity);
+        _fraudDecayTicks = Options.FraudRateDecay.Ticks;
+        _compromiseDecayTicks = Options.CompromiseDecay.Ticks;
+        _lookbackTicks = Options.CompromiseLookback.Ticks;
+        _idleTicks = Options.GraphIdleTtl.Ticks;
+        _sweepMask = (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, Options.GraphSweepInterval)) - 1;
+    }
+
+    public FeatureOptions Options { get; }
+
+    public int MerchantCount => _merchants.Count;
+
+    public int DeviceCount => _devices.Count;
+
+    public long LabelsApplied => Interlocked.Read(ref _labelsApplied);
+
+    /// <summary>Fraud labels whose transaction was no longer (or never) in the index.</summary>
+    public long LabelsUnmatched => Interlocked.Read(ref _labelsUnmatched);
+
+    internal TransactionIndex Index => _index;
+
+    /// <summary>The published smoothed fraud rate of a merchant, or NaN if unknown.</summary>
+    public double MerchantFraudRate(string merchant) =>
+        _merchants.TryGetValue(merchant, out var node) ? node.FraudRate : double.NaN;
+
+    /// <summary>The published two-hop compromise share of a merchant, or NaN if unknown.</summary>
+    public double MerchantCompromiseShare(string merchant) =>
+        _merchants.TryGetValue(merchant, out var node) ? node.CompromiseShare : double.NaN;
+
+    /// <summary>Applies a label now. Only fraud labels change state; returns false when the id is unknown.</summary>
+    public bool ApplyLabel(Label label)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        if (!label.Fraud)
+        {
+            return _index.TryFind(label.Id, out _, out _, out _);
+        }
+
+        if (!_index.TryFind(label.Id, out var card, out var merchant, out var txTicks) || card is null || merchant is null)
+        {
+            Interlocked.Increment(ref _labelsUnmatched);
+            return false;
+        }
+
+        var now = label.ReportedAt.Ticks;
+        lock (merchant.Gate)
+        {
+            Decay(merchant, now);
+            merchant.Frauds += 1;
+            Publish(merchant);
+        }
+
+        PropagateToEarlierMerchants(card, txTicks, now);
+        Interlocked.Increment(ref _labelsApplied);
+        return true;
+    }
+
+    /// <summary>Removes merchants, devices and categories idle since before <paramref name="now"/> minus the TTL.</summary>
+    public int ExpireIdle(DateTime now)
+    {
+        var cutoff = now.Ticks - _idleTicks;
+        var removed = 0;
+        foreach (var pair in _merchants)
+        {
+            if (pair.Value.LastTicks < cutoff && _merchants.TryRemove(pair))
+            {
+                removed++;
+            }
+        }
+
+        foreach (var pair in _devices)
+        {
+            if (pair.Value.LastTicks < cutoff && _devices.TryRemove(pair))
+            {
+                removed++;
+            }
+        }
+
+        foreach (var pair in _categories)
+        {
+            if (pair.Value.LastTicks < cutoff && _categories.TryRemove(pair))
+            {
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    public long ApproximateBytes =>
+        (_merchants.Count * (MerchantNode.ApproximateBytes + 64))
+        + (_devices.Count * (DeviceNode.ApproximateBytes + 64))
+        + (_categories.Count * 128L)
+        + _index.ApproximateBytes;
+
+    internal MerchantNode Merchant(string key)
+    {
+        if (_merchants.TryGetValue(key, out var node))
+        {
+            return node;
+        }
+
+        return _merchants.GetOrAdd(key, static _ => new MerchantNode());
+    }
+
+    internal DeviceNode Device(string key)
+    {
+        if (_devices.TryGetValue(key, out var node))
+        {
+            return node;
+        }
+
+        return _devices.GetOrAdd(key, static _ => new DeviceNode());
+    }
+
+    internal CategoryNode Category(string key)
+    {
+        if (_categories.TryGetValue(key, out var node))
+        {
+            return node;
+        }
+
+        return _categories.GetOrAdd(key, static _ => new CategoryNode());
+    }
+
+    /// <summary>Reads the merchant's features as of <paramref name="now"/>, then counts this transaction.</summary>
+    internal void ReadAndUpdateMerchant(
+        MerchantNode merchant, long now, ulong cardHash, bool newCustomer,
+        out float fraudRate, out float degree24h, out float compromiseShare)
+    {
+        lock (merchant.Gate)
+        {
+            now = Math.Max(now, merchant.LastTicks);
+            merchant.Customers24h.Advance(now / TimeSpan.TicksPerHour);
+            var known = merchant.LastTicks != long.MinValue;
+            fraudRate = (float)(known ? merchant.FraudRate : Options.PriorRate);
+            compromiseShare = (float)(known ? merchant.CompromiseShare : Options.PriorRate);
+            degree24h = !known ? 0f : (float)merchant.Customers24h.Estimate();
+
+            Decay(merchant, now);
+            merchant.Transactions += 1;
+            if (newCustomer)
+            {
+                merchant.NewCustomers += 1;
+            }
+
+            merchant.Customers24h.Add(cardHash);
+            Publish(merchant);
+        }
+    }
+
+    /// <summary>Distinct cards seen on the device in the 24 h before <paramref name="now"/>, then records this card.</summary>
+    internal static float ReadAndUpdateDevice(DeviceNode device, long now, ulong cardHash)
+    {
+        lock (device.Gate)
+        {
+            now = Math.Max(now, device.LastTicks);
+            var cutoff = now - TimeSpan.TicksPerDay;
+            var distinct = 0;
+            var found = -1;
+            var oldest = 0;
+            for (var i = 0; i < device.Count; i++)
+            {
+                if (device.CardTicks[i] > cutoff)
+                {
+                    distinct++;
+                }
+
+                if (device.Cards[i] == cardHash)
+                {
+                    found = i;
+                }
+
+                if (device.CardTicks[i] < device.CardTicks[oldest])
+                {
+                    oldest = i;
+                }
+            }
+
+            var slot = found >= 0 ? found : device.Count < DeviceNode.Slots ? device.Count++ : oldest;
+            device.Cards[slot] = cardHash;
+            device.CardTicks[slot] = now;
+            device.LastTicks = now;
+            return distinct;
+        }
+    }
+
+    /// <summary>Amount against the category's mean before this transaction (NaN when the category is new), then updates it.</summary>
+    internal static float ReadAndUpdateCategory(CategoryNode category, long now, double amount)
+    {
+        lock (category.Gate)
+        {
+            var ratio = category.Count > 0 && category.Mean > 0 ? (float)(amount / category.Mean) : float.NaN;
+            var weight = Math.Min(category.Count + 1, CategoryNode.MaxWeight);
+            category.Mean += (amount - category.Mean) / weight;
+            category.Count++;
+            category.LastTicks = Math.Max(now, category.LastTicks);
+            return ratio;
+        }
+    }
+
+    /// <summary>Counts an update and, once per sweep interval, expires idle nodes (amortised, off by one thread at a time).</summary>
+    internal void NoteUpdate(long now)
+    {
+        if ((Interlocked.Increment(ref _updates) & _sweepMask) != 0)
+        {
+            return;
+        }
+
+        if (Interlocked.CompareExchange(ref _sweeping, 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            ExpireIdle(new DateTime(now, DateTimeKind.Utc));
+        }
+        finally
+        {
+            Volatile.Write(ref _sweeping, 0);
+        }
+    }
+
+    /// <summary>
+    /// Two hops: a fraud on this card raises the compromise share of every merchant the card had used
+    /// before the fraudulent transaction (within the lookback), once per card per lookback.
+    /// </summary>
+    private void PropagateToEarlierMerchants(CardState card, long fraudTxTicks, long now)
+    {
+        var merchants = new MerchantNode?[card.Visits.Length];
+        var count = 0;
+        lock (card.Gate)
+        {
+            if (card.ReportedTicks != long.MinValue && fraudTxTicks - card.ReportedTicks < _lookbackTicks)
+            {
+                return;
+            }
+
+            card.ReportedTicks = fraudTxTicks;
+            for (var i = 0; i < card.VisitCount; i++)
+            {
+                ref var visit = ref card.Visits[i];
+                if (visit.Node is not null && visit.FirstTicks < fraudTxTicks && visit.LastTicks >= fraudTxTicks - _lookbackTicks)
+                {
+                    merchants[count] = visit.Node;
+                    count++;
+                }
+            }
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var merchant = merchants[i]!;
+            lock (merchant.Gate)
+            {
+                Decay(merchant, now);
+                merchant.CompromisedCustomers += 1;
+                Publish(merchant);
+            }
+        }
+    }
+
+    private void Decay(MerchantNode merchant, long now)
+    {
+        if (merchant.LastTicks == long.MinValue)
+        {
+            merchant.LastTicks = now;
+            return;
+        }
+
+        if (now <= merchant.LastTicks)
+        {
+            return;
+        }
+
+        var elapsed = now - merchant.LastTicks;
+        var fraudFactor = Math.Exp(-elapsed / _fraudDecayTicks);
+        var compromiseFactor = Math.Exp(-elapsed / _compromiseDecayTicks);
+        merchant.Transactions *= fraudFactor;
+        merchant.Frauds *= fraudFactor;
+        merchant.NewCustomers *= compromiseFactor;
+        merchant.CompromisedCustomers *= compromiseFactor;
+        merchant.LastTicks = now;
+    }
+
+    private void Publish(MerchantNode merchant)
+    {
+        var prior = Options.PriorWeight;
+        var rate = Options.PriorRate;
+        merchant.FraudRate = (merchant.Frauds + (prior * rate)) / (merchant.Transactions + prior);
+        merchant.CompromiseShare = (merchant.CompromisedCustomers + (prior * rate)) / (merchant.NewCustomers + prior);
+    }
+}

@@ -1,0 +1,75 @@
+namespace FraudStream.Features.Graph;
+
+/// <summary>
+/// One merchant in the graph. Updated by every engine whose cards shop there and by label
+/// application, always under its own <see cref="Gate"/>; the derived rates are also published as
+/// plain doubles so a card can read its merchants' shares without taking their locks.
+/// </summary>
+public sealed class MerchantNode
+{
+    internal Lock Gate { get; } = new();
+
+    internal HourlyDistinctCounter Customers24h { get; } = new();
+
+    /// <summary>Latest event time applied (ticks); decay runs from here.</summary>
+    internal long LastTicks { get; set; } = long.MinValue;
+
+    // Exponentially decayed counters.
+    internal double Transactions { get; set; }
+
+    internal double Frauds { get; set; }
+
+    internal double NewCustomers { get; set; }
+
+    internal double CompromisedCustomers { get; set; }
+
+    private double _fraudRate;
+    private double _compromiseShare;
+
+    public double FraudRate
+    {
+        get => Volatile.Read(ref _fraudRate);
+        internal set => Volatile.Write(ref _fraudRate, value);
+    }
+
+    public double CompromiseShare
+    {
+        get => Volatile.Read(ref _compromiseShare);
+        internal set => Volatile.Write(ref _compromiseShare, value);
+    }
+
+    internal static long ApproximateBytes => 120 + HourlyDistinctCounter.ApproximateBytes + 24;
+}
+
+/// <summary>One device: the last few cards seen on it and when.</summary>
+internal sealed class DeviceNode
+{
+    public const int Slots = 8;
+
+    public Lock Gate { get; } = new();
+
+    public ulong[] Cards { get; } = new ulong[Slots];
+
+    public long[] CardTicks { get; } = new long[Slots];
+
+    public int Count { get; set; }
+
+    public long LastTicks { get; set; } = long.MinValue;
+
+    public static long ApproximateBytes => 48 + 24 + (Slots * 8) + 24 + (Slots * 8) + 24;
+}
+
+/// <summary>The norm of a merchant category: running mean amount over all cards.</summary>
+internal sealed class CategoryNode
+{
+    /// <summary>Past this many observations the mean becomes an exponential average that keeps adapting.</summary>
+    public const long MaxWeight = 10_000;
+
+    public Lock Gate { get; } = new();
+
+    public long Count { get; set; }
+
+    public double Mean { get; set; }
+
+    public long LastTicks { get; set; } = long.MinValue;
+}

@@ -1,0 +1,99 @@
+using FraudStream.Features.Graph;
+using FraudStream.Features.Schema;
+using static FraudStream.Features.Tests.Scripted;
+
+namespace FraudStream.Features.Tests;
+
+public class MemoryAndExpiryTests
+{
+    [Fact]
+    public void Idle_cards_are_forgotten_and_come_back_as_first_sightings()
+    {
+        var s = new Scripted(new FeatureOptions { CardIdleTtl = TimeSpan.FromHours(1), ExpiryChecksPerTransaction = 2 });
+        s.Run(S(0), card: "sleepy");
+        s.Run(S(1), card: "busy");
+        s.Run(TimeSpan.FromHours(2), card: "busy");
+        s.Run(TimeSpan.FromHours(2) + S(1), card: "busy");
+        Assert.Equal(1, s.Engine.CardCount);
+
+        var back = s.Run(TimeSpan.FromHours(3), card: "sleepy");
+        Assert.True(float.IsNaN(F(back, "card.seconds_since_prev")));
+        Assert.Equal(0f, F(back, "card.history_count"));
+    }
+
+    [Fact]
+    public void Idle_merchants_and_devices_are_swept_from_the_graph()
+    {
+        var s = new Scripted(new FeatureOptions { GraphIdleTtl = TimeSpan.FromDays(1), GraphSweepInterval = 4 });
+        s.Run(S(0), merchant: "old", device: "d-old");
+        for (var i = 0; i < 8; i++)
+        {
+            s.Run(TimeSpan.FromDays(3) + S(i), merchant: "new", device: "d-new");
+        }
+
+        Assert.Equal(1, s.Graph.MerchantCount);
+        Assert.Equal(1, s.Graph.DeviceCount);
+        Assert.True(double.IsNaN(s.Graph.MerchantFraudRate("old")));
+    }
+
+    [Fact]
+    public void A_very_busy_card_stays_within_its_event_cap()
+    {
+        var s = new Scripted(new FeatureOptions { MaxWindowEvents = 64 });
+        float[] last = [];
+        for (var i = 0; i < 1000; i++)
+        {
+            last = s.Run(S(i), amount: 1m);
+        }
+
+        Assert.Equal(64f, F(last, "card.count_24h"));
+        Assert.Equal(64f, F(last, "card.amount_sum_24h"));
+        Assert.Equal(59f, F(last, "card.count_1m")); // 940..998 s: the minute is unaffected by the cap
+        var report = s.Engine.GetMemoryReport();
+        Assert.Equal(1, report.Cards);
+        Assert.InRange(report.BytesPerCard, 500, 4096);
+    }
+
+    [Fact]
+    public void Bytes_per_card_are_reported_for_a_typical_card()
+    {
+        var s = new Scripted();
+        for (var i = 0; i < 100; i++)
+        {
+            s.Run(TimeSpan.FromMinutes(i * 37), card: $"c{i % 10}", merchant: $"m{i % 7}");
+        }
+
+        Assert.InRange(s.Engine.ApproximateBytesPerCard, 500, 4096);
+        Assert.True(s.Graph.ApproximateBytes > 0);
+    }
+
+    [Fact]
+    public void Processing_a_known_card_at_a_known_merchant_allocates_nothing()
+    {
+        var s = new Scripted();
+        var txs = new List<FraudStream.Core.Contracts.Transaction>();
+        for (var i = 0; i < 200; i++)
+        {
+            txs.Add(Tx(S(i * 7), card: $"c{i % 20}", merchant: $"m{i % 9}", device: $"d{i % 20}", lat: 48, lon: 11, id: $"t{i}"));
+        }
+
+        var features = new float[FeatureSchema.Count];
+        foreach (var tx in txs)
+        {
+            s.Engine.Process(tx, features); // warm: first sightings and window growth may allocate
+        }
+
+        foreach (var tx in txs)
+        {
+            tx.Timestamp += TimeSpan.FromDays(2); // windows have room again: no growth
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        foreach (var tx in txs)
+        {
+            s.Engine.Process(tx, features);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
