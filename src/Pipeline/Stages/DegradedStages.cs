@@ -1,5 +1,4 @@
 using FraudStream.Core.Contracts;
-using FraudStream.Features.Schema;
 
 namespace FraudStream.Pipeline.Stages;
 
@@ -65,18 +64,3 @@ public sealed class ThresholdOnlyRules : IRulesStage, IRulesWorker
     }
 }
 
-/// <summary>Placeholder-free degraded features: every feature missing (NaN), as for a card never seen.</summary>
-public sealed class NoFeatures : IFeatureStage, IFeatureWorker
-{
-    public int FeatureCount => FeatureSchema.Count;
-
-    public string SchemaVersion => FeatureSchema.Version;
-
-    public IFeatureWorker CreateWorker() => this;
-
-    public void ApplyLabel(Label label)
-    {
-    }
-
-    public void Process(Transaction tx, Span<float> features) => features.Fill(float.NaN);
-}

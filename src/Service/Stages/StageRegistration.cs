@@ -1,4 +1,6 @@
+using FraudStream.Features;
 using FraudStream.Pipeline.Stages;
+using FraudStream.Service.Stages;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,7 +11,8 @@ public static class StageRegistration
 {
     public static IServiceCollection AddFraudStreamStages(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton<IFeatureStage, NoFeatures>();
+        services.AddSingleton(new FeatureOptions());
+        services.AddSingleton<IFeatureStage, FeatureStage>();
         _ = configuration;
         return services;
     }
