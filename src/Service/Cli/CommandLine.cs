@@ -10,6 +10,7 @@ internal static class CommandLine
         root.Subcommands.Add(BrokerCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(SimulateCommand.Create());
         return root.Parse(args).Invoke();
     }
 }
