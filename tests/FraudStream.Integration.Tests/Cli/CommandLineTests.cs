@@ -87,6 +87,26 @@ public sealed class CommandLineTests
         Assert.Contains(log, l => l.Contains("Bootstrap", StringComparison.Ordinal) && l.Contains("required", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Replay_reports_bad_rows_with_line_numbers_and_publishes_the_good_ones()
+    {
+        using var broker = FraudStream.Ingest.Kafka.EmbeddedBroker.Start(brokers: 1, partitions: 2);
+        var dir = Directory.CreateTempSubdirectory("fs-replay-").FullName;
+        var file = Path.Combine(dir, "tx.jsonl");
+        var good = System.Text.Encoding.UTF8.GetString(FraudStream.Core.Contracts.TransactionJson.Serialize(Infrastructure.TestTransactions.Make(1)));
+        var good2 = System.Text.Encoding.UTF8.GetString(FraudStream.Core.Contracts.TransactionJson.Serialize(Infrastructure.TestTransactions.Make(2)));
+        await File.WriteAllLinesAsync(file, [good, "{not json", good2, good.Replace("\"EUR\"", "\"EUX\"", StringComparison.Ordinal)]);
+        var log = new List<string>();
+        using var replay = Start($"replay --bootstrap {broker.BootstrapServers} --file {file} --format jsonl", log);
+        Assert.True(replay.WaitForExit(60_000));
+        Assert.True(replay.ExitCode == 0, string.Join('\n', log));
+        Assert.Contains(log, l => l.Contains("replayed 2 transactions", StringComparison.Ordinal) && l.Contains("2 bad rows", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Contains("line 2", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Contains("line 4", StringComparison.Ordinal));
+        var published = Infrastructure.RunningService.ReadTopic(broker.BootstrapServers, FraudStream.Core.Contracts.Topics.Transactions, 2, TimeSpan.FromSeconds(20));
+        Assert.Equal(2, published.Count);
+    }
+
     private static async Task RunningServiceWait(Func<Task<bool>> condition, string what) =>
         await Infrastructure.RunningService.WaitForAsync(condition, TimeSpan.FromSeconds(90), what);
 }
