@@ -35,6 +35,7 @@ public sealed class MicroBatcher : IDisposable
     private readonly long[] _histogram = new long[HistogramBuckets];
     private readonly Thread _thread;
     private volatile bool _stopping;
+    private Slot? _carried;
     private long _batches;
 
     public MicroBatcher(IBatchExecutor executor, int featureCount, int maxBatchSize, int maxWaitMicros, int maxPendingSubmissions = 256)
@@ -153,7 +154,7 @@ public sealed class MicroBatcher : IDisposable
     {
         while (true)
         {
-            if (_pending.IsEmpty)
+            if (_carried is null && _pending.IsEmpty)
             {
                 if (_stopping)
                 {
@@ -171,20 +172,29 @@ public sealed class MicroBatcher : IDisposable
 
     private void RunOneBatch()
     {
-        _pending.TryPeek(out var first);
-        var deadline = first!.EnqueuedAt + _maxWaitTicks;
+        // No TryPeek: peeking pins ConcurrentQueue segments, which then allocates new ones. A submission that
+        // does not fit is carried over to open the next batch instead.
         var rows = 0;
         var count = 0;
+        var first = _carried;
+        _carried = null;
+        if (first is null && !_pending.TryDequeue(out first))
+        {
+            return;
+        }
+
+        var deadline = first.EnqueuedAt + _maxWaitTicks;
+        var next = first;
         while (true)
         {
-            if (_pending.TryPeek(out var next))
+            if (next is not null)
             {
                 if (rows + next.Rows > MaxBatchSize)
                 {
+                    _carried = next;
                     break;
                 }
 
-                _pending.TryDequeue(out _);
                 next.Features.AsSpan(0, next.Rows * _featureCount).CopyTo(_batchFeatures.AsSpan(rows * _featureCount));
                 rows += next.Rows;
                 _batchSlots[count++] = next;
@@ -201,6 +211,8 @@ public sealed class MicroBatcher : IDisposable
             {
                 Thread.SpinWait(32);
             }
+
+            _pending.TryDequeue(out next);
         }
 
         var start = Stopwatch.GetTimestamp();

@@ -171,7 +171,7 @@ public sealed class OrtModelScorer : IModelScorer
         _session.Dispose();
     }
 
-    internal static int[] BucketsFor(int maxBatchSize)
+    public static int[] BucketsFor(int maxBatchSize)
     {
         var buckets = new List<int>();
         for (var size = 1; size < maxBatchSize; size *= 2)
