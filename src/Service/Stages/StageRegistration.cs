@@ -1,4 +1,6 @@
 using FraudStream.Features;
+using FraudStream.Scoring.Runtime;
+using Microsoft.Extensions.Logging;
 using FraudStream.Pipeline.Stages;
 using FraudStream.Service.Stages;
 using Microsoft.Extensions.Configuration;
@@ -13,7 +15,21 @@ public static class StageRegistration
     {
         services.AddSingleton(new FeatureOptions());
         services.AddSingleton<IFeatureStage, FeatureStage>();
-        _ = configuration;
+        services.AddSingleton(_ =>
+        {
+            var options = new ScoringOptions
+            {
+                Device = ScoringOptions.ParseDevice(configuration["Scoring:Device"] ?? "auto"),
+            };
+            configuration.GetSection("Scoring").Bind(options);
+            options.Validate();
+            return options;
+        });
+        services.AddSingleton(sp => new ModelScoringStage(
+            sp.GetRequiredService<ScoringOptions>(),
+            configuration["Scoring:ModelDirectory"] is { Length: > 0 } dir ? dir : null,
+            sp.GetRequiredService<ILogger<ModelScoringStage>>()));
+        services.AddSingleton<IScoringStage>(sp => sp.GetRequiredService<ModelScoringStage>());
         return services;
     }
 }
