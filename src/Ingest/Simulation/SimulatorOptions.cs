@@ -1,0 +1,81 @@
+namespace FraudStream.Ingest.Simulation;
+
+/// <summary>
+/// Knobs of <see cref="TransactionSimulator"/>. The defaults give ~1.5 % fraud over 5,000 cards
+/// spending about three times a day each, i.e. about 15,000 transactions per day of event time.
+/// </summary>
+public sealed class SimulatorOptions
+{
+    /// <summary>Same seed and options, same stream, byte for byte.</summary>
+    public long Seed { get; init; } = 1;
+
+    public int Cards { get; init; } = 5000;
+
+    public int Merchants { get; init; } = 500;
+
+    /// <summary>Event time of the start of the stream, UTC.</summary>
+    public DateTime StartTime { get; init; } = new(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>Average legitimate transactions per card per day; sets the pace of event time.</summary>
+    public double TransactionsPerCardPerDay { get; init; } = 3.0;
+
+    /// <summary>Target share of fraudulent transactions among all transactions.</summary>
+    public double FraudRate { get; init; } = 0.015;
+
+    /// <summary>Relative share of fraudulent transactions from card testing bursts.</summary>
+    public double CardTestingShare { get; init; } = 0.30;
+
+    /// <summary>Relative share of fraudulent transactions from account takeovers.</summary>
+    public double AccountTakeoverShare { get; init; } = 0.20;
+
+    /// <summary>Relative share of fraudulent transactions from stolen-card sprees.</summary>
+    public double StolenCardSpreeShare { get; init; } = 0.30;
+
+    /// <summary>Relative share of fraudulent transactions from cards leaked by compromised merchants.</summary>
+    public double CompromisedMerchantShare { get; init; } = 0.20;
+
+    /// <summary>How many merchants leak the cards that pay there.</summary>
+    public int CompromisedMerchants { get; init; } = 3;
+
+    /// <summary>Probability that a label says the opposite of the truth (analyst error, friendly fraud).</summary>
+    public double LabelNoise { get; init; } = 0.01;
+
+    /// <summary>Share of legitimate transactions that get an explicit <c>fraud=false</c> label.</summary>
+    public double LegitLabelRate { get; init; } = 0.30;
+
+    /// <summary>Probability, per legitimate transaction, that the cardholder sets off on a trip of a few days.</summary>
+    public double TravelRate { get; init; } = 0.002;
+
+    /// <summary>
+    /// When the requested transactions are out, emit the labels still pending (their reported time is
+    /// past the last transaction) in time order; otherwise drop them.
+    /// </summary>
+    public bool EmitPendingLabelsAtEnd { get; init; } = true;
+
+    /// <summary>Average legitimate transactions per second of event time over all cards.</summary>
+    public double EventTimeTransactionsPerSecond => Cards * TransactionsPerCardPerDay / 86_400.0;
+
+    /// <summary>Throws when a knob is out of its range.</summary>
+    public void Validate()
+    {
+        Require(Cards is >= 10 and <= 10_000_000, nameof(Cards), "must be 10 to 10,000,000");
+        Require(Merchants is >= 20 and <= 1_000_000, nameof(Merchants), "must be 20 to 1,000,000");
+        Require(StartTime.Kind == DateTimeKind.Utc, nameof(StartTime), "must be UTC");
+        Require(TransactionsPerCardPerDay is > 0 and <= 1000, nameof(TransactionsPerCardPerDay), "must be in (0, 1000]");
+        Require(FraudRate is >= 0 and <= 0.5, nameof(FraudRate), "must be in [0, 0.5]");
+        Require(CardTestingShare >= 0 && AccountTakeoverShare >= 0 && StolenCardSpreeShare >= 0 && CompromisedMerchantShare >= 0,
+            nameof(CardTestingShare), "scenario shares must not be negative");
+        Require(CompromisedMerchants >= 0 && CompromisedMerchants <= Merchants / 10, nameof(CompromisedMerchants), "must be 0 to a tenth of the merchants");
+        Require(LabelNoise is >= 0 and <= 0.5, nameof(LabelNoise), "must be in [0, 0.5]");
+        Require(LegitLabelRate is >= 0 and <= 1, nameof(LegitLabelRate), "must be in [0, 1]");
+        Require(TravelRate is >= 0 and <= 0.1, nameof(TravelRate), "must be in [0, 0.1]");
+    }
+
+    private static void Require(bool condition, string name, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentOutOfRangeException(name, message);
+        }
+    }
+}
