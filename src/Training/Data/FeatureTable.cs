@@ -1,0 +1,149 @@
+using System.Security.Cryptography;
+using FraudStream.Features;
+using FraudStream.Features.Replay;
+using FraudStream.Features.Schema;
+
+namespace FraudStream.Training.Data;
+
+/// <summary>
+/// Feature rows computed by replaying history in time order through the same <see cref="FeatureReplay"/>
+/// the service uses (labels take effect only once reported), with each row's truth and time.
+/// </summary>
+public sealed class FeatureTable
+{
+    private readonly List<float> _values = [];
+    private readonly List<bool> _labels = [];
+    private readonly List<long> _ticks = [];
+
+    public int Count => _labels.Count;
+
+    public int Width => FeatureSchema.Count;
+
+    public int Frauds { get; private set; }
+
+    /// <summary>Transactions replayed only to warm the state (before the first recorded row).</summary>
+    public int WarmupRows { get; private set; }
+
+    public ReadOnlySpan<float> Row(int index) =>
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_values).Slice(index * FeatureSchema.Count, FeatureSchema.Count);
+
+    public bool Label(int index) => _labels[index];
+
+    public DateTime Time(int index) => new(_ticks[index], DateTimeKind.Utc);
+
+    /// <summary>
+    /// Replays <paramref name="history"/>; rows at or after <paramref name="recordFromBoundary"/> (all when null)
+    /// are recorded, earlier ones only warm the state; a row at or after <paramref name="stopAtBoundary"/> ends the replay. <paramref name="onRow"/> sees each
+    /// recorded transaction with its features (the rules hook uses it).
+    /// </summary>
+    public static FeatureTable Build(
+        IEnumerable<HistoryEvent> history, TimeBoundary? recordFromBoundary = null, TimeBoundary? stopAtBoundary = null,
+        FeatureOptions? options = null, Action<int, Core.Contracts.Transaction, float[]>? onRow = null, DateTime? stepOrigin = null)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        var table = new FeatureTable();
+        var replay = new FeatureReplay(options);
+        var features = new float[FeatureSchema.Count];
+        var rowById = new Dictionary<string, int>(StringComparer.Ordinal);
+        var truthPending = new HashSet<int>();
+        DateTime? recordFrom = null;
+        DateTime? stopAt = null;
+        var first = true;
+        foreach (var e in history)
+        {
+            if (e.Transaction is null)
+            {
+                if (e.Label is { } alone)
+                {
+                    replay.Enqueue(alone);
+                    if (rowById.TryGetValue(alone.Id, out var row) && truthPending.Contains(row))
+                    {
+                        table.SetLabel(row, alone.Fraud);
+                    }
+                }
+
+                continue;
+            }
+
+            var tx = e.Transaction;
+            if (first)
+            {
+                first = false;
+                recordFrom = recordFromBoundary?.Resolve(tx.Timestamp, stepOrigin);
+                stopAt = stopAtBoundary?.Resolve(tx.Timestamp, stepOrigin);
+            }
+
+            if (stopAt is { } stop && tx.Timestamp >= stop)
+            {
+                break;
+            }
+
+            replay.Process(tx, features);
+            if (e.Label is { } later)
+            {
+                replay.Enqueue(later);
+            }
+
+            if (recordFrom is { } from && tx.Timestamp < from)
+            {
+                table.WarmupRows++;
+                continue;
+            }
+
+            var index = table.Add(features, e.TruthKnown && e.IsFraud, tx.Timestamp.Ticks);
+            if (!e.TruthKnown)
+            {
+                rowById[tx.Id] = index;
+                truthPending.Add(index);
+            }
+
+            onRow?.Invoke(index, tx, features);
+        }
+
+        return table;
+    }
+
+    /// <summary>sha256 over every row's features, label and time: identifies the data a model saw.</summary>
+    public string Hash(int start, int count)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> tail = stackalloc byte[9];
+        for (var i = start; i < start + count; i++)
+        {
+            sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Row(i)));
+            BitConverter.TryWriteBytes(tail, _ticks[i]);
+            tail[8] = _labels[i] ? (byte)1 : (byte)0;
+            sha.AppendData(tail);
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private int Add(ReadOnlySpan<float> features, bool label, long ticks)
+    {
+        foreach (var value in features)
+        {
+            _values.Add(value);
+        }
+
+        _labels.Add(label);
+        _ticks.Add(ticks);
+        if (label)
+        {
+            Frauds++;
+        }
+
+        return _labels.Count - 1;
+    }
+
+    private void SetLabel(int row, bool fraud)
+    {
+        if (_labels[row] == fraud)
+        {
+            return;
+        }
+
+        _labels[row] = fraud;
+        Frauds += fraud ? 1 : -1;
+    }
+}
