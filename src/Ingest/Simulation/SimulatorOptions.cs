@@ -46,6 +46,9 @@ public sealed class SimulatorOptions
     /// <summary>Probability, per legitimate transaction, that the cardholder sets off on a trip of a few days.</summary>
     public double TravelRate { get; init; } = 0.002;
 
+    /// <summary>Probability, per legitimate online transaction, that the cardholder switches to a new device (a new phone).</summary>
+    public double DeviceChangeRate { get; init; } = 0.005;
+
     /// <summary>
     /// When the requested transactions are out, emit the labels still pending (their reported time is
     /// past the last transaction) in time order; otherwise drop them.
@@ -69,6 +72,7 @@ public sealed class SimulatorOptions
         Require(LabelNoise is >= 0 and <= 0.5, nameof(LabelNoise), "must be in [0, 0.5]");
         Require(LegitLabelRate is >= 0 and <= 1, nameof(LegitLabelRate), "must be in [0, 1]");
         Require(TravelRate is >= 0 and <= 0.1, nameof(TravelRate), "must be in [0, 0.1]");
+        Require(DeviceChangeRate is >= 0 and <= 0.1, nameof(DeviceChangeRate), "must be in [0, 0.1]");
     }
 
     private static void Require(bool condition, string name, string message)
