@@ -34,7 +34,7 @@ public sealed class SimulatorOptions
     /// <summary>Relative share of fraudulent transactions from cards leaked by compromised merchants.</summary>
     public double CompromisedMerchantShare { get; init; } = 0.20;
 
-    /// <summary>How many merchants leak the cards that pay there.</summary>
+    /// <summary>How many merchants leak the cards that pay there (fewer when the world has fewer busy in-store merchants).</summary>
     public int CompromisedMerchants { get; init; } = 3;
 
     /// <summary>Probability that a label says the opposite of the truth (analyst error, friendly fraud).</summary>
@@ -68,7 +68,7 @@ public sealed class SimulatorOptions
         Require(FraudRate is >= 0 and <= 0.5, nameof(FraudRate), "must be in [0, 0.5]");
         Require(CardTestingShare >= 0 && AccountTakeoverShare >= 0 && StolenCardSpreeShare >= 0 && CompromisedMerchantShare >= 0,
             nameof(CardTestingShare), "scenario shares must not be negative");
-        Require(CompromisedMerchants >= 0 && CompromisedMerchants <= Merchants / 10, nameof(CompromisedMerchants), "must be 0 to a tenth of the merchants");
+        Require(CompromisedMerchants >= 0 && CompromisedMerchants <= Merchants, nameof(CompromisedMerchants), "must be 0 to the number of merchants");
         Require(LabelNoise is >= 0 and <= 0.5, nameof(LabelNoise), "must be in [0, 0.5]");
         Require(LegitLabelRate is >= 0 and <= 1, nameof(LegitLabelRate), "must be in [0, 1]");
         Require(TravelRate is >= 0 and <= 0.1, nameof(TravelRate), "must be in [0, 0.1]");
