@@ -190,3 +190,26 @@ public sealed class ReplayFileTests : IDisposable
         Assert.Equal(source.Where(r => r.IsTransaction).Select(r => r.Transaction!.Timestamp), back.Where(r => r.IsTransaction).Select(r => r.Transaction!.Timestamp));
     }
 }
+
+public sealed class ReplayRecordTests
+{
+    [Fact]
+    public void A_default_record_claims_to_be_nothing()
+    {
+        var record = default(ReplayRecord);
+
+        Assert.False(record.IsTransaction);
+        Assert.False(record.IsLabelOnly);
+        Assert.False(record.IsBad);
+    }
+
+    [Fact]
+    public void A_bad_record_describes_itself_with_its_line()
+    {
+        var record = ReplayRecord.ForBadRow(42, "amount must be greater than zero");
+
+        Assert.True(record.IsBad);
+        Assert.Equal(new BadRow(42, "amount must be greater than zero"), record.BadRow);
+        Assert.Equal("line 42: amount must be greater than zero", record.ToString());
+    }
+}
