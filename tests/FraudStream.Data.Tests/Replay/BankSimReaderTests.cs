@@ -194,3 +194,69 @@ public sealed class BankSimReaderTests : IDisposable
         Assert.Equal(1, count);
     }
 }
+
+public sealed class ReplayTimelineTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static string Row(int step, int customer, string amount, int fraud) =>
+        $"{step},'C{customer}','4','M','28007','M348934600','28007','es_food',{amount},{fraud}\n";
+
+    [Fact]
+    public void Labels_are_detached_and_follow_when_event_time_reaches_their_report()
+    {
+        var content = new System.Text.StringBuilder("step,customer,age,gender,zipcodeOri,merchant,zipMerchant,category,amount,fraud\n");
+        for (var step = 0; step < 30; step++)
+        {
+            for (var c = 0; c < 20; c++)
+            {
+                content.Append(Row(step, c, c == 7 && step == 3 ? "0" : "12.50", c == 3 ? 1 : 0));
+            }
+        }
+
+        var path = _dir.File("b.csv");
+        File.WriteAllText(path, content.ToString());
+        var source = new BankSimReader(path);
+
+        var merged = ReplayTimeline.InEventTimeOrder(source.Read()).ToList();
+
+        var transactions = merged.Where(r => r.IsTransaction).ToList();
+        var labels = merged.Where(r => r.IsLabelOnly).ToList();
+        Assert.Equal(599, transactions.Count);
+        Assert.Equal(599, labels.Count);
+        Assert.Single(merged, r => r.IsBad);
+        Assert.All(transactions, r => Assert.Null(r.Label));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var time = DateTime.MinValue;
+        foreach (var r in merged.Where(r => !r.IsBad))
+        {
+            var at = r.IsTransaction ? r.Transaction.Timestamp : r.Label!.ReportedAt;
+            Assert.True(at >= time, $"{r} goes back in time");
+            time = at;
+            if (r.IsTransaction)
+            {
+                seen.Add(r.Transaction.Id);
+            }
+            else
+            {
+                Assert.Contains(r.Label!.Id, seen);
+            }
+        }
+
+        Assert.Equal(30, labels.Count(r => r.Label!.Fraud));
+    }
+
+    [Fact]
+    public void Without_flushing_labels_past_the_last_transaction_are_dropped()
+    {
+        var path = _dir.File("b.csv");
+        File.WriteAllText(path, Row(0, 1, "5.00", 1) + Row(0, 2, "6.00", 0));
+
+        var merged = ReplayTimeline.InEventTimeOrder(new BankSimReader(path).Read(), flushPendingLabels: false).ToList();
+
+        Assert.Equal(2, merged.Count);
+        Assert.All(merged, r => Assert.True(r.IsTransaction));
+    }
+}

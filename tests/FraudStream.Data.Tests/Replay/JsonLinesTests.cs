@@ -127,3 +127,89 @@ public sealed class JsonLinesTests : IDisposable
         Assert.IsType<JsonLinesReader>(ReplaySources.Create(jsonl, "x"));
     }
 }
+
+public sealed class ReplayFileTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public void Concatenated_gzip_members_read_as_one_file()
+    {
+        var path = _dir.File("two-members.csv.gz");
+        using (var file = File.Create(path))
+        {
+            foreach (var part in new[] { "step,customer\nline two\n", "line three\n" })
+            {
+                using var gzip = new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true);
+                gzip.Write(Encoding.UTF8.GetBytes(part));
+            }
+        }
+
+        using var reader = new StreamReader(ReplayFile.Open(path));
+
+        Assert.Equal("step,customer\nline two\nline three\n", reader.ReadToEnd());
+    }
+
+    [Fact]
+    public void An_empty_file_opens_as_an_empty_plain_stream()
+    {
+        var path = _dir.File("empty.jsonl");
+        File.WriteAllBytes(path, []);
+
+        var reader = new JsonLinesReader(path);
+
+        Assert.Empty(reader.Read());
+        Assert.Equal(0, reader.Stats.Rows);
+    }
+
+    [Fact]
+    public void Replayed_BankSim_records_written_as_json_lines_read_back_alike()
+    {
+        var csv = _dir.File("b.csv");
+        File.WriteAllText(csv, "step,customer,age,gender,zipcodeOri,merchant,zipMerchant,category,amount,fraud\n"
+            + "0,'C1','4','M','28007','M1','28007','es_food',12.30,0\n"
+            + "0,'C2','4','M','28007','M2','28007','es_travel',0,0\n"
+            + "1,'C1','4','M','28007','M2','28007','es_travel',812.04,1\n");
+        var jsonl = _dir.File("b.jsonl");
+        var source = new BankSimReader(csv).Read().ToList();
+        using (var writer = JsonLinesWriter.Create(jsonl))
+        {
+            foreach (var record in source)
+            {
+                writer.Write(record);
+            }
+        }
+
+        var back = new JsonLinesReader(jsonl).Read().ToList();
+
+        Assert.Equal(4, back.Count);
+        Assert.Equal(["bs-2", "bs-4"], back.Where(r => r.IsTransaction).Select(r => r.Transaction!.Id));
+        Assert.Equal([false, true], back.Where(r => r.IsLabelOnly).Select(r => r.Label!.Fraud));
+        Assert.Equal(source.Where(r => r.IsTransaction).Select(r => r.Transaction!.Timestamp), back.Where(r => r.IsTransaction).Select(r => r.Transaction!.Timestamp));
+    }
+}
+
+public sealed class ReplayRecordTests
+{
+    [Fact]
+    public void A_default_record_claims_to_be_nothing()
+    {
+        var record = default(ReplayRecord);
+
+        Assert.False(record.IsTransaction);
+        Assert.False(record.IsLabelOnly);
+        Assert.False(record.IsBad);
+    }
+
+    [Fact]
+    public void A_bad_record_describes_itself_with_its_line()
+    {
+        var record = ReplayRecord.ForBadRow(42, "amount must be greater than zero");
+
+        Assert.True(record.IsBad);
+        Assert.Equal(new BadRow(42, "amount must be greater than zero"), record.BadRow);
+        Assert.Equal("line 42: amount must be greater than zero", record.ToString());
+    }
+}
