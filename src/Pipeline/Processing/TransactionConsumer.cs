@@ -244,6 +244,10 @@ internal sealed partial class TransactionConsumer
         {
             consumer.Commit();
         }
+        catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_NoOffset)
+        {
+            // Nothing decided since the last commit.
+        }
         catch (KafkaException ex)
         {
             LogConsumeError(_logger, "commit on revoke: " + ex.Error.Reason);
