@@ -18,12 +18,27 @@ public sealed class DecisionServiceTests
 
     private static string SqliteDb() => "sqlite:" + Path.Combine(Path.GetTempPath(), "fs-it-" + Guid.NewGuid().ToString("N")[..10], "store.db");
 
-    [Fact]
-    public async Task Every_transaction_gets_exactly_one_decision_produced_and_stored()
+    /// <summary>SQLite always; PostgreSQL when it can be started (always under CI).</summary>
+    public static TheoryData<string> Stores()
+    {
+        var data = new TheoryData<string> { "sqlite" };
+        if (PostgresServer.MissingReason is null || Prerequisites.InCi)
+        {
+            data.Add("postgres");
+        }
+
+        return data;
+    }
+
+    private static string Db(string kind) => kind == "sqlite" ? SqliteDb() : "postgres:" + PostgresServer.Instance.CreateDatabase();
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Every_transaction_gets_exactly_one_decision_produced_and_stored(string store)
     {
         using var broker = EmbeddedBroker.Start(brokers: 3, partitions: 6);
         const int n = 3000;
-        await using var service = await RunningService.StartAsync(Settings(broker, SqliteDb()));
+        await using var service = await RunningService.StartAsync(Settings(broker, Db(store)));
         using (var publisher = new TransactionPublisher(broker.BootstrapServers))
         {
             for (var i = 0; i < n; i++)
@@ -91,12 +106,13 @@ public sealed class DecisionServiceTests
         Assert.Contains(stored, d => d.Reason == "payload_too_large" && d.Detail.Contains("65536", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task A_restart_mid_stream_loses_nothing_and_decides_nothing_twice()
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task A_restart_mid_stream_loses_nothing_and_decides_nothing_twice(string store)
     {
         using var broker = EmbeddedBroker.Start(brokers: 3, partitions: 6);
         const int n = 4000;
-        var settings = Settings(broker, SqliteDb());
+        var settings = Settings(broker, Db(store));
         using var publisher = new TransactionPublisher(broker.BootstrapServers);
         var first = await RunningService.StartAsync(settings);
         for (var i = 0; i < n / 2; i++)
