@@ -80,8 +80,8 @@ public sealed class DashboardPageTests
             Assert.Contains("••••1111", pageText, StringComparison.Ordinal);
             Assert.Empty(consoleErrors);
 
-            Directory.CreateDirectory(Path.Combine(RepositoryRoot(), "docs"));
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepositoryRoot(), "docs", "dashboard.png"), FullPage = true });
+            Directory.CreateDirectory(Path.Combine(RepositoryPaths.Root(), "docs"));
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepositoryPaths.Root(), "docs", "dashboard.png"), FullPage = true });
 
             // Marking: refused without the token, accepted with it.
             await page.FillAsync("#review-analyst", "alice");
@@ -142,17 +142,6 @@ public sealed class DashboardPageTests
     private static PageWaitForFunctionOptions Wait() => new() { Timeout = WaitMs, PollingInterval = 100 };
 
     private static PageWaitForSelectorOptions Selector() => new() { Timeout = WaitMs };
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "FraudStream.slnx")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new DirectoryNotFoundException("repository root (FraudStream.slnx) not found");
-    }
 
     private sealed class TargetLineCheck
     {
