@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Prometheus;
 
 namespace FraudStream.Dashboard.Hosting;
@@ -94,13 +95,15 @@ public static class DashboardEndpoints
     }
 
     /// <summary>Server-sent events: the latest snapshot at once, then each new one as it is published.</summary>
-    private static async Task StreamAsync(HttpContext context, DashboardState state)
+    private static async Task StreamAsync(HttpContext context, DashboardState state, IHostApplicationLifetime lifetime)
     {
         var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
-        var aborted = context.RequestAborted;
+        // Ends with the request or when the host stops, so an open page does not hold up shutdown.
+        using var streamLifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var aborted = streamLifetime.Token;
         await response.Body.FlushAsync(aborted);
 
         long sent = 0;
@@ -136,7 +139,7 @@ public static class DashboardEndpoints
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
-            // The page went away.
+            // The page went away or the host is stopping.
         }
     }
 

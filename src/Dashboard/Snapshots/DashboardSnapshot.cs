@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace FraudStream.Dashboard.Snapshots;
 
 /// <summary>
@@ -84,7 +86,11 @@ public sealed record StageLatency
 
     public double P99Ms { get; init; }
 
-    /// <summary>Raw value→count pairs of this second, fed to the Prometheus histograms.</summary>
+    /// <summary>
+    /// Raw value→count pairs of this second, fed to the Prometheus histograms. Not part of the JSON API
+    /// (the page needs the percentiles only), and dropped from history older than a minute.
+    /// </summary>
+    [JsonIgnore]
     public IReadOnlyList<ValueCount> Values { get; init; } = [];
 }
 

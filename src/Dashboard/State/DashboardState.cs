@@ -12,6 +12,9 @@ public sealed class DashboardState
     /// <summary>Ten minutes at one snapshot a second.</summary>
     public const int DefaultHistoryCapacity = 600;
 
+    /// <summary>How many of the newest snapshots keep their raw stage values for the metrics reader.</summary>
+    public const int RawValuesRetention = 60;
+
     private readonly Lock _gate = new();
     private readonly DashboardSnapshot[] _ring;
     private int _next;
@@ -44,6 +47,7 @@ public sealed class DashboardState
         {
             safe = safe with { Sequence = ++_sequence };
             _ring[_next] = safe;
+            DropRawValues((_next - RawValuesRetention + _ring.Length) % _ring.Length);
             _next = (_next + 1) % _ring.Length;
             _count = Math.Min(_count + 1, _ring.Length);
             Volatile.Write(ref _latest, safe);
@@ -115,6 +119,35 @@ public sealed class DashboardState
         }
 
         return signal.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Keeps history small: raw values are only needed until the metrics have read them.</summary>
+    private void DropRawValues(int index)
+    {
+        if (RawValuesRetention >= _ring.Length || _ring[index] is not { } old)
+        {
+            return;
+        }
+
+        var stages = old.Stages;
+        var any = false;
+        for (var i = 0; i < stages.Count && !any; i++)
+        {
+            any = stages[i].Values.Count > 0;
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        var stripped = new StageLatency[stages.Count];
+        for (var i = 0; i < stripped.Length; i++)
+        {
+            stripped[i] = stages[i] with { Values = [] };
+        }
+
+        _ring[index] = old with { Stages = stripped };
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -69,4 +69,19 @@ public sealed class DashboardStateTests
         Assert.DoesNotContain("4111 1111 1111 1111", stored.Rules.ReloadErrors[0].Message, StringComparison.Ordinal);
         Assert.EndsWith("near card ••••1111", stored.Rules.ReloadErrors[0].Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Raw_stage_values_are_kept_only_for_the_newest_minute_of_history()
+    {
+        var state = new DashboardState();
+        for (var step = 0; step < DashboardState.RawValuesRetention + 10; step++)
+        {
+            state.Publish(TestSnapshots.Create(step));
+        }
+
+        var history = state.GetHistory(TimeSpan.FromHours(1));
+        Assert.All(history.Take(10), s => Assert.All(s.Stages, stage => Assert.Empty(stage.Values)));
+        Assert.All(history.Skip(10), s => Assert.All(s.Stages, stage => Assert.Equal(2, stage.Values.Count)));
+        Assert.All(history, s => Assert.Equal(8, s.Stages.Count));
+    }
 }
