@@ -101,6 +101,46 @@ public sealed class DashboardPageTests
         }
     }
 
+    [ChromiumFact]
+    public async Task Dashboard_loads_without_errors_before_the_first_snapshot_and_is_read_only_without_a_token()
+    {
+        Assert.True(File.Exists(ChromiumFactAttribute.ChromiumPath), $"{ChromiumFactAttribute.ChromiumPath} is missing: apt-get install -y chromium");
+
+        await using var server = await DashboardServer.StartAsync(reviewToken: null);
+        server.Reviews.Add(DashboardServer.Item("rv-2001", "••••4242", 1));
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumFactAttribute.ChromiumPath,
+            Headless = true,
+            Args = ChromiumArgs,
+        });
+        var page = await browser.NewPageAsync();
+        var consoleErrors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                consoleErrors.Add(message.Text);
+            }
+        };
+        page.PageError += (_, error) => consoleErrors.Add(error);
+
+        await page.GotoAsync(server.Address.ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Load });
+        await page.WaitForFunctionAsync("() => document.querySelector('#connection').textContent === 'live'", null, Wait());
+        await page.WaitForSelectorAsync("#reviews-table td:has-text('rv-2001')", Selector());
+
+        Assert.Equal("—", await page.InnerTextAsync("#kpi-p99"));
+        Assert.Contains("read-only", await page.InnerTextAsync("#review-mode"), StringComparison.Ordinal);
+        Assert.True(await page.IsDisabledAsync("button.fraud[data-id='rv-2001']"));
+
+        // The stream starts after the page: the first snapshot shows up without a reload.
+        server.State.Publish(TestSnapshots.Create(1, p99Ms: 12));
+        await page.WaitForFunctionAsync("() => document.querySelector('#kpi-p99').textContent === '12.0 ms'", null, Wait());
+        Assert.Empty(consoleErrors);
+    }
+
     private const string TargetLineScript = """
         () => {
           const u = window.fraudDashboard.charts.latency;
