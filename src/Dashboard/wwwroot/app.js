@@ -69,7 +69,7 @@
     const container = byId(containerId);
     const opts = {
       ...chartSize(container, options.height || 220),
-      series: [{}, ...series],
+      series: [{}, ...series.map((s) => ({ points: { show: false }, ...s }))],
       scales: { x: { time: true }, y: { range: options.yRange || ((u, min, max) => [0, max > 0 ? max * 1.1 : 1]) } },
       axes: [{ ...AXIS }, { ...AXIS, size: 56 }],
       legend: { live: false },
