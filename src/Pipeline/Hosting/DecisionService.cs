@@ -25,6 +25,7 @@ public sealed partial class DecisionService : BackgroundService
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TransactionConsumer? _consumer;
     private LabelConsumer? _labels;
+    private volatile IProducer<byte[], byte[]>? _producer;
 
     public DecisionService(IOptions<DecisionServiceOptions> options, FraudStore store, IFeatureStage features, IScoringStage scoring,
         IRulesStage rules, PipelineTelemetry telemetry, ILogger<DecisionService> logger)
@@ -66,6 +67,7 @@ public sealed partial class DecisionService : BackgroundService
         using var producer = new ProducerBuilder<byte[], byte[]>(KafkaClients.ProducerConfig(_options.Bootstrap, _options.ClientId + "-producer"))
             .SetErrorHandler((_, e) => LogProducerError(_logger, e.Reason))
             .Build();
+        _producer = producer;
         var storeWriter = new StoreWriter(_store, _options.StoreBatchSize, _logger);
         using var emitter = new DecisionEmitter(producer, topics, storeWriter, _logger);
         var workers = new DecisionWorker[_options.Workers];
@@ -123,11 +125,23 @@ public sealed partial class DecisionService : BackgroundService
             await labels.Stopped.ConfigureAwait(false);
         }
 
+        _producer = null;
         await storeWriter.CompleteAsync();
         await reporting.CancelAsync();
         await reporterTask;
         await reporter.TickAsync();
         LogStopped(_logger, PipelineCounters.Sum(counters).Decided);
+    }
+
+    /// <summary>Publishes a label (an analyst's verdict) to the labels topic through the service's one producer.</summary>
+    public async Task PublishLabelAsync(Core.Contracts.Label label, CancellationToken cancellationToken)
+    {
+        var producer = _producer ?? throw new InvalidOperationException("the decision service is not running");
+        await producer.ProduceAsync(_options.LabelsTopic, new Message<byte[], byte[]>
+        {
+            Key = System.Text.Encoding.UTF8.GetBytes(label.Id),
+            Value = Core.Contracts.LabelJson.Serialize(label),
+        }, cancellationToken);
     }
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Information,

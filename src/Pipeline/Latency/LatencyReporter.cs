@@ -87,7 +87,7 @@ internal sealed partial class LatencyReporter
         var e2e = second[Stage.EndToEnd.Name()];
         _telemetry.Publish(new PipelineSnapshot(
             now, _telemetry.TargetMs, totals, tpsIn, tpsOut, second, cumulative, (IReadOnlyList<(long, long)>)stageValues[Stage.EndToEnd.Name()],
-            _lag(), store.ReasonCounts, store.RecentDeclines, stageValues));
+            _lag(), store.ReasonCounts, store.RecentDeclines, stageValues, store.DeadLetterReasons));
 
         if (e2e.Count > 0)
         {

@@ -16,7 +16,8 @@ public sealed record PipelineSnapshot(
     IReadOnlyDictionary<int, long> LagByPartition,
     IReadOnlyDictionary<string, long> ReasonCounts,
     IReadOnlyList<Storage.Records.DecisionRecord> RecentDeclines,
-    IReadOnlyDictionary<string, IReadOnlyList<(long ValueMicros, long Count)>> StageSecondValues);
+    IReadOnlyDictionary<string, IReadOnlyList<(long ValueMicros, long Count)>> StageSecondValues,
+    IReadOnlyDictionary<string, long> DeadLetterReasons);
 
 /// <summary>
 /// What the service reports about itself: the reporter thread publishes a snapshot every second and

@@ -21,6 +21,7 @@ internal sealed partial class StoreWriter
     private readonly ILogger _logger;
     private readonly Dictionary<string, long> _reasonCounts = new(StringComparer.Ordinal);
     private readonly Queue<DecisionRecord> _recentDeclines = new();
+    private readonly Dictionary<string, long> _deadLetterReasons = new(StringComparer.Ordinal);
     private Task? _loop;
     private volatile StoreWriterSnapshot _snapshot = StoreWriterSnapshot.Empty;
     private long _lastSnapshotAt;
@@ -85,6 +86,10 @@ internal sealed partial class StoreWriter
                 if (slot.Outcome == Outcome.Decided)
                 {
                     Track(slot.Record);
+                }
+                else
+                {
+                    _deadLetterReasons[slot.DeadLetter.Reason] = _deadLetterReasons.GetValueOrDefault(slot.DeadLetter.Reason) + 1;
                 }
             }
 
@@ -170,14 +175,18 @@ internal sealed partial class StoreWriter
         _lastSnapshotAt = now;
         _snapshot = new StoreWriterSnapshot(
             new Dictionary<string, long>(_reasonCounts, StringComparer.Ordinal),
-            [.. _recentDeclines]);
+            [.. _recentDeclines],
+            new Dictionary<string, long>(_deadLetterReasons, StringComparer.Ordinal));
     }
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "Storing {Count} outcomes failed; retrying in {DelayMs} ms")]
     private static partial void LogStoreFailed(ILogger logger, Exception ex, int count, double delayMs);
 }
 
-public sealed record StoreWriterSnapshot(IReadOnlyDictionary<string, long> ReasonCounts, IReadOnlyList<DecisionRecord> RecentDeclines)
+public sealed record StoreWriterSnapshot(
+    IReadOnlyDictionary<string, long> ReasonCounts,
+    IReadOnlyList<DecisionRecord> RecentDeclines,
+    IReadOnlyDictionary<string, long> DeadLetterReasons)
 {
-    public static readonly StoreWriterSnapshot Empty = new(new Dictionary<string, long>(), []);
+    public static readonly StoreWriterSnapshot Empty = new(new Dictionary<string, long>(), [], new Dictionary<string, long>());
 }

@@ -1,4 +1,5 @@
 using FraudStream.Pipeline.Hosting;
+using FraudStream.Service.Dashboard;
 using FraudStream.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +31,7 @@ public static class FraudStreamHost
         builder.Services.AddSingleton(FraudStore.Open(store));
         builder.Services.AddFraudStreamStages(builder.Configuration);
         builder.Services.AddDecisionService(builder.Configuration);
+        builder.Services.AddDashboardBridge(builder.Configuration);
         return builder.Build();
     }
 
