@@ -33,7 +33,7 @@ public sealed class Parser
     {
     }
 
-    private Token Current => _tokens[_index];
+    private Token Current => _tokens[Math.Min(_index, _tokens.Count - 1)];
 
     private Token PeekToken(int ahead) => _tokens[Math.Min(_index + ahead, _tokens.Count - 1)];
 
@@ -348,14 +348,18 @@ public sealed class Parser
             token = Current;
         }
 
+        if (token.Kind is not (TokenKind.Number or TokenKind.String or TokenKind.True or TokenKind.False))
+        {
+            return Fail<LiteralSyntax>(token.Position, DiagnosticCodes.Syntax, $"list items must be numbers, strings or booleans, not {Describe(token)}");
+        }
+
         _index++;
         return token.Kind switch
         {
             TokenKind.Number => new NumberLiteral(sign * token.Number, token.Position),
             TokenKind.String => new StringLiteral(token.Text, token.Position),
             TokenKind.True => new BooleanLiteral(true, token.Position),
-            TokenKind.False => new BooleanLiteral(false, token.Position),
-            _ => Fail<LiteralSyntax>(token.Position, DiagnosticCodes.Syntax, $"list items must be numbers, strings or booleans, not {Describe(token)}"),
+            _ => new BooleanLiteral(false, token.Position),
         };
     }
 
@@ -506,6 +510,15 @@ public sealed class Parser
 
     private void Fail(SourcePosition position, string code, string message)
     {
+        // "expected a value" at the next rule's first word would point at the wrong line: point just
+        // past the last token of the broken statement instead.
+        if (position == Current.Position && _index > 0
+            && Current.Kind is TokenKind.EndOfFile or TokenKind.Rule or TokenKind.Shadow or TokenKind.List)
+        {
+            var previous = _tokens[_index - 1];
+            position = new SourcePosition(previous.Position.Line, previous.Position.Column + previous.Length);
+        }
+
         // A lexer error at the same token already explains the problem; don't add a second one.
         if (Current.Kind != TokenKind.Invalid || code != DiagnosticCodes.Syntax)
         {
