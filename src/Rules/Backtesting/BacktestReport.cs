@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FraudStream.Core.Contracts;
 
 namespace FraudStream.Rules.Backtesting;
 
@@ -77,6 +76,4 @@ public sealed record BacktestReport(
     }
 
     private static string Format(double? value) => value is { } v ? v.ToString("0.000") : "n/a";
-
-    internal static string Wire(DecisionKind kind) => kind.ToWire();
 }

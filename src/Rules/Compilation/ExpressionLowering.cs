@@ -98,8 +98,8 @@ internal static class ExpressionLowering
 
     private static Expression LowerComparison(BoundComparison comparison, ParameterExpression context)
     {
-        var left = Lower(comparison.Left, context);
-        var right = Lower(comparison.Right, context);
+        var left = Lower(ToValuePrecision(comparison.Left, comparison.Right), context);
+        var right = Lower(ToValuePrecision(comparison.Right, comparison.Left), context);
         if (comparison.OperandType == RuleType.String)
         {
             return Call(comparison.Operator == BinaryOperator.Equal ? nameof(RuleFunctions.StringEquals) : nameof(RuleFunctions.StringNotEquals), left, right);
@@ -121,6 +121,17 @@ internal static class ExpressionLowering
             _ => Expression.GreaterThanOrEqual(left, right),
         };
     }
+
+    /// <summary>
+    /// Features, the score and thresholds are 32-bit floats. Compared with a literal, the literal is
+    /// rounded to float first, so <c>merchant.fraud_rate == 0.1</c> matches a stored 0.1f and
+    /// <c>merchant.fraud_rate > 0.1</c> does not.
+    /// </summary>
+    private static BoundExpression ToValuePrecision(BoundExpression node, BoundExpression other) =>
+        node is BoundConstant { Type: RuleType.Number, Value: double value }
+        && other is BoundValue { Source: ValueSource.Feature or ValueSource.Score or ValueSource.ReviewThreshold or ValueSource.DeclineThreshold }
+            ? new BoundConstant(RuleType.Number, (double)(float)value)
+            : node;
 
     private static Expression LowerLogical(BoundLogical logical, ParameterExpression context)
     {
