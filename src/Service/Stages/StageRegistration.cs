@@ -1,4 +1,5 @@
 using FraudStream.Features;
+using FraudStream.Rules.Runtime;
 using FraudStream.Scoring.Runtime;
 using Microsoft.Extensions.Logging;
 using FraudStream.Pipeline.Stages;
@@ -30,6 +31,15 @@ public static class StageRegistration
             configuration["Scoring:ModelDirectory"] is { Length: > 0 } dir ? dir : null,
             sp.GetRequiredService<ILogger<ModelScoringStage>>()));
         services.AddSingleton<IScoringStage>(sp => sp.GetRequiredService<ModelScoringStage>());
+        if (configuration["Rules:File"] is { Length: > 0 } rulesFile)
+        {
+            services.AddSingleton(sp =>
+            {
+                var provider = RulesetProvider.FromFile(rulesFile, logger: sp.GetRequiredService<ILogger<RulesStage>>());
+                return new RulesStage(provider);
+            });
+            services.AddSingleton<IRulesStage>(sp => sp.GetRequiredService<RulesStage>());
+        }
         return services;
     }
 }
