@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using FraudStream.Features.Common;
 
 namespace FraudStream.Features.Engine;
 
@@ -28,10 +27,10 @@ internal sealed class CardState
     public HourCounts HourHistogram;
     public DeviceHashes Devices;
 
-    public CardState(string key, FeatureOptions options)
+    public CardState(string key, ulong hash, FeatureOptions options)
     {
         Key = key;
-        Hash = StableHash.Of(key);
+        Hash = hash;
         Windows = new SlidingWindows(8, options.MaxWindowEvents);
         Visits = new MerchantVisit[options.MerchantsPerCard];
     }

@@ -25,7 +25,8 @@ public sealed class FeatureEngine
     private const double SecondsPerTick = 1.0 / TimeSpan.TicksPerSecond;
     private const double MinimumSpeedHours = 1.0 / 60; // speeds over less than a minute are taken over one
 
-    private readonly Dictionary<string, CardState> _cards = new(StringComparer.Ordinal);
+    // Keyed by the card id's stable 64-bit hash: the lookup never touches the (cold) stored key string.
+    private readonly Dictionary<ulong, CardState> _cards = [];
     private readonly List<CardState> _expiryRing = [];
     private readonly MerchantGraph _graph;
     private readonly FeatureOptions _options;
@@ -310,13 +311,14 @@ public sealed class FeatureEngine
 
     private CardState CardFor(string key)
     {
-        if (_cards.TryGetValue(key, out var card))
+        var hash = StableHash.Of(key);
+        if (_cards.TryGetValue(hash, out var card))
         {
             return card;
         }
 
-        card = new CardState(key, _options) { SweepIndex = _expiryRing.Count };
-        _cards.Add(key, card);
+        card = new CardState(key, hash, _options) { SweepIndex = _expiryRing.Count };
+        _cards.Add(hash, card);
         _expiryRing.Add(card);
         return card;
     }
@@ -346,7 +348,7 @@ public sealed class FeatureEngine
 
     private void Forget(CardState card)
     {
-        _cards.Remove(card.Key);
+        _cards.Remove(card.Hash);
         var last = _expiryRing[^1];
         _expiryRing[card.SweepIndex] = last;
         last.SweepIndex = card.SweepIndex;
