@@ -29,14 +29,11 @@ public sealed class FeatureOptions
     /// <summary>Distinct merchants remembered per card (least recently seen is replaced).</summary>
     public int MerchantsPerCard { get; init; } = 16;
 
-    /// <summary>Distinct devices remembered per card.</summary>
-    public int DevicesPerCard { get; init; } = 8;
-
     /// <summary>Recent transactions whose id a label can still be matched to.</summary>
     public int LabelIndexCapacity { get; init; } = 1 << 20;
 
     /// <summary>Cards the engine checks for idleness per processed transaction (amortised expiry).</summary>
-    public int ExpiryChecksPerTransaction { get; init; } = 2;
+    public int ExpiryChecksPerTransaction { get; init; } = 1;
 
     /// <summary>The graph sweeps idle nodes once per this many updates (a power of two).</summary>
     public int GraphSweepInterval { get; init; } = 1 << 16;

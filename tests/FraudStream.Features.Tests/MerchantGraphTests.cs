@@ -129,4 +129,20 @@ public class MerchantGraphTests
         Assert.True(graph.ApplyLabel(new Label("w1-7", true, T0 + TimeSpan.FromHours(3))));
         Assert.Equal((1 + Prior) / ((Threads * PerThread) + 20), graph.MerchantFraudRate("shared"), 9);
     }
+
+    [Fact]
+    public void The_label_index_forgets_the_oldest_transactions_first()
+    {
+        // 64 stripes x 16 entries: 1,024 recent transactions are remembered.
+        var s = new Scripted(new FeatureOptions { LabelIndexCapacity = 1024 });
+        for (var i = 0; i < 5000; i++)
+        {
+            s.Run(S(i), card: $"c{i % 7}", merchant: $"m{i % 5}", id: $"id{i}");
+        }
+
+        Assert.False(s.Graph.ApplyLabel(new Label("id0", true, T0 + S(6000))));
+        Assert.False(s.Graph.ApplyLabel(new Label("id2000", true, T0 + S(6000))));
+        Assert.True(s.Graph.ApplyLabel(new Label("id4999", true, T0 + S(6000))));
+        Assert.True(s.Graph.ApplyLabel(new Label("id4990", true, T0 + S(6000))));
+    }
 }

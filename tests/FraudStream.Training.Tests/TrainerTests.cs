@@ -71,4 +71,18 @@ public sealed class TrainerTests : IDisposable
         // The simulator's fraud is learnable: far better than chance on the later, unseen part.
         Assert.True(loaded.ValidationMetrics["roc_auc"] > 0.8, $"roc_auc {loaded.ValidationMetrics["roc_auc"]}");
     }
+
+    [Fact]
+    public void LightGbm_trains_a_package_whose_onnx_export_matches_mlnet()
+    {
+        var options = new TrainOptions
+        {
+            Seed = 3, Count = 30_000, NumberOfTrees = 30, Trainer = TrainerKind.LightGbm, Out = Path.Combine(_root, "lgbm"),
+        };
+        var package = ModelTrainer.Train(options, TextWriter.Null);
+
+        Assert.Equal("LightGbm", ModelPackage.Load(options.Out).Trainer);
+        Assert.InRange(package.ValidationMetrics["onnx_max_abs_diff"], 0, 1e-4);
+        Assert.True(package.ValidationMetrics["roc_auc"] > 0.8, $"roc_auc {package.ValidationMetrics["roc_auc"]}");
+    }
 }

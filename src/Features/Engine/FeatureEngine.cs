@@ -25,7 +25,8 @@ public sealed class FeatureEngine
     private const double SecondsPerTick = 1.0 / TimeSpan.TicksPerSecond;
     private const double MinimumSpeedHours = 1.0 / 60; // speeds over less than a minute are taken over one
 
-    private readonly Dictionary<string, CardState> _cards = new(StringComparer.Ordinal);
+    // Keyed by the card id's stable 64-bit hash: the lookup never touches the (cold) stored key string.
+    private readonly Dictionary<ulong, CardState> _cards = [];
     private readonly List<CardState> _expiryRing = [];
     private readonly MerchantGraph _graph;
     private readonly FeatureOptions _options;
@@ -93,15 +94,15 @@ public sealed class FeatureEngine
             : MerchantGraph.ReadAndUpdateCategory(_graph.Category(tx.Category), now, amount);
 
         var merchant = _graph.Merchant(tx.Merchant);
-        var merchantHash = StableHash.Of(tx.Merchant);
-        var cardHash = StableHash.Of(tx.Card);
+        var merchantHash = merchant.Hash;
+        var cardHash = card.Hash;
         var newCustomer = ReadAndUpdateVisits(card, merchant, merchantHash, now, features);
 
         WriteDevice(card, tx.Device, now, cardHash, features);
         WriteCountry(card, tx.Country, isFirst, features);
         WriteLocation(card, tx, now, features);
 
-        features[FeatureSchema.CardHourDeviation] = isFirst ? float.NaN : HourDeviation(card.HourHistogram, hour, card.HistoryCount);
+        features[FeatureSchema.CardHourDeviation] = isFirst ? float.NaN : HourDeviation(ref card.HourHistogram, hour, card.HistoryCount);
         features[FeatureSchema.CardHistoryCount] = card.HistoryCount;
 
         _graph.ReadAndUpdateMerchant(merchant, now, cardHash, newCustomer, out var fraudRate, out var degree, out var share);
@@ -164,7 +165,7 @@ public sealed class FeatureEngine
         var exposure = 0.0;
         var found = -1;
         var oldest = 0;
-        lock (card.Gate)
+        lock (card)
         {
             var visits = card.Visits;
             for (var i = 0; i < card.VisitCount; i++)
@@ -223,7 +224,8 @@ public sealed class FeatureEngine
             return;
         }
 
-        var deviceHash = StableHash.Of(device);
+        var node = _graph.Device(device);
+        var deviceHash = node.Hash;
         var known = false;
         for (var i = 0; i < card.DeviceCount; i++)
         {
@@ -237,18 +239,18 @@ public sealed class FeatureEngine
         features[FeatureSchema.CardFirstTimeDevice] = known ? 0f : 1f;
         if (!known)
         {
-            if (card.DeviceCount < card.Devices.Length)
+            if (card.DeviceCount < CardState.DeviceSlots)
             {
                 card.Devices[card.DeviceCount++] = deviceHash;
             }
             else
             {
                 card.Devices[card.DeviceCursor] = deviceHash;
-                card.DeviceCursor = (card.DeviceCursor + 1) % card.Devices.Length;
+                card.DeviceCursor = (card.DeviceCursor + 1) % CardState.DeviceSlots;
             }
         }
 
-        features[FeatureSchema.DeviceDistinctCards24h] = MerchantGraph.ReadAndUpdateDevice(_graph.Device(device), now, cardHash);
+        features[FeatureSchema.DeviceDistinctCards24h] = MerchantGraph.ReadAndUpdateDevice(node, now, cardHash);
     }
 
     private static void WriteCountry(CardState card, string country, bool isFirst, Span<float> features)
@@ -301,7 +303,7 @@ public sealed class FeatureEngine
     }
 
     /// <summary>1 minus the share of the card's past transactions within an hour of this hour of day.</summary>
-    private static float HourDeviation(int[] histogram, int hour, long total)
+    private static float HourDeviation(ref HourCounts histogram, int hour, long total)
     {
         var near = histogram[(hour + 23) % 24] + histogram[hour] + histogram[(hour + 1) % 24];
         return (float)(1.0 - ((double)near / total));
@@ -309,13 +311,14 @@ public sealed class FeatureEngine
 
     private CardState CardFor(string key)
     {
-        if (_cards.TryGetValue(key, out var card))
+        var hash = StableHash.Of(key);
+        if (_cards.TryGetValue(hash, out var card))
         {
             return card;
         }
 
-        card = new CardState(key, _options) { SweepIndex = _expiryRing.Count };
-        _cards.Add(key, card);
+        card = new CardState(key, hash, _options) { SweepIndex = _expiryRing.Count };
+        _cards.Add(hash, card);
         _expiryRing.Add(card);
         return card;
     }
@@ -345,7 +348,7 @@ public sealed class FeatureEngine
 
     private void Forget(CardState card)
     {
-        _cards.Remove(card.Key);
+        _cards.Remove(card.Hash);
         var last = _expiryRing[^1];
         _expiryRing[card.SweepIndex] = last;
         last.SweepIndex = card.SweepIndex;

@@ -11,8 +11,7 @@ internal sealed class SlidingWindows
     public static readonly long[] Lengths = [TimeSpan.TicksPerMinute, TimeSpan.TicksPerHour, TimeSpan.TicksPerDay];
 
     private readonly int _maxEvents;
-    private long[] _ticks;
-    private double[] _amounts;
+    private Event[] _events;
     private int _mask;
 
     // Sequence numbers: events [start_w, _next) are inside window w; ring slot = seq & _mask.
@@ -28,12 +27,11 @@ internal sealed class SlidingWindows
     {
         var capacity = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, initialCapacity));
         _maxEvents = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, maxEvents));
-        _ticks = new long[capacity];
-        _amounts = new double[capacity];
+        _events = new Event[capacity];
         _mask = capacity - 1;
     }
 
-    public int Capacity => _ticks.Length;
+    public int Capacity => _events.Length;
 
     public long Count1m => _next - _start1m;
 
@@ -57,15 +55,15 @@ internal sealed class SlidingWindows
 
     public void Add(long now, double amount)
     {
-        if (_next - _start24h == _ticks.Length && !TryGrow())
+        if (_next - _start24h == _events.Length && !TryGrow())
         {
             // Full at the cap: the oldest event leaves every window that still holds it.
             DropOldest();
         }
 
-        var slot = (int)(_next & _mask);
-        _ticks[slot] = now;
-        _amounts[slot] = amount;
+        ref var slot = ref _events[(int)(_next & _mask)];
+        slot.Ticks = now;
+        slot.Amount = amount;
         _next++;
         _sum1m += amount;
         _sum1h += amount;
@@ -74,9 +72,15 @@ internal sealed class SlidingWindows
 
     private void Evict(ref long start, ref double sum, long cutoff)
     {
-        while (start < _next && _ticks[(int)(start & _mask)] <= cutoff)
+        while (start < _next)
         {
-            sum -= _amounts[(int)(start & _mask)];
+            ref var e = ref _events[(int)(start & _mask)];
+            if (e.Ticks > cutoff)
+            {
+                break;
+            }
+
+            sum -= e.Amount;
             start++;
         }
 
@@ -89,7 +93,7 @@ internal sealed class SlidingWindows
     private void DropOldest()
     {
         var oldest = _start24h;
-        var amount = _amounts[(int)(oldest & _mask)];
+        var amount = _events[(int)(oldest & _mask)].Amount;
         _start24h++;
         _sum24h -= amount;
         if (_start1h == oldest)
@@ -107,26 +111,29 @@ internal sealed class SlidingWindows
 
     private bool TryGrow()
     {
-        if (_ticks.Length >= _maxEvents)
+        if (_events.Length >= _maxEvents)
         {
             return false;
         }
 
-        var capacity = _ticks.Length * 2;
-        var ticks = new long[capacity];
-        var amounts = new double[capacity];
+        var capacity = _events.Length * 2;
+        var events = new Event[capacity];
         var newMask = capacity - 1;
         for (var seq = _start24h; seq < _next; seq++)
         {
-            ticks[(int)(seq & newMask)] = _ticks[(int)(seq & _mask)];
-            amounts[(int)(seq & newMask)] = _amounts[(int)(seq & _mask)];
+            events[(int)(seq & newMask)] = _events[(int)(seq & _mask)];
         }
 
-        _ticks = ticks;
-        _amounts = amounts;
+        _events = events;
         _mask = newMask;
         return true;
     }
 
-    public long ApproximateBytes => 64 + (16L * _ticks.Length) + 48;
+    public long ApproximateBytes => 96 + 24 + (16L * _events.Length);
+
+    private struct Event
+    {
+        public long Ticks;
+        public double Amount;
+    }
 }

@@ -20,6 +20,7 @@ internal sealed class HourlyDistinctCounter
     private readonly byte[] _registers = new byte[(Hours + 1) * Registers];
     private readonly long[] _bucketHour = new long[Hours];
     private long _currentHour = long.MinValue;
+    private double _estimate = double.NaN; // cached until a register or the hour changes
 
     public HourlyDistinctCounter()
     {
@@ -37,6 +38,7 @@ internal sealed class HourlyDistinctCounter
         }
 
         _currentHour = hour;
+        _estimate = double.NaN;
         var slot = (int)(hour % Hours);
         if (_bucketHour[slot] != hour)
         {
@@ -68,6 +70,7 @@ internal sealed class HourlyDistinctCounter
         if (rank > register)
         {
             register = rank;
+            _estimate = double.NaN;
         }
     }
 
@@ -76,6 +79,11 @@ internal sealed class HourlyDistinctCounter
         if (_currentHour == long.MinValue)
         {
             return 0;
+        }
+
+        if (!double.IsNaN(_estimate))
+        {
+            return _estimate;
         }
 
         var current = _registers.AsSpan((int)(_currentHour % Hours) * Registers, Registers);
@@ -98,6 +106,7 @@ internal sealed class HourlyDistinctCounter
             estimate = Registers * Math.Log((double)Registers / zeros);
         }
 
+        _estimate = estimate;
         return estimate;
     }
 

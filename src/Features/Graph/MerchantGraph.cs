@@ -132,7 +132,7 @@ public sealed class MerchantGraph
             return node;
         }
 
-        return _merchants.GetOrAdd(key, static _ => new MerchantNode());
+        return _merchants.GetOrAdd(key, static k => new MerchantNode(Common.StableHash.Of(k)));
     }
 
     internal DeviceNode Device(string key)
@@ -142,7 +142,7 @@ public sealed class MerchantGraph
             return node;
         }
 
-        return _devices.GetOrAdd(key, static _ => new DeviceNode());
+        return _devices.GetOrAdd(key, static k => new DeviceNode(Common.StableHash.Of(k)));
     }
 
     internal CategoryNode Category(string key)
@@ -262,7 +262,7 @@ public sealed class MerchantGraph
     {
         var merchants = new MerchantNode?[card.Visits.Length];
         var count = 0;
-        lock (card.Gate)
+        lock (card)
         {
             if (card.ReportedTicks != long.MinValue && fraudTxTicks - card.ReportedTicks < _lookbackTicks)
             {

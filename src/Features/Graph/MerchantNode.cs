@@ -7,6 +7,11 @@ namespace FraudStream.Features.Graph;
 /// </summary>
 public sealed class MerchantNode
 {
+    internal MerchantNode(ulong hash) => Hash = hash;
+
+    /// <summary>Stable hash of the merchant id (what cards remember it by).</summary>
+    internal ulong Hash { get; }
+
     internal Lock Gate { get; } = new();
 
     internal HourlyDistinctCounter Customers24h { get; } = new();
@@ -45,6 +50,10 @@ public sealed class MerchantNode
 internal sealed class DeviceNode
 {
     public const int Slots = 8;
+
+    public DeviceNode(ulong hash) => Hash = hash;
+
+    public ulong Hash { get; }
 
     public Lock Gate { get; } = new();
 

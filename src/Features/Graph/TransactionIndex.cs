@@ -47,71 +47,73 @@ internal sealed class TransactionIndex
         }
     }
 
+    /// <summary>
+    /// A FIFO ring of entries with hash chains linked by sequence number: a link is valid only while
+    /// the slot it names still holds that sequence, so overwriting the oldest entry needs no unlinking
+    /// (chains run newest to oldest, so the first stale link ends the walk). An insert touches the next
+    /// ring slot and one bucket.
+    /// </summary>
     private sealed class Stripe
     {
-        private readonly ulong[] _ids;
-        private readonly CardState?[] _cards;
-        private readonly MerchantNode?[] _merchants;
-        private readonly long[] _ticks;
-        private readonly int[] _next;
-        private readonly int[] _buckets;
+        private readonly Entry[] _entries;
+        private readonly long[] _buckets;
         private readonly int _bucketMask;
-        private int _cursor;
-        private int _used;
+        private long _nextSeq;
 
         public Stripe(int capacity)
         {
             Capacity = capacity;
-            _ids = new ulong[capacity];
-            _cards = new CardState?[capacity];
-            _merchants = new MerchantNode?[capacity];
-            _ticks = new long[capacity];
-            _next = new int[capacity];
+            _entries = new Entry[capacity];
             var buckets = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity);
-            _buckets = new int[buckets];
+            _buckets = new long[buckets];
             _bucketMask = buckets - 1;
-            Array.Fill(_buckets, -1);
+            Array.Fill(_buckets, -1L);
+            for (var i = 0; i < capacity; i++)
+            {
+                _entries[i].Seq = -1;
+            }
         }
 
         public Lock Gate { get; } = new();
 
         public int Capacity { get; }
 
-        public long ApproximateBytes => 64 + (Capacity * (8 + 8 + 8 + 8 + 4 + 4)) + (_buckets.Length * 4);
+        public long ApproximateBytes => 64 + (Capacity * 48L) + (_buckets.Length * 8L);
 
         public void Insert(ulong hash, CardState card, MerchantNode merchant, long ticks)
         {
-            var slot = _cursor;
-            if (_used == Capacity)
-            {
-                Unlink(slot);
-            }
-            else
-            {
-                _used++;
-            }
-
-            _ids[slot] = hash;
-            _cards[slot] = card;
-            _merchants[slot] = merchant;
-            _ticks[slot] = ticks;
-            var bucket = Bucket(hash);
-            _next[slot] = _buckets[bucket];
-            _buckets[bucket] = slot;
-            _cursor = slot + 1 == Capacity ? 0 : slot + 1;
+            var seq = _nextSeq++;
+            ref var entry = ref _entries[(int)(seq % Capacity)];
+            ref var head = ref _buckets[(int)(hash & (ulong)_bucketMask)];
+            entry.Id = hash;
+            entry.Card = card;
+            entry.Merchant = merchant;
+            entry.Ticks = ticks;
+            entry.Seq = seq;
+            entry.Next = head;
+            head = seq;
         }
 
         public bool TryFind(ulong hash, out CardState? card, out MerchantNode? merchant, out long ticks)
         {
-            for (var slot = _buckets[Bucket(hash)]; slot >= 0; slot = _next[slot])
+            var link = _buckets[(int)(hash & (ulong)_bucketMask)];
+            while (link >= 0)
             {
-                if (_ids[slot] == hash)
+                ref var entry = ref _entries[(int)(link % Capacity)];
+                if (entry.Seq != link)
                 {
-                    card = _cards[slot];
-                    merchant = _merchants[slot];
-                    ticks = _ticks[slot];
+                    break; // overwritten: everything further down the chain is older still
+                }
+
+                if (entry.Id == hash)
+                {
+                    card = entry.Card;
+                    merchant = entry.Merchant;
+                    ticks = entry.Ticks;
                     return true;
                 }
+
+                link = entry.Next;
             }
 
             card = null;
@@ -120,32 +122,14 @@ internal sealed class TransactionIndex
             return false;
         }
 
-        private int Bucket(ulong hash) => (int)(hash & (ulong)_bucketMask);
-
-        private void Unlink(int slot)
+        private struct Entry
         {
-            var bucket = Bucket(_ids[slot]);
-            var previous = -1;
-            var current = _buckets[bucket];
-            while (current >= 0 && current != slot)
-            {
-                previous = current;
-                current = _next[current];
-            }
-
-            if (current < 0)
-            {
-                return;
-            }
-
-            if (previous < 0)
-            {
-                _buckets[bucket] = _next[slot];
-            }
-            else
-            {
-                _next[previous] = _next[slot];
-            }
+            public ulong Id;
+            public long Ticks;
+            public long Seq;
+            public long Next;
+            public CardState? Card;
+            public MerchantNode? Merchant;
         }
     }
 }
