@@ -228,7 +228,7 @@ public static class ScorerFactory
             tensorCost, treeCost, options.MaxBatchSize);
         var (winner, loser) = tensorCost <= treeCost ? (tensor, trees) : (trees, tensor);
         loser.Dispose();
-        return winner;
+        return Warmed(winner);
     }
 
     private static OrtModelScorer Warmed(OrtModelScorer scorer)
