@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using FraudStream.Scoring.Trees;
 using FraudStream.Training.Compilation;
 using FraudStream.Training.Compilation.Onnx;
@@ -138,6 +139,19 @@ public sealed class CompiledGraphFidelityTests(TrainedModels models) : IClassFix
 
         tree.LeafValues[nodes] = -0.5;
         return tree;
+    }
+
+    [Fact]
+    public void A_model_that_normalizes_features_before_the_trees_is_refused()
+    {
+        var context = new Microsoft.ML.MLContext(seed: 2);
+        var data = context.Data.LoadFromEnumerable(TrainedModels.Synthetic(300, seed: 4, withMissing: false), TrainedModels.SchemaDefinition());
+        var model = context.Transforms.NormalizeMinMax("Features")
+            .Append(context.BinaryClassification.Trainers.FastTree(numberOfLeaves: 4, numberOfTrees: 3, minimumExampleCountPerLeaf: 5))
+            .Fit(data);
+
+        var error = Assert.Throws<NotSupportedException>(() => TreeExtractor.FromTransformer(model, TrainedModels.FeatureCount));
+        Assert.Contains("normalizes its features", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
