@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using FraudStream.Scoring.Trees;
 using FraudStream.Training.Compilation;
 using FraudStream.Training.Compilation.Onnx;
@@ -79,12 +80,78 @@ public sealed class CompiledGraphFidelityTests(TrainedModels models) : IClassFix
     }
 
     [Fact]
-    public void Auto_strategy_picks_GEMM_for_shallow_trees_and_traversal_for_deep_ones()
+    public void Auto_strategy_picks_GEMM_for_trees_of_few_leaves_and_traversal_for_big_ones()
     {
-        var shallow = new TreeEnsembleModel { FeatureCount = 2, Trees = [Stump()] };
-        Assert.Equal(TreeGraphStrategy.Gemm, TensorGraphCompiler.Resolve(shallow, TreeGraphStrategy.Auto));
-        Assert.True(models.FastTree.MaxDepth() > TensorGraphCompiler.GemmMaxDepth);
-        Assert.Equal(TreeGraphStrategy.TreeTraversal, TensorGraphCompiler.Resolve(models.FastTree, TreeGraphStrategy.Auto));
+        Assert.Equal(TreeGraphStrategy.Gemm, TensorGraphCompiler.Resolve(models.FastTree, TreeGraphStrategy.Auto));
+        var big = new TreeEnsembleModel { FeatureCount = 2, Trees = [Chain(TensorGraphCompiler.GemmMaxLeaves + 1)] };
+        Assert.Equal(TreeGraphStrategy.TreeTraversal, TensorGraphCompiler.Resolve(big, TreeGraphStrategy.Auto));
+        Assert.Equal(TensorGraphCompiler.GemmMaxLeaves, big.MaxDepth());
+    }
+
+    [Theory]
+    [InlineData(TreeGraphStrategy.Gemm)]
+    [InlineData(TreeGraphStrategy.TreeTraversal)]
+    public void Single_leaf_trees_deep_chains_and_infinite_thresholds_compile_exactly(TreeGraphStrategy strategy)
+    {
+        var chain = Chain(40);
+        chain.Thresholds[3] = float.PositiveInfinity;
+        chain.Thresholds[5] = float.NegativeInfinity;
+        chain.NaNGoesLeft[7] = true;
+        var model = new TreeEnsembleModel
+        {
+            FeatureCount = 2,
+            PlattSlope = -0.7,
+            PlattOffset = 0.2,
+            Bias = 0.125,
+            Trees = [new DecisionTree { LeafValues = [0.3] }, chain, Stump()],
+        };
+        float[] xs = [float.NaN, float.NegativeInfinity, float.PositiveInfinity, -40f, -3f, 0f, 2f, 5f, 39f, float.MaxValue];
+        var matrix = xs.SelectMany(a => xs.SelectMany(b => new[] { a, b })).ToArray();
+
+        var actual = RunOnCpu(TensorGraphCompiler.CompileToBytes(model, strategy), matrix, features: 2);
+
+        for (var r = 0; r < actual.Length; r++)
+        {
+            Assert.Equal(model.Probability(matrix.AsSpan(r * 2, 2)), actual[r], 1e-6f);
+        }
+    }
+
+    /// <summary>A left-leaning chain: node i splits feature 0 at i - 20 and sends the rest right to node i + 1.</summary>
+    internal static DecisionTree Chain(int leaves)
+    {
+        var nodes = leaves - 1;
+        var tree = new DecisionTree
+        {
+            SplitFeatures = new int[nodes],
+            Thresholds = new float[nodes],
+            LeftChild = new int[nodes],
+            RightChild = new int[nodes],
+            NaNGoesLeft = new bool[nodes],
+            LeafValues = new double[leaves],
+        };
+        for (var i = 0; i < nodes; i++)
+        {
+            tree.Thresholds[i] = i - 20;
+            tree.LeftChild[i] = ~i;
+            tree.RightChild[i] = i + 1 < nodes ? i + 1 : ~(i + 1);
+            tree.LeafValues[i] = (i % 7) * 0.1;
+        }
+
+        tree.LeafValues[nodes] = -0.5;
+        return tree;
+    }
+
+    [Fact]
+    public void A_model_that_normalizes_features_before_the_trees_is_refused()
+    {
+        var context = new Microsoft.ML.MLContext(seed: 2);
+        var data = context.Data.LoadFromEnumerable(TrainedModels.Synthetic(300, seed: 4, withMissing: false), TrainedModels.SchemaDefinition());
+        var model = context.Transforms.NormalizeMinMax("Features")
+            .Append(context.BinaryClassification.Trainers.FastTree(numberOfLeaves: 4, numberOfTrees: 3, minimumExampleCountPerLeaf: 5))
+            .Fit(data);
+
+        var error = Assert.Throws<NotSupportedException>(() => TreeExtractor.FromTransformer(model, TrainedModels.FeatureCount));
+        Assert.Contains("normalizes its features", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -111,12 +178,13 @@ public sealed class CompiledGraphFidelityTests(TrainedModels models) : IClassFix
         LeafValues = [-1.0, 2.0],
     };
 
-    internal static float[] RunOnCpu(byte[] onnx, float[] matrix)
+    internal static float[] RunOnCpu(byte[] onnx, float[] matrix, int features = -1)
     {
+        features = features < 0 ? TrainedModels.FeatureCount : features;
         using var options = new SessionOptions();
         using var session = new InferenceSession(onnx, options);
-        var rows = matrix.Length / TrainedModels.FeatureCount;
-        using var input = OrtValue.CreateTensorValueFromMemory(matrix, [rows, TrainedModels.FeatureCount]);
+        var rows = matrix.Length / features;
+        using var input = OrtValue.CreateTensorValueFromMemory(matrix, [rows, features]);
         using var runOptions = new RunOptions();
         using var outputs = session.Run(runOptions, [TensorGraphCompiler.InputName], [input], [TensorGraphCompiler.OutputName]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();

@@ -155,6 +155,19 @@ public sealed class ScorerFactoryTests(TrainedModels models) : IClassFixture<Tra
     }
 
     [Fact]
+    public void Onnx_graph_of_another_feature_width_is_rejected_even_when_the_manifest_matches()
+    {
+        var dir = CopyPackage(models.FastTreePackage, "narrow-graph");
+        var narrow = new FraudStream.Scoring.Trees.TreeEnsembleModel { FeatureCount = 10, Trees = [CompiledGraphFidelityTests.Stump()] };
+        File.WriteAllBytes(Path.Combine(dir, "model.tensor.onnx"), FraudStream.Training.Compilation.TensorGraphCompiler.CompileToBytes(narrow));
+
+        var error = Assert.Throws<ModelPackageException>(() =>
+            ScorerFactory.Create(dir, new ScoringOptions { Device = ScoringDevice.Cpu, Graph = ScoringGraph.Tensor }, new TestLogger()));
+        Assert.Equal(ModelPackageProblem.SchemaMismatch, error.Problem);
+        Assert.Contains($"no float input of shape [N, {FeatureSchema.Count}]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Buckets_are_powers_of_two_up_to_the_max_batch()
     {
         Assert.Equal([1, 2, 4, 8, 16, 32, 64, 100], OrtModelScorer.BucketsFor(100));

@@ -33,6 +33,29 @@ public sealed class ScoringBenchTests(TrainedModels models) : IClassFixture<Trai
     }
 
     [Fact]
+    public void Batcher_run_reports_queue_and_compute_percentiles_under_concurrent_load()
+    {
+        var package = SyntheticPackage.Create(Path.Combine(models.Directory, "synthetic-load"), trees: 10, depth: 4);
+
+        var result = ScoringBench.Run(new ScoringBenchOptions
+        {
+            PackageDir = package,
+            Device = ScoringDevice.Cpu,
+            Batches = [1],
+            Iterations = 50,
+            Concurrency = 4,
+            RowsPerSubmission = 2,
+            BatcherMaxBatch = 16,
+        }, new TestLogger(), new StringWriter());
+
+        var load = Assert.Single(result.Results, r => r.Mode == "cpu_tensor_batcher_x4");
+        Assert.Equal(200, load.Iterations);
+        Assert.NotNull(load.QueueP99Us);
+        Assert.NotNull(load.ComputeP99Us);
+        Assert.InRange(load.MeanBatchRows!.Value, 2, 16);
+    }
+
+    [Fact]
     public void Cuda_bench_refuses_to_report_CPU_numbers_as_CUDA_ones_on_a_host_without_a_GPU_like_CI()
     {
         if (File.Exists("/dev/nvidiactl"))

@@ -110,6 +110,7 @@ public sealed class MicroBatcher : IDisposable
     /// <summary>The largest batch size counted in histogram bucket <paramref name="bucket"/>.</summary>
     public static int BucketUpperBound(int bucket) => 1 << bucket;
 
+    /// <summary>Stops the scoring thread after the queued submissions; call it once the submitting threads have stopped.</summary>
     public void Dispose()
     {
         if (_stopping)

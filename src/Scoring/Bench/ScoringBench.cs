@@ -33,6 +33,17 @@ public sealed class ScoringBenchOptions
 
     public string? JsonReport { get; init; }
 
+    /// <summary>Threads submitting through the micro-batcher after the direct runs (0: skip the batcher runs).</summary>
+    public int Concurrency { get; init; }
+
+    /// <summary>Rows per submission in the batcher runs, as a pipeline worker would send.</summary>
+    public int RowsPerSubmission { get; init; } = 1;
+
+    /// <summary>The batcher's maximum batch and wait in the batcher runs.</summary>
+    public int BatcherMaxBatch { get; init; } = 64;
+
+    public int BatcherMaxWaitMicros { get; init; } = 200;
+
     public static IReadOnlyList<int> ParseBatches(string csv) =>
         [.. csv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(value => int.Parse(value, CultureInfo.InvariantCulture))];
@@ -48,7 +59,15 @@ public sealed class ScoringBenchOptions
 
 public sealed record ScoringBenchResult(
     string Mode, string Device, int Batch, int Iterations,
-    double P50Us, double P99Us, double MeanUs, double P50NsPerTransaction, double P99NsPerTransaction, double TransactionsPerSecond);
+    double P50Us, double P99Us, double MeanUs, double P50NsPerTransaction, double P99NsPerTransaction, double TransactionsPerSecond)
+{
+    /// <summary>Batcher runs only: p99 of the time queued before the batch ran, and of the batch's compute.</summary>
+    public double? QueueP99Us { get; init; }
+
+    public double? ComputeP99Us { get; init; }
+
+    public double? MeanBatchRows { get; init; }
+}
 
 public sealed record ScoringBenchReport(
     string Host, int ProcessorCount, string OrtVersion, string ModelVersion, string RequestedDevice,
@@ -100,6 +119,12 @@ public static class ScoringBench
             foreach (var batch in options.Batches)
             {
                 results.Add(Measure(scorer, mode, batch, options.Iterations));
+            }
+
+            if (options.Concurrency > 0)
+            {
+                scorer.Dispose();
+                results.Add(MeasureUnderLoad(options, scoringOptions, mode, logger));
             }
         }
 
@@ -180,11 +205,84 @@ public static class ScoringBench
         total.Stop();
         Array.Sort(samples);
         var p50 = samples[iterations / 2];
-        var p99 = samples[Math.Min(iterations - 1, (int)Math.Ceiling(iterations * 0.99) - 1)];
+        var p99 = Percentile99(samples);
         var mean = total.Elapsed.TotalMicroseconds / iterations;
         return new ScoringBenchResult(mode, scorer.Device, batch, iterations, p50, p99, mean,
             p50 * 1000 / batch, p99 * 1000 / batch, batch / (mean / 1_000_000));
     }
+
+    /// <summary>Several threads submitting small batches through <see cref="ScoringService"/>, as pipeline workers do.</summary>
+    private static ScoringBenchResult MeasureUnderLoad(ScoringBenchOptions options, ScoringOptions scoringOptions, string mode, ILogger logger)
+    {
+        var serviceOptions = new ScoringOptions
+        {
+            Device = scoringOptions.Device,
+            Graph = scoringOptions.Graph,
+            CudaGraphs = scoringOptions.CudaGraphs,
+            CudaGraphsWithoutSelection = true,
+            CpuThreads = scoringOptions.CpuThreads,
+            MaxBatchSize = options.BatcherMaxBatch,
+            MaxWaitMicros = options.BatcherMaxWaitMicros,
+            MaxPendingSubmissions = Math.Max(options.Concurrency * 2, 16),
+        };
+        using var service = new ScoringService(serviceOptions, logger);
+        service.Swap(options.PackageDir);
+        var rows = options.RowsPerSubmission;
+        var perThread = Math.Max(1, options.Iterations);
+        var latency = new double[options.Concurrency * perThread];
+        var queue = new double[latency.Length];
+        var compute = new double[latency.Length];
+        var batchRows = new double[latency.Length];
+        var threads = new Thread[options.Concurrency];
+        var total = Stopwatch.StartNew();
+        for (var t = 0; t < threads.Length; t++)
+        {
+            var first = t * perThread;
+            threads[t] = new Thread(() =>
+            {
+                var features = new float[rows * FeatureSchema.Count];
+                var random = new Random(first);
+                for (var i = 0; i < features.Length; i++)
+                {
+                    features[i] = (float)((random.NextDouble() * 4) - 2);
+                }
+
+                var probabilities = new float[rows];
+                for (var i = 0; i < perThread; i++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    var timing = service.Score(features, rows, probabilities);
+                    latency[first + i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+                    queue[first + i] = timing.QueueMicros;
+                    compute[first + i] = timing.ComputeMicros;
+                    batchRows[first + i] = timing.BatchRows;
+                }
+            });
+            threads[t].Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        total.Stop();
+        var meanBatch = batchRows.Average();
+        Array.Sort(latency);
+        Array.Sort(queue);
+        Array.Sort(compute);
+        var p50 = latency[latency.Length / 2];
+        var p99 = Percentile99(latency);
+        return new ScoringBenchResult($"{mode}_batcher_x{options.Concurrency}", service.Device, options.BatcherMaxBatch, latency.Length,
+            p50, p99, latency.Average(), p50 * 1000 / rows, p99 * 1000 / rows, latency.Length * rows / total.Elapsed.TotalSeconds)
+        {
+            QueueP99Us = Percentile99(queue),
+            ComputeP99Us = Percentile99(compute),
+            MeanBatchRows = meanBatch,
+        };
+    }
+
+    private static double Percentile99(double[] sorted) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(sorted.Length * 0.99) - 1)];
 
     private static void WriteTable(ScoringBenchReport report, TextWriter console)
     {
@@ -192,8 +290,10 @@ public static class ScoringBench
         console.WriteLine($"{"mode",-20} {"batch",6} {"p50 µs",10} {"p99 µs",10} {"p50 ns/tx",10} {"p99 ns/tx",10} {"tx/s",14}");
         foreach (var r in report.Results)
         {
+            var batcher = r.QueueP99Us is { } q ? string.Create(CultureInfo.InvariantCulture,
+                $"  queue p99 {q:F1} µs, compute p99 {r.ComputeP99Us:F1} µs, mean batch {r.MeanBatchRows:F1}") : "";
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Mode,-20} {r.Batch,6} {r.P50Us,10:F1} {r.P99Us,10:F1} {r.P50NsPerTransaction,10:F1} {r.P99NsPerTransaction,10:F1} {r.TransactionsPerSecond,14:N0}"));
+                $"{r.Mode,-20} {r.Batch,6} {r.P50Us,10:F1} {r.P99Us,10:F1} {r.P50NsPerTransaction,10:F1} {r.P99NsPerTransaction,10:F1} {r.TransactionsPerSecond,14:N0}{batcher}"));
         }
     }
 }

@@ -121,13 +121,14 @@ public sealed class OrtModelScorer : IModelScorer
         }
     }
 
-    /// <summary>Runs every bucket once (twice with CUDA graphs: capture, then replay) so that no call pays for it later.</summary>
+    /// <summary>Runs every bucket once (three times with CUDA graphs: plain, capture, replay) so that no call pays for it later.</summary>
     public void WarmUp()
     {
         foreach (var bucket in _bucketState)
         {
-            Run(bucket);
-            if (_cudaGraphs)
+            // With CUDA graphs ORT runs a graph id plainly first, captures on a later run, then replays.
+            var runs = _cudaGraphs ? 3 : 1;
+            for (var i = 0; i < runs; i++)
             {
                 Run(bucket);
             }

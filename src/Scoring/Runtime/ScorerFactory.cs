@@ -228,7 +228,7 @@ public static class ScorerFactory
             tensorCost, treeCost, options.MaxBatchSize);
         var (winner, loser) = tensorCost <= treeCost ? (tensor, trees) : (trees, tensor);
         loser.Dispose();
-        return winner;
+        return Warmed(winner);
     }
 
     private static OrtModelScorer Warmed(OrtModelScorer scorer)
@@ -274,10 +274,11 @@ public static class ScorerFactory
             throw new ModelPackageException(ModelPackageProblem.Corrupt, $"{onnxPath} is not a loadable ONNX model: {FirstLine(e.Message)}", e);
         }
 
+        OrtModelScorer? scorer = null;
         try
         {
             var (input, output) = Signature(session, onnxPath, graphKind);
-            var scorer = new OrtModelScorer(session, device, cudaGraphs, input, output, FeatureSchema.Count,
+            scorer = new OrtModelScorer(session, device, cudaGraphs, input, output, FeatureSchema.Count,
                 options.MaxBatchSize, manifest.ModelVersion, graphKind);
             if (device == "cuda")
             {
@@ -288,7 +289,15 @@ public static class ScorerFactory
         }
         catch
         {
-            session.Dispose();
+            if (scorer is not null)
+            {
+                scorer.Dispose();
+            }
+            else
+            {
+                session.Dispose();
+            }
+
             throw;
         }
     }

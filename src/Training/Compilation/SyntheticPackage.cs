@@ -10,7 +10,7 @@ namespace FraudStream.Training.Compilation;
 /// </summary>
 public static class SyntheticPackage
 {
-    public static string Create(string packageDir, int trees = 300, int depth = 8, int seed = 17,
+    public static string Create(string packageDir, int trees = 300, int depth = 5, int seed = 17,
         TreeGraphStrategy strategy = TreeGraphStrategy.Auto)
     {
         var random = new Random(seed);

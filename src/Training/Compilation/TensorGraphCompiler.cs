@@ -5,7 +5,7 @@ namespace FraudStream.Training.Compilation;
 
 public enum TreeGraphStrategy
 {
-    /// <summary>GEMM for shallow ensembles, tree traversal for deeper ones.</summary>
+    /// <summary>GEMM for trees of few leaves, tree traversal for bigger ones.</summary>
     Auto,
 
     /// <summary>Hummingbird's GEMM formulation: all node conditions at once, leaf selection by a batched MatMul.</summary>
@@ -30,14 +30,30 @@ public static class TensorGraphCompiler
     public const string InputName = "features";
     public const string OutputName = "probability";
 
-    /// <summary>Hummingbird picks GEMM for shallow trees; beyond this depth the padded matrices grow as 2^depth.</summary>
-    public const int GemmMaxDepth = 4;
+    /// <summary>
+    /// GEMM work per row grows as trees × internal nodes × leaves, traversal work as trees × depth (but one
+    /// kernel per step per level). ML.NET's trees are leaf-bounded (20 to 31 leaves, often 10+ deep), so the
+    /// choice goes by leaves rather than Hummingbird's depth: GEMM up to this many leaves per tree.
+    /// </summary>
+    public const int GemmMaxLeaves = 64;
 
     public static TreeGraphStrategy Resolve(TreeEnsembleModel model, TreeGraphStrategy strategy)
     {
         ArgumentNullException.ThrowIfNull(model);
         return strategy != TreeGraphStrategy.Auto ? strategy
-            : model.MaxDepth() <= GemmMaxDepth ? TreeGraphStrategy.Gemm : TreeGraphStrategy.TreeTraversal;
+            : MaxLeaves(model) <= GemmMaxLeaves ? TreeGraphStrategy.Gemm : TreeGraphStrategy.TreeTraversal;
+    }
+
+    public static int MaxLeaves(TreeEnsembleModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var max = 0;
+        foreach (var tree in model.Trees)
+        {
+            max = Math.Max(max, tree.LeafCount);
+        }
+
+        return max;
     }
 
     public static OnnxModel Compile(TreeEnsembleModel model, TreeGraphStrategy strategy = TreeGraphStrategy.Auto)
@@ -108,17 +124,24 @@ public static class TensorGraphCompiler
             }
         }
 
-        var n = maxInternal * treeCount;
-        var selected = b.Node("Gather", [InputName, b.Const("node_feature", [n], features)], OnnxAttribute.Int("axis", 1));
-        var goesLeft = NodeConditions(b, selected, b.Const("node_threshold", [n], thresholds), nanLeft, [n]);
+        // Rows last ([T, ·, N]) so every large tensor is one contiguous batched MatMul operand and the
+        // leaf choice is an ArgMax over the leaf axis: the selected leaf scores 0, every other one less.
+        var transposed = b.Node("Transpose", [InputName], OnnxAttribute.Ints("perm", 1, 0));
+        var selected = b.Node("Gather", [transposed, b.Const("node_feature", [treeCount, maxInternal], features)], OnnxAttribute.Int("axis", 0));
+        var goesLeft = NodeConditions(b, selected, b.Const("node_threshold", [treeCount, maxInternal, 1], thresholds), nanLeft, [treeCount, maxInternal, 1]);
         var asFloat = b.Node("Cast", [goesLeft], OnnxAttribute.Int("to", (long)OnnxDataType.Float));
-        var perTree = b.Node("Reshape", [asFloat, b.Const("per_tree_shape", [3], new long[] { -1, treeCount, maxInternal })]);
-        var treeMajor = b.Node("Transpose", [perTree], OnnxAttribute.Ints("perm", 1, 0, 2));
-        var pathScore = b.Node("MatMul", [treeMajor, b.Const("path_matrix", [treeCount, maxInternal, maxLeaves], paths)]);
-        var reached = b.Node("Equal", [pathScore, b.Const("left_counts", [treeCount, 1, maxLeaves], leftCounts)]);
-        var leafValue = b.Node("Where", [reached,
-            b.Const("leaf_values", [treeCount, 1, maxLeaves], values), b.Const("zero", [], new double[] { 0 })]);
-        return b.Node("ReduceSum", [leafValue, b.Const("axes_tree_leaf", [2], new long[] { 0, 2 })], OnnxAttribute.Int("keepdims", 0));
+        var pathScore = b.Node("MatMul", [b.Const("path_matrix", [treeCount, maxLeaves, maxInternal], paths), asFloat]);
+        var margin = b.Node("Sub", [pathScore, b.Const("left_counts", [treeCount, maxLeaves, 1], leftCounts)]);
+        var chosenLeaf = b.Node("ArgMax", [margin], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 1));
+        var leafOffsets = new long[treeCount];
+        for (var t = 0; t < treeCount; t++)
+        {
+            leafOffsets[t] = (long)t * maxLeaves;
+        }
+
+        var globalLeaf = b.Node("Add", [chosenLeaf, b.Const("leaf_offsets", [treeCount, 1, 1], leafOffsets)]);
+        var leafValue = b.Node("Gather", [b.Const("leaf_values", [treeCount * maxLeaves], values), globalLeaf]);
+        return b.Node("ReduceSum", [leafValue, b.Const("axes_tree", [2], new long[] { 0, 1 })], OnnxAttribute.Int("keepdims", 0));
     }
 
     /// <summary>Path matrix: +1 where the leaf lies under the node's left child, −1 under its right child.</summary>
@@ -134,7 +157,7 @@ public static class TensorGraphCompiler
                 var count = 0;
                 foreach (var (ancestor, wentLeft) in ancestors)
                 {
-                    paths[(((t * maxInternal) + ancestor) * maxLeaves) + leaf] = wentLeft ? 1 : -1;
+                    paths[(((t * maxLeaves) + leaf) * maxInternal) + ancestor] = wentLeft ? 1 : -1;
                     count += wentLeft ? 1 : 0;
                 }
 

@@ -5,6 +5,7 @@ using Microsoft.ML.Calibrators;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Trainers.LightGbm;
+using Microsoft.ML.Transforms;
 
 namespace FraudStream.Training.Compilation;
 
@@ -55,6 +56,14 @@ public static class TreeExtractor
             object? found = null;
             foreach (var inner in chain)
             {
+                // The compiled graph reads the raw feature vector: a transform that changes values before the
+                // trees (a normalizer, say) would be silently skipped.
+                if (inner is NormalizingTransformer)
+                {
+                    throw new NotSupportedException(
+                        "the model normalizes its features before the trees; train the trees on the raw FeatureSchema vector");
+                }
+
                 found = FindModelParameters(inner) ?? found;
             }
 
