@@ -99,13 +99,25 @@ public sealed class MicroBatcherTests
             batcher.Score(features, 2, probabilities);
         }
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
+        // One-time lazy allocations (a wait handle the first time a slot's event really blocks, on a busy
+        // machine) may land in any early round; steady state is a round of 1000 that allocates nothing.
+        var allocated = new List<long>();
+        for (var round = 0; round < 10; round++)
         {
-            batcher.Score(features, 2, probabilities);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 1000; i++)
+            {
+                batcher.Score(features, 2, probabilities);
+            }
+
+            allocated.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            if (allocated[^1] == 0)
+            {
+                break;
+            }
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(allocated[^1] == 0, "bytes allocated per round of 1000: " + string.Join(", ", allocated));
     }
 
     private sealed class SumExecutor : IBatchExecutor
