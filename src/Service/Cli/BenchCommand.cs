@@ -17,9 +17,13 @@ internal static class BenchCommand
         var graphs = new Option<string>("--cuda-graphs") { Description = "on, off or both (CUDA only)", DefaultValueFactory = _ => "both" };
         var threads = new Option<int>("--cpu-threads") { Description = "ONNX Runtime intra-op threads on CPU (0 = all cores)", DefaultValueFactory = _ => 0 };
         var report = new Option<string?>("--json-report") { Description = "Write the results as JSON to this file" };
+        var concurrency = new Option<int>("--concurrency") { Description = "Also measure the model stage under load: this many threads submitting through the micro-batcher (0 = off)", DefaultValueFactory = _ => 0 };
+        var rowsPerSubmission = new Option<int>("--rows-per-submission") { Description = "Rows each submitting thread sends at once", DefaultValueFactory = _ => 1 };
+        var batcherMaxBatch = new Option<int>("--batcher-max-batch") { Description = "Micro-batcher max batch size", DefaultValueFactory = _ => 64 };
+        var batcherMaxWait = new Option<int>("--batcher-max-wait-us") { Description = "Micro-batcher max wait (µs)", DefaultValueFactory = _ => 200 };
         var scoring = new Command("scoring", "Benchmark the scoring stage: p50/p99 per call and per transaction at each batch size")
         {
-            model, device, batch, iterations, graphs, threads, report,
+            model, device, batch, iterations, graphs, threads, report, concurrency, rowsPerSubmission, batcherMaxBatch, batcherMaxWait,
         };
         scoring.SetAction(parse =>
         {
@@ -40,6 +44,10 @@ internal static class BenchCommand
                 CudaGraphs = ScoringBenchOptions.ParseCudaGraphs(parse.GetValue(graphs)!),
                 CpuThreads = parse.GetValue(threads),
                 JsonReport = parse.GetValue(report),
+                Concurrency = parse.GetValue(concurrency),
+                RowsPerSubmission = parse.GetValue(rowsPerSubmission),
+                BatcherMaxBatch = parse.GetValue(batcherMaxBatch),
+                BatcherMaxWaitMicros = parse.GetValue(batcherMaxWait),
             };
             ScoringBench.Run(options, loggers.CreateLogger("bench"), Console.Out);
             return 0;
