@@ -62,6 +62,11 @@ public sealed class TreeExplainer
             {
                 var feature = tree.SplitFeatures[node];
                 var x = features[feature];
+                if (_model.MissingAsZero && float.IsNaN(x))
+                {
+                    x = 0;
+                }
+
                 var left = float.IsNaN(x) ? tree.NaNGoesLeft[node] : x <= tree.Thresholds[node];
                 node = left ? tree.LeftChild[node] : tree.RightChild[node];
                 var after = node < 0 ? tree.LeafValues[~node] : expectations[node];

@@ -25,6 +25,12 @@ public sealed class TreeEnsembleModel
     /// <summary>Added to the sum of leaf values before calibration.</summary>
     public double Bias { get; set; }
 
+    /// <summary>
+    /// True when the trained pipeline replaces missing values by the type default before the trees
+    /// (ML.NET's ReplaceMissingValues with DefaultValue): a NaN input then means 0, not "take the NaN branch".
+    /// </summary>
+    public bool MissingAsZero { get; set; }
+
     public double PlattSlope { get; set; }
 
     public double PlattOffset { get; set; }
@@ -51,7 +57,7 @@ public sealed class TreeEnsembleModel
         var sum = 0.0;
         foreach (var tree in Trees)
         {
-            sum += tree.LeafValues[tree.LeafIndex(features)];
+            sum += tree.LeafValues[tree.LeafIndex(features, MissingAsZero)];
         }
 
         return (float)(sum + Bias);
@@ -114,7 +120,7 @@ public sealed class DecisionTree
     [JsonIgnore]
     public int LeafCount => LeafValues.Length;
 
-    public int LeafIndex(ReadOnlySpan<float> features)
+    public int LeafIndex(ReadOnlySpan<float> features, bool missingAsZero = false)
     {
         if (SplitFeatures.Length == 0)
         {
@@ -125,6 +131,11 @@ public sealed class DecisionTree
         while (node >= 0)
         {
             var x = features[SplitFeatures[node]];
+            if (missingAsZero && float.IsNaN(x))
+            {
+                x = 0;
+            }
+
             var left = float.IsNaN(x) ? NaNGoesLeft[node] : x <= Thresholds[node];
             node = left ? LeftChild[node] : RightChild[node];
         }

@@ -18,9 +18,10 @@ internal static class TrainCommand
         var trainer = new Option<string>("--trainer") { Description = "FastTree or LightGbm", DefaultValueFactory = _ => "FastTree" };
         var trainBefore = new Option<string?>("--train-before") { Description = "Train on rows before this BankSim step or RFC 3339 time; validate on the rest" };
         var output = new Option<string>("--out") { Description = "Output package directory", Required = true };
+        var strategy = new Option<string>("--graph-strategy") { Description = "Tensor graph: auto, gemm or traversal", DefaultValueFactory = _ => "auto" };
         var command = new Command("train", "Train the model with ML.NET on replayed history and write a model package (with the GPU tensor graph)")
         {
-            source, file, seed, count, trainer, trainBefore, output,
+            source, file, seed, count, trainer, trainBefore, output, strategy,
         };
         command.SetAction(parse =>
         {
@@ -42,8 +43,13 @@ internal static class TrainCommand
                 Out = parse.GetValue(output)!,
             };
             var package = ModelTrainer.Train(options, Console.Out);
-            var strategy = PackageCompiler.AddTensorGraph(options.Out);
-            Console.WriteLine($"model {package.ModelVersion} written to {Path.GetFullPath(options.Out)} (tensor graph: {strategy})");
+            var chosen = PackageCompiler.AddTensorGraph(options.Out, parse.GetValue(strategy) switch
+            {
+                "gemm" => TreeGraphStrategy.Gemm,
+                "traversal" => TreeGraphStrategy.TreeTraversal,
+                _ => TreeGraphStrategy.Auto,
+            });
+            Console.WriteLine($"model {package.ModelVersion} written to {Path.GetFullPath(options.Out)} (tensor graph: {chosen})");
             return 0;
         });
         return command;

@@ -71,9 +71,13 @@ public static class TensorGraphCompiler
         graph.Inputs.Add(new OnnxValueInfo(InputName, OnnxDataType.Float, null, model.FeatureCount));
         graph.Outputs.Add(new OnnxValueInfo(OutputName, OnnxDataType.Float, [null]));
 
+        // The trained pipeline's imputer (NaN → 0) runs first, inside the graph, as it does in ML.NET.
+        var input = model.MissingAsZero
+            ? builder.Node("Where", [builder.Node("IsNaN", [InputName]), builder.Const("missing_as", [], new[] { 0f }), InputName])
+            : InputName;
         var leafSum = Resolve(model, strategy) == TreeGraphStrategy.Gemm
-            ? EmitGemm(builder, model)
-            : EmitTreeTraversal(builder, model);
+            ? EmitGemm(builder, model, input)
+            : EmitTreeTraversal(builder, model, input);
         EmitCalibration(builder, model, leafSum);
         return builder.Model;
     }
@@ -82,7 +86,7 @@ public static class TensorGraphCompiler
         Compile(model, strategy).ToBytes();
 
     /// <summary>Returns the name of a double[N] tensor: the sum of the selected leaf values.</summary>
-    private static string EmitGemm(GraphBuilder b, TreeEnsembleModel model)
+    private static string EmitGemm(GraphBuilder b, TreeEnsembleModel model, string input)
     {
         var trees = model.Trees;
         var treeCount = trees.Count;
@@ -126,7 +130,7 @@ public static class TensorGraphCompiler
 
         // Rows last ([T, ·, N]) so every large tensor is one contiguous batched MatMul operand and the
         // leaf choice is an ArgMax over the leaf axis: the selected leaf scores 0, every other one less.
-        var transposed = b.Node("Transpose", [InputName], OnnxAttribute.Ints("perm", 1, 0));
+        var transposed = b.Node("Transpose", [input], OnnxAttribute.Ints("perm", 1, 0));
         var selected = b.Node("Gather", [transposed, b.Const("node_feature", [treeCount, maxInternal], features)], OnnxAttribute.Int("axis", 0));
         var goesLeft = NodeConditions(b, selected, b.Const("node_threshold", [treeCount, maxInternal, 1], thresholds), nanLeft, [treeCount, maxInternal, 1]);
         var asFloat = b.Node("Cast", [goesLeft], OnnxAttribute.Int("to", (long)OnnxDataType.Float));
@@ -172,7 +176,7 @@ public static class TensorGraphCompiler
         }
     }
 
-    private static string EmitTreeTraversal(GraphBuilder b, TreeEnsembleModel model)
+    private static string EmitTreeTraversal(GraphBuilder b, TreeEnsembleModel model, string input)
     {
         // All trees' nodes in one table: internal nodes, then leaves; a leaf points to itself so that
         // rows which reach a shallow leaf early stay there for the remaining levels.
@@ -226,7 +230,7 @@ public static class TensorGraphCompiler
 
         // Broadcast the roots to [N, T] without shape arithmetic (which ORT would place on the CPU).
         var firstFeatureColumns = b.Node("Gather",
-            [InputName, b.Const("first_feature", [model.Trees.Count], new long[model.Trees.Count])],
+            [input, b.Const("first_feature", [model.Trees.Count], new long[model.Trees.Count])],
             OnnxAttribute.Int("axis", 1));
         var anyRow = b.Node("IsNaN", [firstFeatureColumns]);
         var index = b.Node("Where", [anyRow, rootRow, rootRow]);
@@ -235,7 +239,7 @@ public static class TensorGraphCompiler
         for (var level = 0; level < depth; level++)
         {
             var feature = b.Node("Gather", [featureTable, index]);
-            var x = b.Node("GatherElements", [InputName, feature], OnnxAttribute.Int("axis", 1));
+            var x = b.Node("GatherElements", [input, feature], OnnxAttribute.Int("axis", 1));
             var threshold = b.Node("Gather", [thresholdTable, index]);
             var goesLeft = b.Node("LessOrEqual", [x, threshold]);
             if (nanTable is not null)

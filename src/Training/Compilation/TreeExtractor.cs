@@ -33,7 +33,7 @@ public static class TreeExtractor
         var parameters = FindModelParameters(transformer)
             ?? throw new NotSupportedException(
                 "the model holds no FastTree or LightGbm binary classifier with Platt calibration");
-        return parameters switch
+        var model = parameters switch
         {
             CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator> fastTree =>
                 Build("FastTree", fastTree.SubModel.TrainedTreeEnsemble, fastTree.Calibrator, featureCount),
@@ -41,6 +41,31 @@ public static class TreeExtractor
                 Build("LightGbm", lightGbm.SubModel.TrainedTreeEnsemble, lightGbm.Calibrator, featureCount),
             _ => throw new NotSupportedException($"unsupported model parameters {parameters.GetType().Name}"),
         };
+
+        // FraudStream's trainer imputes with ReplaceMissingValues(DefaultValue) before the trees: NaN → 0.
+        model.MissingAsZero = ContainsMissingValueReplacer(transformer);
+        return model;
+    }
+
+    private static bool ContainsMissingValueReplacer(ITransformer transformer)
+    {
+        if (transformer is MissingValueReplacingTransformer)
+        {
+            return true;
+        }
+
+        if (transformer is IEnumerable<ITransformer> chain)
+        {
+            foreach (var inner in chain)
+            {
+                if (ContainsMissingValueReplacer(inner))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>True when ML.NET still exposes the internal per-node NaN replacement this extractor relies on.</summary>
