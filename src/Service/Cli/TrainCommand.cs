@@ -16,7 +16,7 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed (simulator stream and trainer)", DefaultValueFactory = _ => 42 };
         var count = new Option<int>("--count") { Description = "Simulated transactions", DefaultValueFactory = _ => 300_000 };
         var trainer = new Option<string>("--trainer") { Description = "FastTree or LightGbm", DefaultValueFactory = _ => "FastTree" };
-        var trainBefore = new Option<string?>("--train-before") { Description = "Train on rows before this BankSim step or RFC 3339 time; validate on the rest" };
+        var trainBefore = new Option<string?>("--train-before") { Description = "Use only rows before this BankSim step or RFC 3339 time (validation is the last 20% of those)" };
         var output = new Option<string>("--out") { Description = "Output package directory", Required = true };
         var strategy = new Option<string>("--graph-strategy") { Description = "Tensor graph: auto, gemm or traversal", DefaultValueFactory = _ => "auto" };
         var command = new Command("train", "Train the model with ML.NET on replayed history and write a model package (with the GPU tensor graph)")
