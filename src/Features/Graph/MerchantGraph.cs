@@ -260,7 +260,7 @@ public sealed class MerchantGraph
     /// </summary>
     private void PropagateToEarlierMerchants(CardState card, long fraudTxTicks, long now)
     {
-        var merchants = new MerchantNode?[card.Visits.Length];
+        var merchants = new MerchantNode?[CardState.MerchantSlots];
         var count = 0;
         lock (card)
         {
