@@ -47,7 +47,7 @@ public static class DecisionJson
         writer.WriteEndArray();
         writer.WriteString("model_version"u8, modelVersion);
         writer.WriteString("ruleset_version"u8, rulesetVersion);
-        writer.WriteString("decided_at"u8, decidedAt.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'"));
+        writer.WriteString("decided_at"u8, DateTime.SpecifyKind(decidedAt, DateTimeKind.Utc));
         writer.WriteNumber("latency_us"u8, latencyMicros);
         writer.WriteEndObject();
     }

@@ -359,7 +359,7 @@ public static class TransactionJson
         ArgumentNullException.ThrowIfNull(tx);
         writer.WriteStartObject();
         writer.WriteString("id"u8, tx.Id);
-        writer.WriteString("ts"u8, tx.Timestamp.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'"));
+        writer.WriteString("ts"u8, DateTime.SpecifyKind(tx.Timestamp, DateTimeKind.Utc));
         writer.WriteString("card"u8, tx.Card);
         writer.WriteString("merchant"u8, tx.Merchant);
         writer.WriteString("category"u8, tx.Category);

@@ -71,6 +71,20 @@ public sealed class JsonLinesWriter : IDisposable
         }
     }
 
+    /// <summary>Writes a replayed record: the transaction, then its attached label if any; bad rows are skipped.</summary>
+    public void Write(in ReplayRecord record)
+    {
+        if (record.IsTransaction)
+        {
+            WriteTransaction(record.Transaction);
+        }
+
+        if (record.Label is { } label)
+        {
+            WriteLabel(label);
+        }
+    }
+
     public void WriteTransaction(Transaction transaction)
     {
         ArgumentNullException.ThrowIfNull(transaction);

@@ -22,7 +22,7 @@ public readonly record struct BadRow(long LineNumber, string Reason)
     public override string ToString() => $"line {LineNumber}: {Reason}";
 }
 
-/// <summary>One record read from a replay file.</summary>
+/// <summary>One record read from a replay file. A default instance is none of transaction, label or bad row.</summary>
 public readonly struct ReplayRecord
 {
     private ReplayRecord(ReplayRecordKind kind, long lineNumber, Transaction? transaction, Label? label, string? badReason)
@@ -51,13 +51,13 @@ public readonly struct ReplayRecord
     public string? BadReason { get; }
 
     [MemberNotNullWhen(true, nameof(Transaction))]
-    public bool IsTransaction => Kind == ReplayRecordKind.Transaction;
+    public bool IsTransaction => Kind == ReplayRecordKind.Transaction && Transaction is not null;
 
     [MemberNotNullWhen(true, nameof(Label))]
-    public bool IsLabelOnly => Kind == ReplayRecordKind.Label;
+    public bool IsLabelOnly => Kind == ReplayRecordKind.Label && Label is not null;
 
     [MemberNotNullWhen(true, nameof(BadReason))]
-    public bool IsBad => Kind == ReplayRecordKind.Bad;
+    public bool IsBad => Kind == ReplayRecordKind.Bad && BadReason is not null;
 
     public BadRow BadRow => new(LineNumber, BadReason ?? "");
 

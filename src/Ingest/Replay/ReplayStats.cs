@@ -45,7 +45,7 @@ public sealed class ReplayStats
         }
     }
 
-    public override string ToString() => $"rows={Rows} transactions={Transactions} labels={LabelLines} bad={Bad}";
+    public override string ToString() => $"rows={Rows} transactions={Transactions} label_lines={LabelLines} bad={Bad}";
 
     internal void Reset()
     {

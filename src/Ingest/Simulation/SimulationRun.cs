@@ -27,6 +27,7 @@ internal sealed class SimulationRun
     private readonly PriorityQueue<PendingEvent, EventKey> _queue = new(EventKeyComparer.Instance);
     private readonly int[] _tripCity;
     private readonly long[] _tripUntil;
+    private readonly string?[] _newDevice;
     private readonly List<LeakedCard>[] _leaked;
     private readonly bool[] _leakExploited;
     private readonly double[] _episodeMeanGapSeconds = new double[4];
@@ -44,6 +45,7 @@ internal sealed class SimulationRun
         _tripCity = new int[world.Cards.Length];
         Array.Fill(_tripCity, -1);
         _tripUntil = new long[world.Cards.Length];
+        _newDevice = new string?[world.Cards.Length];
         _leaked = new List<LeakedCard>[world.CompromisedMerchants.Length];
         for (var i = 0; i < _leaked.Length; i++)
         {
@@ -184,7 +186,7 @@ internal sealed class SimulationRun
         var tx = NewTransaction(ticks, card, merchant, Amount(merchant.Category, amount, minimum: 0.3));
         if (merchant.Channel == PaymentChannel.Ecom)
         {
-            var device = card.Devices.Length > 1 && random.Chance(0.3) ? card.Devices[1] : card.Devices[0];
+            var device = OnlineDevice(cardIndex, card, random);
             if (onTrip)
             {
                 var trip = Geography.HomeCities[city].City;
@@ -205,6 +207,18 @@ internal sealed class SimulationRun
         }
 
         return tx;
+    }
+
+    /// <summary>The card's usual device; now and then a new one that replaces the main device from then on.</summary>
+    private string OnlineDevice(int cardIndex, CardProfile card, SimulationRandom random)
+    {
+        if (random.Chance(_options.DeviceChangeRate))
+        {
+            _newDevice[cardIndex] = SimulatedWorld.NewDeviceId(random);
+        }
+
+        var main = _newDevice[cardIndex] ?? card.Devices[0];
+        return card.Devices.Length > 1 && random.Chance(0.3) ? card.Devices[1] : main;
     }
 
     private void StartEpisode(int scenario, long ticks)

@@ -34,7 +34,7 @@ public sealed class SimulatorOptions
     /// <summary>Relative share of fraudulent transactions from cards leaked by compromised merchants.</summary>
     public double CompromisedMerchantShare { get; init; } = 0.20;
 
-    /// <summary>How many merchants leak the cards that pay there.</summary>
+    /// <summary>How many merchants leak the cards that pay there (fewer when the world has fewer busy in-store merchants).</summary>
     public int CompromisedMerchants { get; init; } = 3;
 
     /// <summary>Probability that a label says the opposite of the truth (analyst error, friendly fraud).</summary>
@@ -45,6 +45,9 @@ public sealed class SimulatorOptions
 
     /// <summary>Probability, per legitimate transaction, that the cardholder sets off on a trip of a few days.</summary>
     public double TravelRate { get; init; } = 0.002;
+
+    /// <summary>Probability, per legitimate online transaction, that the cardholder switches to a new device (a new phone).</summary>
+    public double DeviceChangeRate { get; init; } = 0.005;
 
     /// <summary>
     /// When the requested transactions are out, emit the labels still pending (their reported time is
@@ -65,10 +68,11 @@ public sealed class SimulatorOptions
         Require(FraudRate is >= 0 and <= 0.5, nameof(FraudRate), "must be in [0, 0.5]");
         Require(CardTestingShare >= 0 && AccountTakeoverShare >= 0 && StolenCardSpreeShare >= 0 && CompromisedMerchantShare >= 0,
             nameof(CardTestingShare), "scenario shares must not be negative");
-        Require(CompromisedMerchants >= 0 && CompromisedMerchants <= Merchants / 10, nameof(CompromisedMerchants), "must be 0 to a tenth of the merchants");
+        Require(CompromisedMerchants >= 0 && CompromisedMerchants <= Merchants, nameof(CompromisedMerchants), "must be 0 to the number of merchants");
         Require(LabelNoise is >= 0 and <= 0.5, nameof(LabelNoise), "must be in [0, 0.5]");
         Require(LegitLabelRate is >= 0 and <= 1, nameof(LegitLabelRate), "must be in [0, 1]");
         Require(TravelRate is >= 0 and <= 0.1, nameof(TravelRate), "must be in [0, 0.1]");
+        Require(DeviceChangeRate is >= 0 and <= 0.1, nameof(DeviceChangeRate), "must be in [0, 0.1]");
     }
 
     private static void Require(bool condition, string name, string message)

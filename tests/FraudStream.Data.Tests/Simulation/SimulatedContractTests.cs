@@ -105,3 +105,47 @@ public sealed partial class SimulatedContractTests
         Assert.True(midday > 8 * night, $"midday {midday}, night {night}");
     }
 }
+
+public sealed class SimulatedHabitTests
+{
+    [Fact]
+    public void Cardholders_use_one_or_two_devices_online_and_now_and_then_a_new_one()
+    {
+        var seen = new Dictionary<string, (int Count, HashSet<string> Devices)>(StringComparer.Ordinal);
+        int late = 0, online = 0;
+        foreach (var e in SimulatedStreams.MediumStream.Where(e => e.IsTransaction && !e.IsFraud && e.Transaction!.Channel == PaymentChannel.Ecom))
+        {
+            var tx = e.Transaction!;
+            if (!seen.TryGetValue(tx.Card, out var card))
+            {
+                card = (0, new HashSet<string>(StringComparer.Ordinal));
+            }
+
+            online++;
+            if (card.Devices.Add(tx.Device!) && card.Count >= 10)
+            {
+                late++;
+            }
+
+            seen[tx.Card] = (card.Count + 1, card.Devices);
+        }
+
+        Assert.InRange(late / (double)online, 0.0005, 0.02);
+        Assert.True(seen.Values.Count(c => c.Devices.Count <= 2) >= 0.9 * seen.Count);
+    }
+
+    [Fact]
+    public void Amounts_follow_their_category_cash_comes_in_notes()
+    {
+        var legit = SimulatedStreams.MediumStream.Where(e => e.IsTransaction && !e.IsFraud).Select(e => e.Transaction!).ToList();
+        decimal Median(string category)
+        {
+            var amounts = legit.Where(tx => tx.Category == category).Select(tx => tx.Amount).Order().ToList();
+            return amounts[amounts.Count / 2];
+        }
+
+        Assert.True(Median("travel") > 4 * Median("grocery"));
+        Assert.True(Median("grocery") > 2 * Median("transport"));
+        Assert.All(legit.Where(tx => tx.Channel == PaymentChannel.Atm), tx => Assert.Equal(0m, tx.Amount % 10m));
+    }
+}

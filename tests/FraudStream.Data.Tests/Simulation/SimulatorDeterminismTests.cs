@@ -59,3 +59,22 @@ public sealed class SimulatorDeterminismTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new TransactionSimulator(new SimulatorOptions { StartTime = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Local) }));
     }
 }
+
+public sealed class SimulatorWorldSizeTests
+{
+    [Theory]
+    [InlineData(10, 20)]
+    [InlineData(50, 25)]
+    [InlineData(3000, 1000)]
+    public void Small_and_large_worlds_produce_valid_transactions(int cards, int merchants)
+    {
+        var options = new SimulatorOptions { Seed = 21, Cards = cards, Merchants = merchants, FraudRate = 0.05 };
+        var events = new TransactionSimulator(options).Generate(3_000).ToList();
+
+        var parsed = new FraudStream.Core.Contracts.Transaction();
+        Assert.Equal(3_000, events.Count(e => e.IsTransaction));
+        Assert.All(events.Where(e => e.IsTransaction), e => Assert.True(FraudStream.Core.Contracts.TransactionJson.TryParse(
+            FraudStream.Core.Contracts.TransactionJson.Serialize(e.Transaction!), parsed, out var error), error.ToString()));
+        Assert.Contains(events, e => e.IsFraud);
+    }
+}

@@ -1,0 +1,43 @@
+using BenchmarkDotNet.Attributes;
+using FraudStream.Features.Schema;
+using FraudStream.Scoring.Runtime;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FraudStream.Benchmarks.Scoring;
+
+/// <summary>The trees compiled to standard ai.onnx tensor operators, on ONNX Runtime's CPU provider, through the scorer the pipeline uses (pinned buffers, IOBinding, one intra-op thread).</summary>
+[MemoryDiagnoser]
+public class OrtTensorGraphBenchmark
+{
+    private IModelScorer _scorer = null!;
+    private float[] _features = null!;
+    private float[] _probabilities = null!;
+
+    [Params(1, 32, 1024)]
+    public int Batch { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        ScoringBenchmarkModel.Train();
+        _scorer = ScorerFactory.Create(ScoringBenchmarkModel.PackageDir,
+            new ScoringOptions { Device = ScoringDevice.Cpu, Graph = ScoringGraph.Tensor, MaxBatchSize = 1024, CpuThreads = 1 },
+            NullLogger.Instance);
+        _features = ScoringBenchmarkModel.Rows(Batch, seed: 9).SelectMany(r => r.Features).ToArray();
+        _probabilities = new float[Batch];
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _scorer.Dispose();
+        ScoringBenchmarkModel.Cleanup();
+    }
+
+    [Benchmark]
+    public float ScoreBatch()
+    {
+        _scorer.Score(_features, Batch, _probabilities);
+        return _probabilities[0];
+    }
+}

@@ -1,0 +1,187 @@
+using FraudStream.Dashboard.Snapshots;
+using Prometheus;
+
+namespace FraudStream.Dashboard.Metrics;
+
+/// <summary>
+/// Prometheus metrics fed from published snapshots, never from the per-transaction path: stage latency
+/// histograms take each second's value→count pairs with <c>Observe(value, count)</c>, counters follow the
+/// snapshot totals with <c>IncTo</c>, gauges take the latest values. Call <see cref="Apply"/> from one thread.
+/// </summary>
+public sealed class DashboardMetrics
+{
+    private const double MillisecondsPerSecond = 1000.0;
+
+    private readonly Histogram _stageLatency;
+    private readonly Gauge _endToEndQuantile;
+    private readonly Gauge _withinTarget;
+    private readonly Gauge _target;
+    private readonly Counter _decisions;
+    private readonly Counter _deadLetters;
+    private readonly Counter _duplicates;
+    private readonly Counter _transactions;
+    private readonly Gauge _tps;
+    private readonly Gauge _lag;
+    private readonly Counter _rulesFired;
+    private readonly Gauge _modelAvailable;
+    private readonly Gauge _versions;
+    private readonly Gauge _rulesReloadErrors;
+    private readonly HashSet<(string Topic, string Partition)> _lagLabels = [];
+    private string[]? _versionLabels;
+
+    public DashboardMetrics(CollectorRegistry registry, double targetMs)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        Registry = registry;
+        var factory = Prometheus.Metrics.WithCustomRegistry(registry);
+
+        _stageLatency = factory.CreateHistogram(
+            "fraudstream_stage_latency_seconds",
+            "Latency per pipeline stage (end_to_end is the whole path), from the pipeline's per-second recordings.",
+            ["stage"],
+            new HistogramConfiguration { Buckets = LatencyBuckets(targetMs) });
+        _endToEndQuantile = factory.CreateGauge(
+            "fraudstream_end_to_end_latency_seconds",
+            "Exact end-to-end latency quantiles of the last second.",
+            ["quantile"]);
+        _withinTarget = factory.CreateGauge(
+            "fraudstream_end_to_end_within_target_ratio",
+            "Share of transactions decided within the latency target.",
+            ["window"]);
+        _target = factory.CreateGauge("fraudstream_latency_target_seconds", "The end-to-end latency target.");
+        _decisions = factory.CreateCounter("fraudstream_decisions_total", "Decisions emitted.", ["decision"]);
+        _deadLetters = factory.CreateCounter("fraudstream_dead_letters_total", "Messages dead-lettered.", ["reason"]);
+        _duplicates = factory.CreateCounter(
+            "fraudstream_duplicates_suppressed_total", "Redelivered transactions not decided twice.");
+        _transactions = factory.CreateCounter(
+            "fraudstream_transactions_total", "Transactions consumed (in) and decided (out).", ["direction"]);
+        _tps = factory.CreateGauge(
+            "fraudstream_throughput_per_second", "Transactions per second over the last second.", ["direction"]);
+        _lag = factory.CreateGauge(
+            "fraudstream_consumer_lag_messages", "Messages behind the partition end.", ["topic", "partition"]);
+        _rulesFired = factory.CreateCounter("fraudstream_rules_fired_total", "Times each top rule fired.", ["rule"]);
+        _modelAvailable = factory.CreateGauge(
+            "fraudstream_model_available", "1 when a model scores, 0 when decisions run on rules alone.");
+        _versions = factory.CreateGauge(
+            "fraudstream_versions_info", "Model, ruleset and scorer device in use (value is always 1).",
+            ["model_version", "ruleset_version", "device"]);
+        _rulesReloadErrors = factory.CreateGauge(
+            "fraudstream_rules_reload_errors", "Recent rules reload failures held by the dashboard.");
+
+        _target.Set(targetMs / MillisecondsPerSecond);
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>Feeds one snapshot. Snapshots must be applied in publish order.</summary>
+    public void Apply(DashboardSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+
+        foreach (var stage in snapshot.Stages)
+        {
+            var child = _stageLatency.WithLabels(stage.Stage);
+            foreach (var value in stage.Values)
+            {
+                if (value.Count > 0 && double.IsFinite(value.ValueMs) && value.ValueMs >= 0)
+                {
+                    child.Observe(value.ValueMs / MillisecondsPerSecond, value.Count);
+                }
+            }
+        }
+
+        if (snapshot.TargetMs > 0)
+        {
+            _target.Set(snapshot.TargetMs / MillisecondsPerSecond);
+        }
+
+        var e2e = snapshot.EndToEnd;
+        if (e2e.Count > 0)
+        {
+            _endToEndQuantile.WithLabels("0.5").Set(e2e.P50Ms / MillisecondsPerSecond);
+            _endToEndQuantile.WithLabels("0.9").Set(e2e.P90Ms / MillisecondsPerSecond);
+            _endToEndQuantile.WithLabels("0.99").Set(e2e.P99Ms / MillisecondsPerSecond);
+            _endToEndQuantile.WithLabels("0.999").Set(e2e.P999Ms / MillisecondsPerSecond);
+            _endToEndQuantile.WithLabels("1").Set(e2e.MaxMs / MillisecondsPerSecond);
+            _withinTarget.WithLabels("1s").Set(e2e.WithinTarget);
+        }
+
+        if (snapshot.EndToEndCumulative.Count > 0)
+        {
+            _withinTarget.WithLabels("cumulative").Set(snapshot.EndToEndCumulative.WithinTarget);
+        }
+
+        _decisions.WithLabels("approve").IncTo(snapshot.DecisionsTotal.Approve);
+        _decisions.WithLabels("review").IncTo(snapshot.DecisionsTotal.Review);
+        _decisions.WithLabels("decline").IncTo(snapshot.DecisionsTotal.Decline);
+
+        foreach (var (reason, count) in snapshot.DeadLetters.ByReason)
+        {
+            _deadLetters.WithLabels(reason).IncTo(count);
+        }
+
+        _duplicates.IncTo(snapshot.DuplicatesSuppressed);
+        _transactions.WithLabels("in").IncTo(snapshot.Throughput.TotalIn);
+        _transactions.WithLabels("out").IncTo(snapshot.Throughput.TotalOut);
+        _tps.WithLabels("in").Set(snapshot.Throughput.TpsIn);
+        _tps.WithLabels("out").Set(snapshot.Throughput.TpsOut);
+
+        ApplyLag(snapshot.ConsumerLag);
+
+        foreach (var rule in snapshot.TopRules)
+        {
+            _rulesFired.WithLabels(rule.Rule).IncTo(rule.Count);
+        }
+
+        _modelAvailable.Set(snapshot.Scorer.ModelAvailable ? 1 : 0);
+        string[] versions = [snapshot.Scorer.ModelVersion, snapshot.Rules.RulesetVersion, snapshot.Scorer.Device];
+        if (_versionLabels is null || !_versionLabels.AsSpan().SequenceEqual(versions))
+        {
+            if (_versionLabels is not null)
+            {
+                _versions.RemoveLabelled(_versionLabels);
+            }
+
+            _versions.WithLabels(versions).Set(1);
+            _versionLabels = versions;
+        }
+
+        _rulesReloadErrors.Set(snapshot.Rules.ReloadErrors.Count);
+    }
+
+    /// <summary>Exponential buckets from 0.1 ms to about 13 s, plus the target itself so "within target" is exact.</summary>
+    public static double[] LatencyBuckets(double targetMs)
+    {
+        var buckets = new SortedSet<double>(Histogram.ExponentialBuckets(0.0001, 2, 18));
+        if (double.IsFinite(targetMs) && targetMs > 0)
+        {
+            buckets.Add(targetMs / MillisecondsPerSecond);
+        }
+
+        return [.. buckets];
+    }
+
+    private void ApplyLag(IReadOnlyList<PartitionLag> lags)
+    {
+        var seen = new HashSet<(string, string)>();
+        foreach (var lag in lags)
+        {
+            var key = (lag.Topic, lag.Partition.ToString());
+            seen.Add(key);
+            _lagLabels.Add(key);
+            _lag.WithLabels(key.Item1, key.Item2).Set(lag.Lag);
+        }
+
+        // Partitions revoked in a rebalance stop being reported rather than freezing at their last lag.
+        _lagLabels.RemoveWhere(key =>
+        {
+            if (seen.Contains(key))
+            {
+                return false;
+            }
+
+            _lag.RemoveLabelled(key.Topic, key.Partition);
+            return true;
+        });
+    }
+}

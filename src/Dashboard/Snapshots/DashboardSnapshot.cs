@@ -1,0 +1,187 @@
+using System.Text.Json.Serialization;
+
+namespace FraudStream.Dashboard.Snapshots;
+
+/// <summary>
+/// One second of pipeline telemetry, as the reporter thread publishes it. Serialized snake_case for the
+/// page and the JSON API. Collections are never null; an empty list means "nothing this second".
+/// </summary>
+public sealed record DashboardSnapshot
+{
+    /// <summary>Assigned by <see cref="State.DashboardState.Publish"/>; strictly increasing, starting at 1.</summary>
+    public long Sequence { get; init; }
+
+    public DateTimeOffset Timestamp { get; init; }
+
+    public double TargetMs { get; init; }
+
+    /// <summary>End-to-end latency of the transactions decided in this second.</summary>
+    public LatencySummary EndToEnd { get; init; } = LatencySummary.Empty;
+
+    /// <summary>End-to-end latency since the pipeline started.</summary>
+    public LatencySummary EndToEndCumulative { get; init; } = LatencySummary.Empty;
+
+    /// <summary>End-to-end latency over the last minute, log-spaced buckets in ascending order.</summary>
+    public IReadOnlyList<HistogramBucket> LatencyHistogramLastMinute { get; init; } = [];
+
+    /// <summary>One entry per stage; names from <see cref="StageNames"/>.</summary>
+    public IReadOnlyList<StageLatency> Stages { get; init; } = [];
+
+    public ThroughputStats Throughput { get; init; } = new();
+
+    public IReadOnlyList<PartitionLag> ConsumerLag { get; init; } = [];
+
+    public DeadLetterStats DeadLetters { get; init; } = new();
+
+    public long DuplicatesSuppressed { get; init; }
+
+    public ScorerStatus Scorer { get; init; } = new();
+
+    public RulesStatus Rules { get; init; } = new();
+
+    public DecisionCounts DecisionsPerSecond { get; init; } = new();
+
+    public DecisionCounts DecisionsTotal { get; init; } = new();
+
+    /// <summary>Most-fired rules, highest count first (cumulative).</summary>
+    public IReadOnlyList<RuleFiredCount> TopRules { get; init; } = [];
+
+    /// <summary>Latest declines, newest first. Card ids must already be masked; the state masks again.</summary>
+    public IReadOnlyList<RecentDecline> RecentDeclines { get; init; } = [];
+}
+
+/// <summary>Percentiles in milliseconds, and the share of transactions at or under the target (0..1).</summary>
+public sealed record LatencySummary
+{
+    public static LatencySummary Empty { get; } = new();
+
+    public long Count { get; init; }
+
+    public double P50Ms { get; init; }
+
+    public double P90Ms { get; init; }
+
+    public double P99Ms { get; init; }
+
+    public double P999Ms { get; init; }
+
+    public double MaxMs { get; init; }
+
+    public double WithinTarget { get; init; }
+}
+
+/// <summary>A histogram bucket: how many values were at most <see cref="UpperBoundMs"/> and above the previous bound.</summary>
+public sealed record HistogramBucket(double UpperBoundMs, long Count);
+
+/// <summary>A recorded value (milliseconds) and how many times it was seen.</summary>
+public readonly record struct ValueCount(double ValueMs, long Count);
+
+public sealed record StageLatency
+{
+    public required string Stage { get; init; }
+
+    public long Count { get; init; }
+
+    public double P50Ms { get; init; }
+
+    public double P99Ms { get; init; }
+
+    /// <summary>
+    /// Raw value→count pairs of this second, fed to the Prometheus histograms. Not part of the JSON API
+    /// (the page needs the percentiles only), and dropped from history older than a minute.
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyList<ValueCount> Values { get; init; } = [];
+}
+
+/// <summary>Stage names the page and the Prometheus <c>stage</c> label use.</summary>
+public static class StageNames
+{
+    public const string QueueWait = "queue_wait";
+    public const string Deserialize = "deserialize";
+    public const string Features = "features";
+    public const string ScoringWait = "scoring_wait";
+    public const string ScoringCompute = "scoring_compute";
+    public const string Rules = "rules";
+    public const string Emit = "emit";
+    public const string EndToEnd = "end_to_end";
+
+    /// <summary>In pipeline order, end to end last.</summary>
+    public static IReadOnlyList<string> All { get; } =
+        [QueueWait, Deserialize, Features, ScoringWait, ScoringCompute, Rules, Emit, EndToEnd];
+}
+
+public sealed record ThroughputStats
+{
+    public double TpsIn { get; init; }
+
+    public double TpsOut { get; init; }
+
+    public long TotalIn { get; init; }
+
+    public long TotalOut { get; init; }
+}
+
+public sealed record PartitionLag(string Topic, int Partition, long Lag);
+
+public sealed record DeadLetterStats
+{
+    public long Total { get; init; }
+
+    /// <summary>Cumulative count per reason code (DeadLetterReason.ToCode()).</summary>
+    public IReadOnlyDictionary<string, long> ByReason { get; init; } = new Dictionary<string, long>();
+}
+
+public sealed record ScorerStatus
+{
+    /// <summary>"gpu" or "cpu" (free text, e.g. "CUDA:0").</summary>
+    public string Device { get; init; } = "";
+
+    public string ModelVersion { get; init; } = "";
+
+    public bool ModelAvailable { get; init; }
+
+    /// <summary>Batch size → how many batches of that size (cumulative), ascending by size.</summary>
+    public IReadOnlyList<BatchSizeCount> BatchSizes { get; init; } = [];
+}
+
+public sealed record BatchSizeCount(int Size, long Count);
+
+public sealed record RulesStatus
+{
+    public string RulesetVersion { get; init; } = "";
+
+    /// <summary>Recent reload failures, newest first.</summary>
+    public IReadOnlyList<RulesReloadError> ReloadErrors { get; init; } = [];
+}
+
+public sealed record RulesReloadError(DateTimeOffset Time, string Message);
+
+public sealed record DecisionCounts
+{
+    public long Approve { get; init; }
+
+    public long Review { get; init; }
+
+    public long Decline { get; init; }
+}
+
+public sealed record RuleFiredCount(string Rule, long Count);
+
+public sealed record RecentDecline
+{
+    public required string Id { get; init; }
+
+    /// <summary>Masked card id (CardIdentifier.Mask).</summary>
+    public required string Card { get; init; }
+
+    public decimal Amount { get; init; }
+
+    public string Currency { get; init; } = "";
+
+    public double Score { get; init; }
+
+    public IReadOnlyList<string> Reasons { get; init; } = [];
+
+    public DateTimeOffset Time { get; init; }
+}

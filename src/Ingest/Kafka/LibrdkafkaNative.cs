@@ -1,0 +1,78 @@
+using System.Runtime.InteropServices;
+using Confluent.Kafka;
+
+namespace FraudStream.Ingest.Kafka;
+
+/// <summary>
+/// Entry points of librdkafka's mock cluster, resolved in the very library file Confluent.Kafka has
+/// loaded (on Debian that is the bundled <c>centos8-librdkafka.so</c>, since the default build needs
+/// libsasl2.so.3). Binding to another copy would create a second, incompatible librdkafka instance.
+/// </summary>
+internal static unsafe class LibrdkafkaNative
+{
+    private static readonly Lazy<Exports> Functions = new(Resolve, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    public static Exports Api => Functions.Value;
+
+    internal sealed class Exports
+    {
+        public required string LibraryPath { get; init; }
+        public required delegate* unmanaged<IntPtr> ConfNew { get; init; }
+        public required delegate* unmanaged<IntPtr, byte*, byte*, byte*, nuint, int> ConfSet { get; init; }
+        public required delegate* unmanaged<int, IntPtr, byte*, nuint, IntPtr> New { get; init; }
+        public required delegate* unmanaged<IntPtr, void> Destroy { get; init; }
+        public required delegate* unmanaged<IntPtr, int, IntPtr> MockClusterNew { get; init; }
+        public required delegate* unmanaged<IntPtr, void> MockClusterDestroy { get; init; }
+        public required delegate* unmanaged<IntPtr, IntPtr> MockClusterBootstraps { get; init; }
+        public required delegate* unmanaged<IntPtr, byte*, int, int, int> MockTopicCreate { get; init; }
+        public required delegate* unmanaged<int, IntPtr> ErrToStr { get; init; }
+    }
+
+    private static Exports Resolve()
+    {
+        // Make Confluent.Kafka load its librdkafka first, then find that exact file in our address space.
+        Library.Load();
+        var path = FindLoadedLibrdkafka()
+            ?? throw new InvalidOperationException("librdkafka is not mapped into this process after Confluent.Kafka loaded it");
+        var handle = NativeLibrary.Load(path);
+        return new Exports
+        {
+            LibraryPath = path,
+            ConfNew = (delegate* unmanaged<IntPtr>)NativeLibrary.GetExport(handle, "rd_kafka_conf_new"),
+            ConfSet = (delegate* unmanaged<IntPtr, byte*, byte*, byte*, nuint, int>)NativeLibrary.GetExport(handle, "rd_kafka_conf_set"),
+            New = (delegate* unmanaged<int, IntPtr, byte*, nuint, IntPtr>)NativeLibrary.GetExport(handle, "rd_kafka_new"),
+            Destroy = (delegate* unmanaged<IntPtr, void>)NativeLibrary.GetExport(handle, "rd_kafka_destroy"),
+            MockClusterNew = (delegate* unmanaged<IntPtr, int, IntPtr>)NativeLibrary.GetExport(handle, "rd_kafka_mock_cluster_new"),
+            MockClusterDestroy = (delegate* unmanaged<IntPtr, void>)NativeLibrary.GetExport(handle, "rd_kafka_mock_cluster_destroy"),
+            MockClusterBootstraps = (delegate* unmanaged<IntPtr, IntPtr>)NativeLibrary.GetExport(handle, "rd_kafka_mock_cluster_bootstraps"),
+            MockTopicCreate = (delegate* unmanaged<IntPtr, byte*, int, int, int>)NativeLibrary.GetExport(handle, "rd_kafka_mock_topic_create"),
+            ErrToStr = (delegate* unmanaged<int, IntPtr>)NativeLibrary.GetExport(handle, "rd_kafka_err2str"),
+        };
+    }
+
+    private static string? FindLoadedLibrdkafka()
+    {
+        const string maps = "/proc/self/maps";
+        if (!File.Exists(maps))
+        {
+            return null;
+        }
+
+        foreach (var line in File.ReadLines(maps))
+        {
+            var slash = line.IndexOf('/', StringComparison.Ordinal);
+            if (slash < 0)
+            {
+                continue;
+            }
+
+            var path = line[slash..].Trim();
+            if (Path.GetFileName(path).Contains("librdkafka", StringComparison.Ordinal) && path.EndsWith(".so", StringComparison.Ordinal))
+            {
+                return path;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,54 @@
+using System.ComponentModel.DataAnnotations;
+using FraudStream.Core.Contracts;
+
+namespace FraudStream.Pipeline.Hosting;
+
+/// <summary>Settings of the decision service, bound from the <c>Decisions</c> configuration section.</summary>
+public sealed class DecisionServiceOptions
+{
+    public const string Section = "Decisions";
+
+    /// <summary>Kafka bootstrap servers, HOST:PORT[,HOST:PORT].</summary>
+    [Required(ErrorMessage = "Decisions:Bootstrap (--bootstrap) is required: the Kafka bootstrap servers, HOST:PORT")]
+    public string Bootstrap { get; set; } = "";
+
+    [Required]
+    public string GroupId { get; set; } = "fraudstream-decisions";
+
+    public string TransactionsTopic { get; set; } = Topics.Transactions;
+
+    public string DecisionsTopic { get; set; } = Topics.Decisions;
+
+    public string DeadLetterTopic { get; set; } = Topics.DeadLetters;
+
+    public string LabelsTopic { get; set; } = Topics.Labels;
+
+    /// <summary>Parallel decision workers; each owns the partitions p with p % Workers == its index.</summary>
+    [Range(1, 64)]
+    public int Workers { get; set; } = 2;
+
+    /// <summary>Most transactions a worker takes from its queue at once (they are scored as one batch).</summary>
+    [Range(1, 4096)]
+    public int MaxBatch { get; set; } = 64;
+
+    /// <summary>Transactions consumed but not yet durably decided; the consumer pauses when this many are out.</summary>
+    [Range(16, 1_000_000)]
+    public int MaxInFlight { get; set; } = 20_000;
+
+    [Range(1, 100_000)]
+    public int StoreBatchSize { get; set; } = 2_000;
+
+    /// <summary>End-to-end latency target in milliseconds (reports and dashboard).</summary>
+    [Range(0.1, 600_000)]
+    public double TargetMs { get; set; } = 45;
+
+    /// <summary>Recently decided ids remembered per worker to recognise redeliveries and duplicates.</summary>
+    [Range(1_000, 50_000_000)]
+    public int DuplicateWindow { get; set; } = 500_000;
+
+    /// <summary>Ids loaded from the store at start, so redeliveries after a restart are recognised.</summary>
+    [Range(0, 50_000_000)]
+    public int DuplicateSeedFromStore { get; set; } = 500_000;
+
+    public string ClientId { get; set; } = "fraudstream-service";
+}

@@ -1,0 +1,30 @@
+using FraudStream.Pipeline.Latency;
+using FraudStream.Pipeline.Stages;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace FraudStream.Pipeline.Hosting;
+
+public static class PipelineServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the decision service with its options (section <c>Decisions</c>, validated at start).
+    /// Stages not registered before this call run degraded: no model → <c>model_unavailable</c>,
+    /// no rules file → the model's thresholds decide.
+    /// </summary>
+    public static IServiceCollection AddDecisionService(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DecisionServiceOptions>()
+            .Bind(configuration.GetSection(DecisionServiceOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<IScoringStage, ModelUnavailableScoring>();
+        services.TryAddSingleton<IRulesStage, ThresholdOnlyRules>();
+        services.AddSingleton(sp => new PipelineTelemetry(sp.GetRequiredService<IOptions<DecisionServiceOptions>>().Value.TargetMs));
+        services.AddSingleton<DecisionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<DecisionService>());
+        return services;
+    }
+}

@@ -1,0 +1,27 @@
+namespace FraudStream.Pipeline.Latency;
+
+/// <summary>Where a transaction's time goes, in pipeline order. <see cref="EndToEnd"/> spans them all.</summary>
+public enum Stage
+{
+    QueueWait,
+    Deserialize,
+    Features,
+    ScoringWait,
+    ScoringCompute,
+    Rules,
+    Emit,
+    Persist,
+    EndToEnd,
+}
+
+public static class StageNames
+{
+    public const int Count = 9;
+
+    private static readonly string[] Names =
+        ["queue_wait", "deserialize", "features", "scoring_wait", "scoring_compute", "rules", "emit", "persist", "end_to_end"];
+
+    public static string Name(this Stage stage) => Names[(int)stage];
+
+    public static IReadOnlyList<string> All => Names;
+}

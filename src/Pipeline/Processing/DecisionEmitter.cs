@@ -1,0 +1,165 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using FraudStream.Core.Contracts;
+using FraudStream.Pipeline.Latency;
+using Microsoft.Extensions.Logging;
+
+namespace FraudStream.Pipeline.Processing;
+
+/// <summary>
+/// Produces decisions and dead letters through the one shared producer and handles delivery reports
+/// on librdkafka's delivery thread: end-to-end latency is taken there, at the broker's acknowledgement,
+/// then the slot goes to the store writer. Failed deliveries are produced again, never dropped.
+/// </summary>
+internal sealed partial class DecisionEmitter : IDisposable
+{
+    private readonly IProducer<byte[], byte[]> _producer;
+    private readonly DecisionServiceTopics _topics;
+    private readonly StoreWriter _store;
+    private readonly ILogger _logger;
+    private readonly BlockingCollection<InFlight> _retries = [];
+    private readonly Thread _retryThread;
+    private long _lastFailureLog;
+
+    public DecisionEmitter(IProducer<byte[], byte[]> producer, DecisionServiceTopics topics, StoreWriter store, ILogger logger)
+    {
+        _producer = producer;
+        _topics = topics;
+        _store = store;
+        _logger = logger;
+        _retryThread = new Thread(RetryLoop) { IsBackground = true, Name = "fs-delivery-retry" };
+        _retryThread.Start();
+    }
+
+    /// <summary>Written only on the delivery thread.</summary>
+    public StageRecorders DeliveryRecorders { get; } = new("delivery");
+
+    public PipelineCounters DeliveryCounters { get; } = new();
+
+    public void EmitDecision(InFlight slot, ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer, long latencySoFarMicros)
+    {
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        var r = slot.Record;
+        DecisionJson.Write(writer, r.Id, slot.Decision, slot.Score, slot.Reasons, slot.Reasons.Count, r.ModelVersion, r.RulesetVersion, r.DecidedAt, latencySoFarMicros);
+        writer.Flush();
+        slot.Message.Key = KeyFor(slot)!;
+        slot.Message.Headers = null;
+        slot.Message.Value = buffer.WrittenSpan.ToArray();
+        slot.Message.Timestamp = Timestamp.Default;
+        Produce(_topics.Decisions, slot);
+    }
+
+    /// <summary>The original bytes go out unchanged; reason and source position travel in headers.</summary>
+    public void EmitDeadLetter(InFlight slot)
+    {
+        slot.Message.Key = slot.Key!;
+        slot.Message.Value = slot.Payload;
+        slot.Message.Timestamp = Timestamp.Default;
+        var headers = new Headers();
+        slot.Message.Headers = headers;
+        headers.Add("dlq.reason", Encoding.UTF8.GetBytes(slot.Error.Reason.ToCode()));
+        headers.Add("dlq.detail", Encoding.UTF8.GetBytes(slot.Error.Detail));
+        headers.Add("dlq.source.topic", Encoding.UTF8.GetBytes(_topics.Transactions));
+        headers.Add("dlq.source.partition", Encoding.UTF8.GetBytes(slot.Partition.ToString(CultureInfo.InvariantCulture)));
+        headers.Add("dlq.source.offset", Encoding.UTF8.GetBytes(slot.Offset.ToString(CultureInfo.InvariantCulture)));
+        Produce(_topics.DeadLetters, slot);
+    }
+
+    private static byte[]? KeyFor(InFlight slot)
+    {
+        // Reuse the consumed key when it already is the card id (the normal case); a PAN key was tokenised.
+        var card = slot.Transaction.Card;
+        var key = slot.Key;
+        if (key is not null && key.Length == card.Length && Encoding.UTF8.GetByteCount(card) == key.Length)
+        {
+            Span<byte> tmp = key.Length <= 256 ? stackalloc byte[key.Length] : new byte[key.Length];
+            Encoding.UTF8.GetBytes(card, tmp);
+            if (tmp.SequenceEqual(key))
+            {
+                return key;
+            }
+        }
+
+        return Encoding.UTF8.GetBytes(card);
+    }
+
+    private void Produce(string topic, InFlight slot)
+    {
+        slot.EmitStartedAt = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                _producer.Produce(topic, slot.Message, slot.OnDelivered);
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                // The local queue drains as the broker acknowledges: wait a moment (back-pressure).
+                Thread.Sleep(1);
+            }
+        }
+    }
+
+    /// <summary>Runs on librdkafka's delivery thread.</summary>
+    internal void OnDelivered(InFlight slot, DeliveryReport<byte[], byte[]> report)
+    {
+        if (report.Error.IsError)
+        {
+            DeliveryCounters.AddDeliveryRetry();
+            var now = Environment.TickCount64;
+            if (now - _lastFailureLog > 5_000)
+            {
+                _lastFailureLog = now;
+                LogDeliveryFailed(_logger, report.Topic, report.Error.Reason);
+            }
+
+            _retries.Add(slot);
+            return;
+        }
+
+        var ackAt = Stopwatch.GetTimestamp();
+        DeliveryRecorders.RecordSince(Stage.Emit, slot.EmitStartedAt, ackAt);
+        if (slot.Outcome == Outcome.Decided)
+        {
+            var e2e = Clock.UnixMicrosNow() - slot.CreatedUnixMicros;
+            DeliveryRecorders.Record(Stage.EndToEnd, e2e);
+            slot.Record.LatencyUs = e2e;
+            DeliveryCounters.AddProduced();
+        }
+
+        _store.Enqueue(slot);
+    }
+
+    private void RetryLoop()
+    {
+        foreach (var slot in _retries.GetConsumingEnumerable())
+        {
+            Thread.Sleep(50);
+            Produce(slot.Outcome == Outcome.DeadLettered ? _topics.DeadLetters : _topics.Decisions, slot);
+        }
+    }
+
+    public void Dispose()
+    {
+        _retries.CompleteAdding();
+        _retryThread.Join(TimeSpan.FromSeconds(5));
+        _retries.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Delivery to {Topic} failed ({Reason}); producing again")]
+    private static partial void LogDeliveryFailed(ILogger logger, string topic, string reason);
+}
+
+internal sealed record DecisionServiceTopics(string Transactions, string Decisions, string DeadLetters, string Labels);
+
+internal static class Clock
+{
+    public static long UnixMicrosNow() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+}

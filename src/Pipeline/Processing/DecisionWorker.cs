@@ -1,0 +1,221 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using FraudStream.Core.Contracts;
+using FraudStream.Pipeline.Latency;
+using FraudStream.Pipeline.Stages;
+
+namespace FraudStream.Pipeline.Processing;
+
+/// <summary>
+/// One decision worker: owns the partitions assigned to it (so a card's transactions are decided in
+/// order, one at a time), takes what is queued in small batches, and runs deserialize → features →
+/// scoring (one call per batch, which the micro-batcher may merge across workers) → rules → emit.
+/// Everything it touches per transaction is preallocated or owned by this thread.
+/// </summary>
+internal sealed class DecisionWorker
+{
+    private const int ExplainedFeatures = 3;
+    private readonly BlockingCollection<InFlight> _queue = [];
+    private readonly int _maxBatch;
+    private readonly int _featureCount;
+    private readonly IFeatureWorker _features;
+    private readonly IScoringStage _scoring;
+    private readonly IRulesStage _rules;
+    private readonly DecisionEmitter _emitter;
+    private readonly DuplicateWindow _window;
+    private readonly InFlight[] _batch;
+    private readonly int[] _scored;
+    private readonly float[] _featureRows;
+    private readonly float[] _scores;
+    private readonly float[] _ruleFeatures;
+    private readonly string?[] _explained = new string?[ExplainedFeatures];
+    private readonly ArrayBufferWriter<byte> _json = new(512);
+    private readonly Utf8JsonWriter _jsonWriter;
+    private readonly Thread _thread;
+
+    public DecisionWorker(int index, int maxBatch, IFeatureStage features, IScoringStage scoring, IRulesStage rules,
+        DecisionEmitter emitter, DuplicateWindow window)
+    {
+        _maxBatch = maxBatch;
+        _featureCount = features.FeatureCount;
+        _features = features.CreateWorker();
+        _scoring = scoring;
+        _rules = rules;
+        _emitter = emitter;
+        _window = window;
+        _batch = new InFlight[maxBatch];
+        _scored = new int[maxBatch];
+        _featureRows = new float[maxBatch * _featureCount];
+        _scores = new float[maxBatch];
+        _ruleFeatures = new float[_featureCount];
+        _jsonWriter = new Utf8JsonWriter(_json);
+        Recorders = new StageRecorders("worker-" + index);
+        _thread = new Thread(Run) { IsBackground = true, Name = "fs-worker-" + index };
+    }
+
+    public StageRecorders Recorders { get; }
+
+    public PipelineCounters Counters { get; } = new();
+
+    public int Backlog => _queue.Count;
+
+    public void Start() => _thread.Start();
+
+    public void Enqueue(InFlight slot) => _queue.Add(slot);
+
+    /// <summary>Finishes what is queued, then stops.</summary>
+    public void Complete()
+    {
+        _queue.CompleteAdding();
+        _thread.Join();
+    }
+
+    private void Run()
+    {
+        var rulesWorker = _rules.CreateWorker();
+        while (_queue.TryTake(out var first, Timeout.Infinite))
+        {
+            var n = 0;
+            _batch[n++] = first;
+            while (n < _maxBatch && _queue.TryTake(out var next))
+            {
+                _batch[n++] = next;
+            }
+
+            ProcessBatch(n, rulesWorker);
+            Array.Clear(_batch, 0, n);
+        }
+    }
+
+    private void ProcessBatch(int n, IRulesWorker rulesWorker)
+    {
+        var dequeuedAt = Stopwatch.GetTimestamp();
+        var scoredCount = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var slot = _batch[i];
+            Recorders.RecordSince(Stage.QueueWait, slot.EnqueuedAt, dequeuedAt);
+            var t0 = Stopwatch.GetTimestamp();
+            var parsed = TransactionJson.TryParse(slot.Payload, slot.Transaction, out slot.Error);
+            var t1 = Stopwatch.GetTimestamp();
+            Recorders.RecordSince(Stage.Deserialize, t0, t1);
+            if (!parsed)
+            {
+                slot.Outcome = Outcome.DeadLettered;
+                FillDeadLetter(slot);
+                Counters.AddDeadLettered();
+                _emitter.EmitDeadLetter(slot);
+                continue;
+            }
+
+            if (_window.SeenBefore(slot.Transaction.Id))
+            {
+                slot.Outcome = Outcome.Duplicate;
+                Counters.AddDuplicate();
+                slot.MarkDone();
+                continue;
+            }
+
+            _features.Process(slot.Transaction, _featureRows.AsSpan(scoredCount * _featureCount, _featureCount));
+            Recorders.RecordSince(Stage.Features, t1, Stopwatch.GetTimestamp());
+            _scored[scoredCount++] = i;
+        }
+
+        if (scoredCount == 0)
+        {
+            return;
+        }
+
+        _scoring.Score(_featureRows.AsSpan(0, scoredCount * _featureCount), scoredCount, _scores, out var waitMicros, out var computeMicros);
+        var modelAvailable = _scoring.ModelAvailable;
+        var review = _scoring.ReviewThreshold;
+        var decline = _scoring.DeclineThreshold;
+        var modelVersion = _scoring.ModelVersion;
+        var rulesetVersion = _rules.RulesetVersion;
+        for (var j = 0; j < scoredCount; j++)
+        {
+            var slot = _batch[_scored[j]];
+            Recorders.Record(Stage.ScoringWait, waitMicros);
+            Recorders.Record(Stage.ScoringCompute, computeMicros);
+            var t2 = Stopwatch.GetTimestamp();
+            var row = _featureRows.AsSpan(j * _featureCount, _featureCount);
+            row.CopyTo(_ruleFeatures);
+            var score = _scores[j];
+            slot.Score = score;
+            slot.Decision = rulesWorker.Decide(slot.Transaction, _ruleFeatures, score, review, decline, slot.Reasons);
+            if (!modelAvailable || float.IsNaN(score))
+            {
+                slot.Reasons.Add("model_unavailable");
+                Counters.AddModelUnavailable();
+            }
+            else if (slot.Decision != DecisionKind.Approve)
+            {
+                AddExplanation(slot, row);
+            }
+
+            Recorders.RecordSince(Stage.Rules, t2, Stopwatch.GetTimestamp());
+            slot.Outcome = Outcome.Decided;
+            FillRecord(slot, modelVersion, rulesetVersion);
+            Counters.AddDecision(slot.Decision);
+            _emitter.EmitDecision(slot, _json, _jsonWriter, Clock.UnixMicrosNow() - slot.CreatedUnixMicros);
+        }
+    }
+
+    private void AddExplanation(InFlight slot, ReadOnlySpan<float> row)
+    {
+        var k = _scoring.Explain(row, _explained);
+        for (var i = 0; i < k; i++)
+        {
+            if (_explained[i] is { } name)
+            {
+                slot.Reasons.Add(name);
+            }
+        }
+    }
+
+    private static void FillRecord(InFlight slot, string modelVersion, string rulesetVersion)
+    {
+        var tx = slot.Transaction;
+        var r = slot.Record;
+        r.Id = tx.Id;
+        r.EventTs = tx.Timestamp;
+        r.Card = tx.Card;
+        r.Merchant = tx.Merchant;
+        r.Category = tx.Category;
+        r.Amount = tx.Amount;
+        r.Currency = tx.Currency;
+        r.Country = tx.Country;
+        r.Lat = tx.HasLocation ? tx.Latitude : null;
+        r.Lon = tx.HasLocation ? tx.Longitude : null;
+        r.Device = tx.Device;
+        r.Channel = tx.Channel switch
+        {
+            PaymentChannel.Pos => "pos",
+            PaymentChannel.Ecom => "ecom",
+            PaymentChannel.Atm => "atm",
+            _ => null,
+        };
+        r.Decision = slot.Decision.ToWire();
+        r.Score = float.IsNaN(slot.Score) ? null : Math.Round(slot.Score, 6);
+        r.Reasons = slot.Reasons.Count == 0 ? "" : string.Join('|', slot.Reasons);
+        r.ModelVersion = modelVersion;
+        r.RulesetVersion = rulesetVersion;
+        r.DecidedAt = DateTime.UtcNow;
+        r.SourcePartition = slot.Partition;
+        r.SourceOffset = slot.Offset;
+    }
+
+    private static void FillDeadLetter(InFlight slot)
+    {
+        var d = slot.DeadLetter;
+        d.SourceTopic = Topics.Transactions;
+        d.SourcePartition = slot.Partition;
+        d.SourceOffset = slot.Offset;
+        d.Reason = slot.Error.Reason.ToCode();
+        d.Detail = slot.Error.Detail;
+        d.Payload = slot.Payload;
+        d.ReceivedAt = DateTime.UtcNow;
+    }
+}

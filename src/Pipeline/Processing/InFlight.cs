@@ -1,0 +1,66 @@
+using Confluent.Kafka;
+using FraudStream.Core.Contracts;
+using FraudStream.Storage.Records;
+
+namespace FraudStream.Pipeline.Processing;
+
+internal enum Outcome : byte
+{
+    Pending,
+    Decided,
+    DeadLettered,
+    Duplicate,
+}
+
+/// <summary>
+/// One consumed message on its way through the pipeline. Slots are pooled (their number bounds what
+/// is in flight, which is the back-pressure) and reused, so their buffers are allocated once.
+/// </summary>
+internal sealed class InFlight
+{
+    public InFlight(Action<InFlight, DeliveryReport<byte[], byte[]>> onDelivered)
+    {
+        OnDelivered = report => onDelivered(this, report);
+    }
+
+    public int Partition;
+    public long Offset;
+    public byte[]? Key;
+    public byte[] Payload = [];
+
+    /// <summary>When the transaction's producer created it, in Unix microseconds.</summary>
+    public long CreatedUnixMicros;
+
+    /// <summary>Stopwatch timestamp when the consumer handed the message to a worker.</summary>
+    public long EnqueuedAt;
+
+    public long EmitStartedAt;
+    public Outcome Outcome;
+    public ParseError Error;
+    public DecisionKind Decision;
+    public float Score;
+    public readonly Transaction Transaction = new();
+    public readonly DecisionRecord Record = new();
+    public readonly DeadLetterRecord DeadLetter = new();
+    public readonly List<string> Reasons = new(8);
+    public readonly Message<byte[], byte[]> Message = new();
+
+    /// <summary>The delivery handler bound to this slot, allocated once.</summary>
+    public readonly Action<DeliveryReport<byte[], byte[]>> OnDelivered;
+
+    /// <summary>Set when the outcome is durable (produced and stored, or a recognised duplicate).</summary>
+    private volatile bool _done;
+
+    public bool Done => _done;
+
+    public void MarkDone() => _done = true;
+
+    public void Reset()
+    {
+        _done = false;
+        Outcome = Outcome.Pending;
+        Error = default;
+        Reasons.Clear();
+        Key = null;
+    }
+}

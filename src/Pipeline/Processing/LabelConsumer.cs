@@ -1,0 +1,144 @@
+using Confluent.Kafka;
+using FraudStream.Core.Contracts;
+using FraudStream.Ingest.Kafka;
+using FraudStream.Pipeline.Hosting;
+using FraudStream.Pipeline.Stages;
+using FraudStream.Storage;
+using FraudStream.Storage.Records;
+using Microsoft.Extensions.Logging;
+
+namespace FraudStream.Pipeline.Processing;
+
+/// <summary>
+/// Consumes ground truth from <c>labels</c>: stores it (upsert by id) and feeds the merchant graph.
+/// Offsets are stored only after the batch is in the store; bad labels are dead-lettered in the store.
+/// </summary>
+internal sealed partial class LabelConsumer
+{
+    private readonly DecisionServiceOptions _options;
+    private readonly FraudStore _store;
+    private readonly IFeatureStage _features;
+    private readonly ILogger _logger;
+    private readonly Thread _thread;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _stopping;
+    private long _labels;
+    private long _bad;
+
+    public LabelConsumer(DecisionServiceOptions options, FraudStore store, IFeatureStage features, ILogger logger)
+    {
+        _options = options;
+        _store = store;
+        _features = features;
+        _logger = logger;
+        _thread = new Thread(Run) { IsBackground = true, Name = "fs-labels" };
+    }
+
+    public long Labels => Volatile.Read(ref _labels);
+
+    public long BadLabels => Volatile.Read(ref _bad);
+
+    public Task Stopped => _stopped.Task;
+
+    public void Start() => _thread.Start();
+
+    public void RequestStop() => _stopping = true;
+
+    private void Run()
+    {
+        try
+        {
+            var config = KafkaClients.ConsumerConfig(_options.Bootstrap, _options.GroupId + "-labels", _options.ClientId + "-labels");
+            using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
+                .SetErrorHandler((_, e) => LogKafkaError(_logger, e.Reason))
+                .Build();
+            consumer.Subscribe(_options.LabelsTopic);
+            var batch = new List<LabelRecord>();
+            var bad = new List<DeadLetterRecord>();
+            var offsets = new Dictionary<int, TopicPartitionOffset>();
+            while (!_stopping)
+            {
+                var result = consumer.Consume(50);
+                if (result?.Message is not null)
+                {
+                    if (LabelJson.TryParse(result.Message.Value ?? [], out var label, out var error))
+                    {
+                        batch.Add(new LabelRecord { Id = label!.Id, Fraud = label.Fraud, ReportedAt = label.ReportedAt, Source = "stream" });
+                        _features.ApplyLabel(label);
+                    }
+                    else
+                    {
+                        bad.Add(new DeadLetterRecord
+                        {
+                            SourceTopic = result.Topic, SourcePartition = result.Partition.Value, SourceOffset = result.Offset.Value,
+                            Reason = "invalid_label", Detail = error ?? "invalid label", Payload = result.Message.Value ?? [],
+                            ReceivedAt = DateTime.UtcNow,
+                        });
+                    }
+
+                    offsets[result.Partition.Value] = new TopicPartitionOffset(result.TopicPartition, result.Offset + 1);
+                    if (batch.Count + bad.Count < 1000)
+                    {
+                        continue;
+                    }
+                }
+
+                if (offsets.Count > 0)
+                {
+                    Flush(consumer, batch, bad, offsets);
+                }
+            }
+
+            Flush(consumer, batch, bad, offsets);
+            try
+            {
+                consumer.Commit();
+            }
+            catch (KafkaException)
+            {
+                // Nothing stored to commit.
+            }
+
+            consumer.Close();
+            _stopped.TrySetResult();
+        }
+#pragma warning disable CA1031 // Reported to the hosted service.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogLabelsFailed(_logger, ex);
+            _stopped.TrySetException(ex);
+        }
+    }
+
+    private void Flush(IConsumer<byte[], byte[]> consumer, List<LabelRecord> batch, List<DeadLetterRecord> bad, Dictionary<int, TopicPartitionOffset> offsets)
+    {
+        if (batch.Count > 0)
+        {
+            _store.UpsertLabelsAsync(batch).GetAwaiter().GetResult();
+            Volatile.Write(ref _labels, _labels + batch.Count);
+        }
+
+        if (bad.Count > 0)
+        {
+            _store.InsertDeadLettersAsync(bad).GetAwaiter().GetResult();
+            Volatile.Write(ref _bad, _bad + bad.Count);
+        }
+
+        foreach (var tpo in offsets.Values)
+        {
+            consumer.StoreOffset(tpo);
+        }
+
+        batch.Clear();
+        bad.Clear();
+        offsets.Clear();
+    }
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Labels consumer: {Reason}")]
+    private static partial void LogKafkaError(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Critical, Message = "The labels loop failed")]
+    private static partial void LogLabelsFailed(ILogger logger, Exception ex);
+
+}

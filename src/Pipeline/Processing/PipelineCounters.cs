@@ -1,0 +1,92 @@
+namespace FraudStream.Pipeline.Processing;
+
+/// <summary>
+/// Counters written by exactly one thread each (a worker, the delivery thread or the store writer) and
+/// read by the reporter, so no counter is ever contended.
+/// </summary>
+public sealed class PipelineCounters
+{
+    private long _consumed;
+    private long _decided;
+    private long _approve;
+    private long _review;
+    private long _decline;
+    private long _deadLettered;
+    private long _duplicates;
+    private long _modelUnavailable;
+    private long _produced;
+    private long _persisted;
+    private long _storeDuplicates;
+    private long _deliveryRetries;
+
+    public long Consumed => Volatile.Read(ref _consumed);
+    public long Decided => Volatile.Read(ref _decided);
+    public long Approve => Volatile.Read(ref _approve);
+    public long Review => Volatile.Read(ref _review);
+    public long Decline => Volatile.Read(ref _decline);
+    public long DeadLettered => Volatile.Read(ref _deadLettered);
+    public long Duplicates => Volatile.Read(ref _duplicates);
+    public long ModelUnavailable => Volatile.Read(ref _modelUnavailable);
+    public long Produced => Volatile.Read(ref _produced);
+    public long Persisted => Volatile.Read(ref _persisted);
+    public long StoreDuplicates => Volatile.Read(ref _storeDuplicates);
+    public long DeliveryRetries => Volatile.Read(ref _deliveryRetries);
+
+    internal void AddConsumed() => Volatile.Write(ref _consumed, _consumed + 1);
+    internal void AddDeadLettered() => Volatile.Write(ref _deadLettered, _deadLettered + 1);
+    internal void AddDuplicate() => Volatile.Write(ref _duplicates, _duplicates + 1);
+    internal void AddModelUnavailable() => Volatile.Write(ref _modelUnavailable, _modelUnavailable + 1);
+    internal void AddProduced() => Volatile.Write(ref _produced, _produced + 1);
+    internal void AddPersisted(long n) => Volatile.Write(ref _persisted, _persisted + n);
+    internal void AddStoreDuplicates(long n) => Volatile.Write(ref _storeDuplicates, _storeDuplicates + n);
+    internal void AddDeliveryRetry() => Volatile.Write(ref _deliveryRetries, _deliveryRetries + 1);
+
+    internal void AddDecision(Core.Contracts.DecisionKind kind)
+    {
+        Volatile.Write(ref _decided, _decided + 1);
+        switch (kind)
+        {
+            case Core.Contracts.DecisionKind.Approve: Volatile.Write(ref _approve, _approve + 1); break;
+            case Core.Contracts.DecisionKind.Review: Volatile.Write(ref _review, _review + 1); break;
+            default: Volatile.Write(ref _decline, _decline + 1); break;
+        }
+    }
+
+    /// <summary>Sums counters of several owners (reporter side).</summary>
+    public static PipelineTotals Sum(IEnumerable<PipelineCounters> all)
+    {
+        ArgumentNullException.ThrowIfNull(all);
+        var t = new PipelineTotals();
+        foreach (var c in all)
+        {
+            t.Consumed += c.Consumed;
+            t.Decided += c.Decided;
+            t.Approve += c.Approve;
+            t.Review += c.Review;
+            t.Decline += c.Decline;
+            t.DeadLettered += c.DeadLettered;
+            t.Duplicates += c.Duplicates + c.StoreDuplicates;
+            t.ModelUnavailable += c.ModelUnavailable;
+            t.Produced += c.Produced;
+            t.Persisted += c.Persisted;
+            t.DeliveryRetries += c.DeliveryRetries;
+        }
+
+        return t;
+    }
+}
+
+public sealed class PipelineTotals
+{
+    public long Consumed { get; set; }
+    public long Decided { get; set; }
+    public long Approve { get; set; }
+    public long Review { get; set; }
+    public long Decline { get; set; }
+    public long DeadLettered { get; set; }
+    public long Duplicates { get; set; }
+    public long ModelUnavailable { get; set; }
+    public long Produced { get; set; }
+    public long Persisted { get; set; }
+    public long DeliveryRetries { get; set; }
+}

@@ -1,0 +1,139 @@
+using FraudStream.Core.Contracts;
+
+namespace FraudStream.Rules.Runtime;
+
+/// <summary>A rule as the dashboard and the backtest report show it.</summary>
+public sealed record RuleInfo(int Index, string Name, DecisionKind Action, bool Shadow, int Line, string Text, int Cost);
+
+/// <summary>
+/// An immutable, compiled set of rules. Thread-safe: any number of threads may call
+/// <see cref="Evaluate"/> at once, each with its own <see cref="RuleContext"/>, reasons list and counters.
+/// </summary>
+public sealed class Ruleset
+{
+    public const string ModelDeclineReason = "model.decline";
+    public const string ModelReviewReason = "model.review";
+
+    private readonly CompiledRule[] _rules;
+    private readonly int _featureCount;
+
+    internal Ruleset(string version, string text, IReadOnlyList<RuleInfo> rules, CompiledRule[] compiled, IReadOnlyList<string> listFiles, IReadOnlyList<string> featureNames)
+    {
+        Version = version;
+        Text = text;
+        Rules = rules;
+        _rules = compiled;
+        ListFiles = listFiles;
+        FeatureNames = featureNames;
+        _featureCount = featureNames.Count;
+    }
+
+    /// <summary>Content hash of the rules text and every list's contents: the <c>ruleset_version</c>.</summary>
+    public string Version { get; }
+
+    public string Text { get; }
+
+    public IReadOnlyList<RuleInfo> Rules { get; }
+
+    /// <summary>Full paths of the list files the rules read, for change detection.</summary>
+    public IReadOnlyList<string> ListFiles { get; }
+
+    public IReadOnlyList<string> FeatureNames { get; }
+
+    /// <summary>
+    /// Decides one transaction. Appends the name of every matching non-shadow rule to
+    /// <paramref name="reasons"/> (strings owned by the ruleset, nothing allocated) and counts hits in
+    /// <paramref name="hits"/> (one counter object per thread). Precedence: approve, then decline, then
+    /// review; with no rule matching, the model's thresholds decide.
+    /// </summary>
+    public DecisionKind Evaluate(RuleContext context, List<string> reasons, RuleHitCounters? hits)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(reasons);
+        if (context.Features.Length < _featureCount)
+        {
+            throw new ArgumentException($"the context has {context.Features.Length} features; this ruleset needs {_featureCount}", nameof(context));
+        }
+
+        context.Prepare();
+        hits?.Attach(this);
+        var approve = false;
+        var decline = false;
+        var review = false;
+        var rules = _rules;
+        for (var i = 0; i < rules.Length; i++)
+        {
+            ref readonly var rule = ref rules[i];
+            if (!rule.Condition(context))
+            {
+                continue;
+            }
+
+            hits?.Hit(i);
+            if (rule.Shadow)
+            {
+                continue;
+            }
+
+            reasons.Add(rule.Name);
+            switch (rule.Action)
+            {
+                case DecisionKind.Approve: approve = true; break;
+                case DecisionKind.Decline: decline = true; break;
+                default: review = true; break;
+            }
+        }
+
+        if (hits is not null)
+        {
+            hits.Evaluations++;
+        }
+
+        if (approve)
+        {
+            return DecisionKind.Approve;
+        }
+
+        if (decline)
+        {
+            return DecisionKind.Decline;
+        }
+
+        if (review)
+        {
+            return DecisionKind.Review;
+        }
+
+        var score = context.Score;
+        if (score >= context.DeclineThreshold)
+        {
+            reasons.Add(ModelDeclineReason);
+            return DecisionKind.Decline;
+        }
+
+        if (score >= context.ReviewThreshold)
+        {
+            reasons.Add(ModelReviewReason);
+            return DecisionKind.Review;
+        }
+
+        // Includes a NaN score: the pipeline adds "model_unavailable" itself.
+        return DecisionKind.Approve;
+    }
+
+    /// <summary>Index of the rule with this name, or -1.</summary>
+    public int IndexOf(string name)
+    {
+        for (var i = 0; i < _rules.Length; i++)
+        {
+            if (string.Equals(_rules[i].Name, name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}
+
+internal readonly record struct CompiledRule(Func<RuleContext, bool> Condition, string Name, DecisionKind Action, bool Shadow);

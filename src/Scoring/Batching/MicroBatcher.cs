@@ -1,0 +1,273 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace FraudStream.Scoring.Batching;
+
+/// <summary>What the batcher's single scoring thread runs for each merged batch.</summary>
+public interface IBatchExecutor
+{
+    void Execute(ReadOnlySpan<float> featuresRowMajor, int rows, Span<float> probabilities);
+}
+
+/// <summary>Per submission: time queued before its batch started, the batch's compute time, and the batch's size.</summary>
+public readonly record struct BatchTiming(double QueueMicros, double ComputeMicros, int BatchRows);
+
+/// <summary>
+/// A dynamic micro-batcher in the manner of Triton's: worker threads submit a few rows each and block; one
+/// scoring thread merges queued submissions into a batch of at most <c>maxBatchSize</c> rows, waiting at most
+/// <c>maxWaitMicros</c> after the first queued submission for more, then runs the batch once.
+/// Steady state allocates nothing: submissions use pooled slots with pre-allocated buffers and a
+/// <see cref="ManualResetEventSlim"/> each.
+/// </summary>
+public sealed class MicroBatcher : IDisposable
+{
+    public const int HistogramBuckets = 17;
+
+    private readonly IBatchExecutor _executor;
+    private readonly int _featureCount;
+    private readonly long _maxWaitTicks;
+    private readonly ConcurrentQueue<Slot> _pending = new();
+    private readonly ConcurrentQueue<Slot> _free = new();
+    private readonly ManualResetEventSlim _work = new(false, spinCount: 100);
+    private readonly float[] _batchFeatures;
+    private readonly float[] _batchProbabilities;
+    private readonly Slot[] _batchSlots;
+    private readonly long[] _histogram = new long[HistogramBuckets];
+    private readonly Thread _thread;
+    private volatile bool _stopping;
+    private Slot? _carried;
+    private long _batches;
+
+    public MicroBatcher(IBatchExecutor executor, int featureCount, int maxBatchSize, int maxWaitMicros, int maxPendingSubmissions = 256)
+    {
+        ArgumentNullException.ThrowIfNull(executor);
+        ArgumentOutOfRangeException.ThrowIfLessThan(featureCount, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxWaitMicros);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPendingSubmissions, 1);
+        _executor = executor;
+        _featureCount = featureCount;
+        MaxBatchSize = maxBatchSize;
+        MaxWaitMicros = maxWaitMicros;
+        _maxWaitTicks = maxWaitMicros * Stopwatch.Frequency / 1_000_000;
+        _batchFeatures = new float[maxBatchSize * featureCount];
+        _batchProbabilities = new float[maxBatchSize];
+        _batchSlots = new Slot[maxBatchSize];
+        for (var i = 0; i < maxPendingSubmissions; i++)
+        {
+            _free.Enqueue(new Slot(maxBatchSize * featureCount, maxBatchSize));
+        }
+
+        _thread = new Thread(ScoringLoop) { IsBackground = true, Name = "fraudstream-scoring" };
+        _thread.Start();
+    }
+
+    public int MaxBatchSize { get; }
+
+    public int MaxWaitMicros { get; }
+
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>
+    /// Scores <paramref name="rows"/> rows and blocks until their probabilities are written. Thread-safe.
+    /// More rows than the maximum batch are submitted in several parts; the timing returned is the last part's.
+    /// </summary>
+    public BatchTiming Score(ReadOnlySpan<float> featuresRowMajor, int rows, Span<float> probabilities)
+    {
+        ObjectDisposedException.ThrowIf(_stopping, this);
+        if (featuresRowMajor.Length < rows * _featureCount || probabilities.Length < rows)
+        {
+            throw new ArgumentException("features or probabilities shorter than rows require");
+        }
+
+        var timing = default(BatchTiming);
+        for (var done = 0; done < rows;)
+        {
+            var part = Math.Min(rows - done, MaxBatchSize);
+            timing = Submit(featuresRowMajor.Slice(done * _featureCount, part * _featureCount), part, probabilities.Slice(done, part));
+            done += part;
+        }
+
+        return timing;
+    }
+
+    /// <summary>Batches run so far per size bucket: bucket i counts batches of (2^(i-1), 2^i] rows.</summary>
+    public void CopyHistogram(Span<long> counts)
+    {
+        for (var i = 0; i < HistogramBuckets && i < counts.Length; i++)
+        {
+            counts[i] = Interlocked.Read(ref _histogram[i]);
+        }
+    }
+
+    public long[] HistogramSnapshot()
+    {
+        var counts = new long[HistogramBuckets];
+        CopyHistogram(counts);
+        return counts;
+    }
+
+    /// <summary>The largest batch size counted in histogram bucket <paramref name="bucket"/>.</summary>
+    public static int BucketUpperBound(int bucket) => 1 << bucket;
+
+    /// <summary>Stops the scoring thread after the queued submissions; call it once the submitting threads have stopped.</summary>
+    public void Dispose()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        _stopping = true;
+        _work.Set();
+        _thread.Join();
+        _work.Dispose();
+        while (_free.TryDequeue(out var slot))
+        {
+            slot.Done.Dispose();
+        }
+    }
+
+    private BatchTiming Submit(ReadOnlySpan<float> features, int rows, Span<float> probabilities)
+    {
+        Slot? slot;
+        var spin = new SpinWait();
+        while (!_free.TryDequeue(out slot))
+        {
+            spin.SpinOnce();
+        }
+
+        features.CopyTo(slot.Features);
+        slot.Rows = rows;
+        slot.Done.Reset();
+        slot.EnqueuedAt = Stopwatch.GetTimestamp();
+        _pending.Enqueue(slot);
+        _work.Set();
+
+        slot.Done.Wait();
+        slot.Probabilities.AsSpan(0, rows).CopyTo(probabilities);
+        var timing = slot.Timing;
+        _free.Enqueue(slot);
+        return timing;
+    }
+
+    private void ScoringLoop()
+    {
+        while (true)
+        {
+            if (_carried is null && _pending.IsEmpty)
+            {
+                if (_stopping)
+                {
+                    return;
+                }
+
+                _work.Wait();
+                _work.Reset();
+                continue;
+            }
+
+            RunOneBatch();
+        }
+    }
+
+    private void RunOneBatch()
+    {
+        // No TryPeek: peeking pins ConcurrentQueue segments, which then allocates new ones. A submission that
+        // does not fit is carried over to open the next batch instead.
+        var rows = 0;
+        var count = 0;
+        var first = _carried;
+        _carried = null;
+        if (first is null && !_pending.TryDequeue(out first))
+        {
+            return;
+        }
+
+        var deadline = first.EnqueuedAt + _maxWaitTicks;
+        var next = first;
+        while (true)
+        {
+            if (next is not null)
+            {
+                if (rows + next.Rows > MaxBatchSize)
+                {
+                    _carried = next;
+                    break;
+                }
+
+                next.Features.AsSpan(0, next.Rows * _featureCount).CopyTo(_batchFeatures.AsSpan(rows * _featureCount));
+                rows += next.Rows;
+                _batchSlots[count++] = next;
+                if (rows == MaxBatchSize)
+                {
+                    break;
+                }
+            }
+            else if (_stopping || Stopwatch.GetTimestamp() >= deadline)
+            {
+                break;
+            }
+            else
+            {
+                Thread.SpinWait(32);
+            }
+
+            _pending.TryDequeue(out next);
+        }
+
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            _executor.Execute(_batchFeatures.AsSpan(0, rows * _featureCount), rows, _batchProbabilities.AsSpan(0, rows));
+        }
+#pragma warning disable CA1031 // A failed batch must still release its callers: they get NaN, never a stalled stream.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            _batchProbabilities.AsSpan(0, rows).Fill(float.NaN);
+        }
+
+        var end = Stopwatch.GetTimestamp();
+        var computeMicros = Stopwatch.GetElapsedTime(start, end).TotalMicroseconds;
+        Interlocked.Increment(ref _histogram[BucketOf(rows)]);
+        Interlocked.Increment(ref _batches);
+
+        var offset = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var slot = _batchSlots[i];
+            _batchProbabilities.AsSpan(offset, slot.Rows).CopyTo(slot.Probabilities);
+            offset += slot.Rows;
+            slot.Timing = new BatchTiming(Stopwatch.GetElapsedTime(slot.EnqueuedAt, start).TotalMicroseconds, computeMicros, rows);
+            _batchSlots[i] = null!;
+            slot.Done.Set();
+        }
+    }
+
+    private static int BucketOf(int rows)
+    {
+        var bucket = 0;
+        while ((1 << bucket) < rows && bucket < HistogramBuckets - 1)
+        {
+            bucket++;
+        }
+
+        return bucket;
+    }
+
+    private sealed class Slot(int featureCapacity, int rowCapacity)
+    {
+        public float[] Features { get; } = new float[featureCapacity];
+
+        public float[] Probabilities { get; } = new float[rowCapacity];
+
+        public ManualResetEventSlim Done { get; } = new(false, spinCount: 200);
+
+        public int Rows { get; set; }
+
+        public long EnqueuedAt { get; set; }
+
+        public BatchTiming Timing { get; set; }
+    }
+}

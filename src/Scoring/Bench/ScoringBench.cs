@@ -1,0 +1,299 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FraudStream.Features.Schema;
+using FraudStream.Scoring.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace FraudStream.Scoring.Bench;
+
+public enum CudaGraphsMode
+{
+    Off,
+    On,
+    Both,
+}
+
+public sealed class ScoringBenchOptions
+{
+    /// <summary>A model package directory with model.tensor.onnx (and model.cpu.onnx for the CPU comparison).</summary>
+    public required string PackageDir { get; init; }
+
+    public ScoringDevice Device { get; init; } = ScoringDevice.Auto;
+
+    public IReadOnlyList<int> Batches { get; init; } = [1, 8, 64, 256, 1024, 4096];
+
+    /// <summary>Timed calls per batch size (after warm-up).</summary>
+    public int Iterations { get; init; } = 2000;
+
+    public CudaGraphsMode CudaGraphs { get; init; } = CudaGraphsMode.Both;
+
+    public int CpuThreads { get; init; }
+
+    public string? JsonReport { get; init; }
+
+    /// <summary>Threads submitting through the micro-batcher after the direct runs (0: skip the batcher runs).</summary>
+    public int Concurrency { get; init; }
+
+    /// <summary>Rows per submission in the batcher runs, as a pipeline worker would send.</summary>
+    public int RowsPerSubmission { get; init; } = 1;
+
+    /// <summary>The batcher's maximum batch and wait in the batcher runs.</summary>
+    public int BatcherMaxBatch { get; init; } = 64;
+
+    public int BatcherMaxWaitMicros { get; init; } = 200;
+
+    public static IReadOnlyList<int> ParseBatches(string csv) =>
+        [.. csv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(value => int.Parse(value, CultureInfo.InvariantCulture))];
+
+    public static CudaGraphsMode ParseCudaGraphs(string value) => value.ToLowerInvariant() switch
+    {
+        "on" => CudaGraphsMode.On,
+        "off" => CudaGraphsMode.Off,
+        "both" => CudaGraphsMode.Both,
+        _ => throw new ArgumentException($"unknown --cuda-graphs '{value}' (on|off|both)", nameof(value)),
+    };
+}
+
+public sealed record ScoringBenchResult(
+    string Mode, string Device, int Batch, int Iterations,
+    double P50Us, double P99Us, double MeanUs, double P50NsPerTransaction, double P99NsPerTransaction, double TransactionsPerSecond)
+{
+    /// <summary>Batcher runs only: p99 of the time queued before the batch ran, and of the batch's compute.</summary>
+    public double? QueueP99Us { get; init; }
+
+    public double? ComputeP99Us { get; init; }
+
+    public double? MeanBatchRows { get; init; }
+}
+
+public sealed record ScoringBenchReport(
+    string Host, int ProcessorCount, string OrtVersion, string ModelVersion, string RequestedDevice,
+    DateTime StartedAt, IReadOnlyList<ScoringBenchResult> Results);
+
+/// <summary>
+/// <c>fraudstream bench scoring</c>: per batch size and mode, p50/p99 µs per call, ns per transaction and
+/// transactions/s through <see cref="IModelScorer.Score"/> (rows in, probabilities out, as the pipeline calls it).
+/// Needs only the runtime: no SDK, no ML.NET.
+/// </summary>
+public static class ScoringBench
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static ScoringBenchReport Run(ScoringBenchOptions options, ILogger logger, TextWriter console)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(console);
+        var maxBatch = options.Batches.Max();
+        var manifest = ScorerFactory.LoadManifest(options.PackageDir);
+        var results = new List<ScoringBenchResult>();
+        var cudaFailed = false;
+
+        foreach (var (mode, scoringOptions) in Modes(options, maxBatch))
+        {
+            if (cudaFailed && mode.StartsWith("cuda", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            using var scorer = ScorerFactory.Create(options.PackageDir, scoringOptions, logger);
+            if (mode.StartsWith("cuda", StringComparison.Ordinal) && scorer.Device != "cuda")
+            {
+                if (options.Device == ScoringDevice.Cuda)
+                {
+                    throw new InvalidOperationException("--device cuda was asked for, but CUDA did not initialise (see the warning above)");
+                }
+
+                console.WriteLine("CUDA did not initialise: measuring the CPU only");
+                cudaFailed = true;
+                continue;
+            }
+
+            foreach (var batch in options.Batches)
+            {
+                results.Add(Measure(scorer, mode, batch, options.Iterations));
+            }
+
+            if (options.Concurrency > 0)
+            {
+                scorer.Dispose();
+                results.Add(MeasureUnderLoad(options, scoringOptions, mode, logger));
+            }
+        }
+
+        var report = new ScoringBenchReport(Environment.MachineName, Environment.ProcessorCount,
+            Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString(), manifest.ModelVersion,
+            options.Device.ToString().ToLowerInvariant(), DateTime.UtcNow, results);
+        WriteTable(report, console);
+        if (options.JsonReport is { } path)
+        {
+            File.WriteAllText(path, JsonSerializer.Serialize(report, JsonOptions));
+            console.WriteLine($"report written to {path}");
+        }
+
+        return report;
+    }
+
+    private static IEnumerable<(string Mode, ScoringOptions Options)> Modes(ScoringBenchOptions options, int maxBatch)
+    {
+        ScoringOptions With(ScoringDevice device, ScoringGraph graph, bool graphs) => new()
+        {
+            Device = device,
+            Graph = graph,
+            MaxBatchSize = maxBatch,
+            CudaGraphs = graphs,
+            CudaGraphsWithoutSelection = true,
+            CpuThreads = options.CpuThreads,
+        };
+
+        if (options.Device != ScoringDevice.Cpu)
+        {
+            if (options.CudaGraphs != CudaGraphsMode.On)
+            {
+                yield return ("cuda_tensor", With(ScoringDevice.Cuda, ScoringGraph.Tensor, false));
+            }
+
+            if (options.CudaGraphs != CudaGraphsMode.Off)
+            {
+                yield return ("cuda_tensor_graphs", With(ScoringDevice.Cuda, ScoringGraph.Tensor, true));
+            }
+        }
+
+        if (options.Device != ScoringDevice.Cuda)
+        {
+            yield return ("cpu_tensor", With(ScoringDevice.Cpu, ScoringGraph.Tensor, false));
+            var manifest = ScorerFactory.LoadManifest(options.PackageDir);
+            if (File.Exists(Path.Combine(options.PackageDir, manifest.Files.OnnxTreeEnsemble)))
+            {
+                yield return ("cpu_tree_ensemble", With(ScoringDevice.Cpu, ScoringGraph.TreeEnsemble, false));
+            }
+        }
+    }
+
+    private static ScoringBenchResult Measure(IModelScorer scorer, string mode, int batch, int iterations)
+    {
+        var features = new float[batch * FeatureSchema.Count];
+        var random = new Random(batch);
+        for (var i = 0; i < features.Length; i++)
+        {
+            features[i] = (float)((random.NextDouble() * 4) - 2);
+        }
+
+        var probabilities = new float[batch];
+        var warmup = Math.Max(10, iterations / 10);
+        for (var i = 0; i < warmup; i++)
+        {
+            scorer.Score(features, batch, probabilities);
+        }
+
+        var samples = new double[iterations];
+        var total = Stopwatch.StartNew();
+        for (var i = 0; i < iterations; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            scorer.Score(features, batch, probabilities);
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+        }
+
+        total.Stop();
+        Array.Sort(samples);
+        var p50 = samples[iterations / 2];
+        var p99 = Percentile99(samples);
+        var mean = total.Elapsed.TotalMicroseconds / iterations;
+        return new ScoringBenchResult(mode, scorer.Device, batch, iterations, p50, p99, mean,
+            p50 * 1000 / batch, p99 * 1000 / batch, batch / (mean / 1_000_000));
+    }
+
+    /// <summary>Several threads submitting small batches through <see cref="ScoringService"/>, as pipeline workers do.</summary>
+    private static ScoringBenchResult MeasureUnderLoad(ScoringBenchOptions options, ScoringOptions scoringOptions, string mode, ILogger logger)
+    {
+        var serviceOptions = new ScoringOptions
+        {
+            Device = scoringOptions.Device,
+            Graph = scoringOptions.Graph,
+            CudaGraphs = scoringOptions.CudaGraphs,
+            CudaGraphsWithoutSelection = true,
+            CpuThreads = scoringOptions.CpuThreads,
+            MaxBatchSize = options.BatcherMaxBatch,
+            MaxWaitMicros = options.BatcherMaxWaitMicros,
+            MaxPendingSubmissions = Math.Max(options.Concurrency * 2, 16),
+        };
+        using var service = new ScoringService(serviceOptions, logger);
+        service.Swap(options.PackageDir);
+        var rows = options.RowsPerSubmission;
+        var perThread = Math.Max(1, options.Iterations);
+        var latency = new double[options.Concurrency * perThread];
+        var queue = new double[latency.Length];
+        var compute = new double[latency.Length];
+        var batchRows = new double[latency.Length];
+        var threads = new Thread[options.Concurrency];
+        var total = Stopwatch.StartNew();
+        for (var t = 0; t < threads.Length; t++)
+        {
+            var first = t * perThread;
+            threads[t] = new Thread(() =>
+            {
+                var features = new float[rows * FeatureSchema.Count];
+                var random = new Random(first);
+                for (var i = 0; i < features.Length; i++)
+                {
+                    features[i] = (float)((random.NextDouble() * 4) - 2);
+                }
+
+                var probabilities = new float[rows];
+                for (var i = 0; i < perThread; i++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    var timing = service.Score(features, rows, probabilities);
+                    latency[first + i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+                    queue[first + i] = timing.QueueMicros;
+                    compute[first + i] = timing.ComputeMicros;
+                    batchRows[first + i] = timing.BatchRows;
+                }
+            });
+            threads[t].Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        total.Stop();
+        var meanBatch = batchRows.Average();
+        Array.Sort(latency);
+        Array.Sort(queue);
+        Array.Sort(compute);
+        var p50 = latency[latency.Length / 2];
+        var p99 = Percentile99(latency);
+        return new ScoringBenchResult($"{mode}_batcher_x{options.Concurrency}", service.Device, options.BatcherMaxBatch, latency.Length,
+            p50, p99, latency.Average(), p50 * 1000 / rows, p99 * 1000 / rows, latency.Length * rows / total.Elapsed.TotalSeconds)
+        {
+            QueueP99Us = Percentile99(queue),
+            ComputeP99Us = Percentile99(compute),
+            MeanBatchRows = meanBatch,
+        };
+    }
+
+    private static double Percentile99(double[] sorted) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(sorted.Length * 0.99) - 1)];
+
+    private static void WriteTable(ScoringBenchReport report, TextWriter console)
+    {
+        console.WriteLine($"scoring bench on {report.Host} ({report.ProcessorCount} cores), ONNX Runtime {report.OrtVersion}, model {report.ModelVersion}");
+        console.WriteLine($"{"mode",-20} {"batch",6} {"p50 µs",10} {"p99 µs",10} {"p50 ns/tx",10} {"p99 ns/tx",10} {"tx/s",14}");
+        foreach (var r in report.Results)
+        {
+            var batcher = r.QueueP99Us is { } q ? string.Create(CultureInfo.InvariantCulture,
+                $"  queue p99 {q:F1} µs, compute p99 {r.ComputeP99Us:F1} µs, mean batch {r.MeanBatchRows:F1}") : "";
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Mode,-20} {r.Batch,6} {r.P50Us,10:F1} {r.P99Us,10:F1} {r.P50NsPerTransaction,10:F1} {r.P99NsPerTransaction,10:F1} {r.TransactionsPerSecond,14:N0}{batcher}"));
+        }
+    }
+}

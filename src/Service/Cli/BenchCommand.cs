@@ -1,0 +1,49 @@
+using System.CommandLine;
+using FraudStream.Scoring.Bench;
+using FraudStream.Scoring.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace FraudStream.Service.Cli;
+
+/// <summary><c>fraudstream bench scoring</c>: the model stage alone, per batch size, on CPU or CUDA; JSON out.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var device = CommonOptions.Device();
+        var batch = new Option<string>("--batch") { Description = "Batch sizes, comma-separated", DefaultValueFactory = _ => "1,8,64,256,1024,4096" };
+        var iterations = new Option<int>("--iterations") { Description = "Timed calls per batch size", DefaultValueFactory = _ => 2000 };
+        var graphs = new Option<string>("--cuda-graphs") { Description = "on, off or both (CUDA only)", DefaultValueFactory = _ => "both" };
+        var threads = new Option<int>("--cpu-threads") { Description = "ONNX Runtime intra-op threads on CPU (0 = all cores)", DefaultValueFactory = _ => 0 };
+        var report = new Option<string?>("--json-report") { Description = "Write the results as JSON to this file" };
+        var scoring = new Command("scoring", "Benchmark the scoring stage: p50/p99 per call and per transaction at each batch size")
+        {
+            model, device, batch, iterations, graphs, threads, report,
+        };
+        scoring.SetAction(parse =>
+        {
+            var dir = parse.GetValue(model) ?? DemoCommand.DefaultPath("data/model", "model.json");
+            if (dir is null)
+            {
+                Console.Error.WriteLine("no model package: pass --model DIR");
+                return 2;
+            }
+
+            using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Information));
+            var options = new ScoringBenchOptions
+            {
+                PackageDir = dir,
+                Device = ScoringOptions.ParseDevice(parse.GetValue(device) ?? "auto"),
+                Batches = ScoringBenchOptions.ParseBatches(parse.GetValue(batch)!),
+                Iterations = parse.GetValue(iterations),
+                CudaGraphs = ScoringBenchOptions.ParseCudaGraphs(parse.GetValue(graphs)!),
+                CpuThreads = parse.GetValue(threads),
+                JsonReport = parse.GetValue(report),
+            };
+            ScoringBench.Run(options, loggers.CreateLogger("bench"), Console.Out);
+            return 0;
+        });
+        return new Command("bench", "Benchmarks that write JSON reports") { scoring };
+    }
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+
+namespace FraudStream.Service.Cli;
+
+internal static class CommonOptions
+{
+    public static Option<string> Bootstrap(bool required) => new("--bootstrap")
+    {
+        Description = "Kafka bootstrap servers HOST:PORT (a real Kafka, or the address `fraudstream broker` prints)",
+        Required = required,
+    };
+
+    public static Option<string> Database() => new("--db")
+    {
+        Description = "Store: sqlite:PATH (default sqlite:fraudstream.db) or postgres:CONNECTION-STRING",
+    };
+
+    public static Option<double?> TargetMs() => new("--target-ms")
+    {
+        Description = "End-to-end latency target in milliseconds (default 45)",
+    };
+
+    public static Option<int?> DashboardPort() => new("--dashboard-port")
+    {
+        Description = "Serve the live dashboard on http://127.0.0.1:PORT/ (0 = off)",
+    };
+
+    public static Option<string> Model() => new("--model")
+    {
+        Description = "Model package directory (model.json); default data/model",
+    };
+
+    public static Option<string> Rules() => new("--rules")
+    {
+        Description = "Rules file, watched and hot-reloaded; default: the model's thresholds decide",
+    };
+
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "Scoring device: auto (CUDA when a GPU is there), cuda or cpu",
+        DefaultValueFactory = _ => "auto",
+    };
+}

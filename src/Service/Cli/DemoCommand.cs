@@ -1,0 +1,77 @@
+using System.CommandLine;
+using FraudStream.Ingest.Simulation;
+using FraudStream.Service.Demo;
+
+namespace FraudStream.Service.Cli;
+
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var transactions = new Option<int>("--transactions") { Description = "Transactions to simulate", DefaultValueFactory = _ => 50_000 };
+        var rate = new Option<double>("--rate") { Description = "Transactions per second", DefaultValueFactory = _ => 5_000 };
+        var seed = new Option<int>("--seed") { Description = "Simulator seed", DefaultValueFactory = _ => 7 };
+        var target = new Option<double>("--target-ms") { Description = "End-to-end latency target (ms)", DefaultValueFactory = _ => 45 };
+        var report = new Option<string?>("--json-report") { Description = "Also write the final report as JSON to this file" };
+        var port = new Option<int>("--dashboard-port") { Description = "Dashboard port (0 = off)", DefaultValueFactory = _ => 8080 };
+        var brokers = new Option<int>("--brokers") { Description = "Embedded Kafka brokers (they share one mock-cluster thread)", DefaultValueFactory = _ => 1 };
+        var folder = new Option<string?>("--folder") { Description = "Folder for the SQLite store and report (default demo-output/run-TIMESTAMP)" };
+        var model = CommonOptions.Model();
+        var rules = CommonOptions.Rules();
+        var device = CommonOptions.Device();
+        var command = new Command("demo", "Run everything in one process: embedded Kafka, simulator, decision service, SQLite, dashboard")
+        {
+            transactions, rate, seed, target, report, port, folder, model, rules, device, brokers,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var n = parse.GetValue(transactions);
+            var r = parse.GetValue(rate);
+            if (n < 1 || r <= 0)
+            {
+                await Console.Error.WriteLineAsync("--transactions and --rate must be positive");
+                return 2;
+            }
+
+            var settings = new DemoSettings(
+                n, r, parse.GetValue(seed), parse.GetValue(target), parse.GetValue(port), parse.GetValue(report),
+                parse.GetValue(folder) ?? Path.Combine("demo-output", "run-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss")),
+                parse.GetValue(model) ?? DefaultPath("data/model", "model.json"),
+                parse.GetValue(rules) ?? DefaultPath("data/rules/default.rules", null),
+                parse.GetValue(device) ?? "auto",
+                Math.Max(1, parse.GetValue(brokers)));
+            var runner = new DemoRunner(settings, Simulate, Console.Out);
+            var (exit, _) = await runner.RunAsync(cancellation);
+            return exit;
+        });
+        return command;
+    }
+
+    internal static IEnumerable<DemoEvent> Simulate(DemoSettings settings)
+    {
+        var simulator = new TransactionSimulator(new SimulatorOptions { Seed = settings.Seed });
+        foreach (var e in simulator.Generate(settings.Transactions))
+        {
+            yield return new DemoEvent(e.Transaction, e.IsFraud, e.Label);
+        }
+    }
+
+    /// <summary>The shipped default (model package, rules) when present, found from the working directory or the executable.</summary>
+    internal static string? DefaultPath(string relative, string? mustContain)
+    {
+        foreach (var root in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            var dir = new DirectoryInfo(root);
+            for (var i = 0; i < 6 && dir is not null; i++, dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, relative);
+                if (mustContain is null ? File.Exists(candidate) : File.Exists(Path.Combine(candidate, mustContain)))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
+    }
+}

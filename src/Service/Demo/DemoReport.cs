@@ -1,0 +1,84 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FraudStream.Service.Demo;
+
+/// <summary>The demo's final report; the same object is printed and written as JSON.</summary>
+public sealed class DemoReport
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public long Produced { get; set; }
+    public long Decided { get; set; }
+    public long DeadLettered { get; set; }
+    public long DuplicatesSuppressed { get; set; }
+    public long Missing { get; set; }
+    public long DecidedMoreThanOnce { get; set; }
+    public long StoredDecisions { get; set; }
+    public double ThroughputTps { get; set; }
+    public double RateRequested { get; set; }
+    public double DurationS { get; set; }
+    public double TargetMs { get; set; }
+    public double WithinTarget { get; set; }
+    public Percentiles LatencyMs { get; set; } = new();
+    public Dictionary<string, StagePercentiles> StagesMs { get; set; } = [];
+    public DecisionCounts Decisions { get; set; } = new();
+    public QualityReport Quality { get; set; } = new();
+    public ScorerInfo Scorer { get; set; } = new();
+    public RulesInfo Rules { get; set; } = new();
+    public string Folder { get; set; } = "";
+    public bool ExactlyOnce { get; set; }
+
+    public sealed class Percentiles
+    {
+        public double P50 { get; set; }
+        public double P90 { get; set; }
+        public double P99 { get; set; }
+        public double P999 { get; set; }
+        public double Max { get; set; }
+    }
+
+    public sealed class StagePercentiles
+    {
+        public double P50 { get; set; }
+        public double P99 { get; set; }
+    }
+
+    public sealed class DecisionCounts
+    {
+        public long Approve { get; set; }
+        public long Review { get; set; }
+        public long Decline { get; set; }
+    }
+
+    public sealed class QualityReport
+    {
+        /// <summary>Of the transactions flagged (review or decline), the share that were fraud.</summary>
+        public double Precision { get; set; }
+
+        /// <summary>Of the fraudulent transactions, the share flagged.</summary>
+        public double Recall { get; set; }
+
+        /// <summary>Of the legitimate transactions, the share flagged.</summary>
+        public double Fpr { get; set; }
+
+        public long Frauds { get; set; }
+        public long Flagged { get; set; }
+    }
+
+    public sealed class ScorerInfo
+    {
+        public string Device { get; set; } = "";
+        public string ModelVersion { get; set; } = "";
+    }
+
+    public sealed class RulesInfo
+    {
+        public string RulesetVersion { get; set; } = "";
+    }
+}

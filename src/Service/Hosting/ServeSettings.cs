@@ -1,0 +1,16 @@
+namespace FraudStream.Service.Hosting;
+
+/// <summary>What <c>serve</c> and <c>demo</c> were asked for on the command line; null means "from configuration".</summary>
+public sealed record ServeSettings
+{
+    public string? Bootstrap { get; init; }
+    public string? Database { get; init; }
+    public string? ModelDirectory { get; init; }
+    public string? RulesFile { get; init; }
+    public int? DashboardPort { get; init; }
+    public double? TargetMs { get; init; }
+    public string? Device { get; init; }
+    public int? Workers { get; init; }
+    public string? GroupId { get; init; }
+    public string? ReviewToken { get; init; }
+}

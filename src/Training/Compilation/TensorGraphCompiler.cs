@@ -1,0 +1,313 @@
+using FraudStream.Scoring.Trees;
+using FraudStream.Training.Compilation.Onnx;
+
+namespace FraudStream.Training.Compilation;
+
+public enum TreeGraphStrategy
+{
+    /// <summary>GEMM for trees of few leaves, tree traversal for bigger ones.</summary>
+    Auto,
+
+    /// <summary>Hummingbird's GEMM formulation: all node conditions at once, leaf selection by a batched MatMul.</summary>
+    Gemm,
+
+    /// <summary>Hummingbird's tree traversal: one Gather/Where step per level, for all trees at once.</summary>
+    TreeTraversal,
+}
+
+/// <summary>
+/// Compiles a <see cref="TreeEnsembleModel"/> into an ONNX graph of standard ai.onnx operators (opset 17), so
+/// that ONNX Runtime can run it on CUDA, where the ai.onnx.ml TreeEnsemble operators do not exist.
+/// Input <c>features</c> float[N, F]; output <c>probability</c> float[N].
+/// </summary>
+/// <remarks>
+/// Exactness: features reach the comparisons through Gather (no arithmetic, so no TF32 and no 0·inf), the GEMM
+/// only multiplies 0/1 by ±1 (exact in any precision), leaf values are summed in double as ML.NET does, and
+/// the calibration runs in double on the float raw score, as ML.NET's Platt calibrator does.
+/// </remarks>
+public static class TensorGraphCompiler
+{
+    public const string InputName = "features";
+    public const string OutputName = "probability";
+
+    /// <summary>
+    /// GEMM work per row grows as trees × internal nodes × leaves, traversal work as trees × depth (but one
+    /// kernel per step per level). ML.NET's trees are leaf-bounded (20 to 31 leaves, often 10+ deep), so the
+    /// choice goes by leaves rather than Hummingbird's depth: GEMM up to this many leaves per tree.
+    /// </summary>
+    public const int GemmMaxLeaves = 64;
+
+    public static TreeGraphStrategy Resolve(TreeEnsembleModel model, TreeGraphStrategy strategy)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return strategy != TreeGraphStrategy.Auto ? strategy
+            : MaxLeaves(model) <= GemmMaxLeaves ? TreeGraphStrategy.Gemm : TreeGraphStrategy.TreeTraversal;
+    }
+
+    public static int MaxLeaves(TreeEnsembleModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var max = 0;
+        foreach (var tree in model.Trees)
+        {
+            max = Math.Max(max, tree.LeafCount);
+        }
+
+        return max;
+    }
+
+    public static OnnxModel Compile(TreeEnsembleModel model, TreeGraphStrategy strategy = TreeGraphStrategy.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        model.Validate();
+        if (model.Trees.Count == 0)
+        {
+            throw new InvalidDataException("tree ensemble has no trees");
+        }
+
+        var builder = new GraphBuilder();
+        var graph = builder.Model.Graph;
+        graph.Name = "fraudstream_trees";
+        graph.Inputs.Add(new OnnxValueInfo(InputName, OnnxDataType.Float, null, model.FeatureCount));
+        graph.Outputs.Add(new OnnxValueInfo(OutputName, OnnxDataType.Float, [null]));
+
+        var leafSum = Resolve(model, strategy) == TreeGraphStrategy.Gemm
+            ? EmitGemm(builder, model)
+            : EmitTreeTraversal(builder, model);
+        EmitCalibration(builder, model, leafSum);
+        return builder.Model;
+    }
+
+    public static byte[] CompileToBytes(TreeEnsembleModel model, TreeGraphStrategy strategy = TreeGraphStrategy.Auto) =>
+        Compile(model, strategy).ToBytes();
+
+    /// <summary>Returns the name of a double[N] tensor: the sum of the selected leaf values.</summary>
+    private static string EmitGemm(GraphBuilder b, TreeEnsembleModel model)
+    {
+        var trees = model.Trees;
+        var treeCount = trees.Count;
+        var maxInternal = 1;
+        var maxLeaves = 1;
+        foreach (var tree in trees)
+        {
+            maxInternal = Math.Max(maxInternal, tree.InternalNodeCount);
+            maxLeaves = Math.Max(maxLeaves, tree.LeafCount);
+        }
+
+        var features = new long[treeCount * maxInternal];
+        var thresholds = new float[treeCount * maxInternal];
+        var nanLeft = new bool[treeCount * maxInternal];
+        var paths = new float[treeCount * maxInternal * maxLeaves];
+        var leftCounts = new float[treeCount * maxLeaves];
+        var values = new double[treeCount * maxLeaves];
+        Array.Fill(leftCounts, 0.5f); // padded leaves: a count no path can reach
+
+        for (var t = 0; t < treeCount; t++)
+        {
+            var tree = trees[t];
+            for (var i = 0; i < tree.InternalNodeCount; i++)
+            {
+                features[(t * maxInternal) + i] = tree.SplitFeatures[i];
+                thresholds[(t * maxInternal) + i] = tree.Thresholds[i];
+                nanLeft[(t * maxInternal) + i] = tree.NaNGoesLeft[i];
+            }
+
+            for (var leaf = 0; leaf < tree.LeafCount; leaf++)
+            {
+                values[(t * maxLeaves) + leaf] = tree.LeafValues[leaf];
+                leftCounts[(t * maxLeaves) + leaf] = 0;
+            }
+
+            if (tree.InternalNodeCount > 0)
+            {
+                MarkPaths(tree, 0, t, maxInternal, maxLeaves, paths, leftCounts, []);
+            }
+        }
+
+        // Rows last ([T, ·, N]) so every large tensor is one contiguous batched MatMul operand and the
+        // leaf choice is an ArgMax over the leaf axis: the selected leaf scores 0, every other one less.
+        var transposed = b.Node("Transpose", [InputName], OnnxAttribute.Ints("perm", 1, 0));
+        var selected = b.Node("Gather", [transposed, b.Const("node_feature", [treeCount, maxInternal], features)], OnnxAttribute.Int("axis", 0));
+        var goesLeft = NodeConditions(b, selected, b.Const("node_threshold", [treeCount, maxInternal, 1], thresholds), nanLeft, [treeCount, maxInternal, 1]);
+        var asFloat = b.Node("Cast", [goesLeft], OnnxAttribute.Int("to", (long)OnnxDataType.Float));
+        var pathScore = b.Node("MatMul", [b.Const("path_matrix", [treeCount, maxLeaves, maxInternal], paths), asFloat]);
+        var margin = b.Node("Sub", [pathScore, b.Const("left_counts", [treeCount, maxLeaves, 1], leftCounts)]);
+        var chosenLeaf = b.Node("ArgMax", [margin], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 1));
+        var leafOffsets = new long[treeCount];
+        for (var t = 0; t < treeCount; t++)
+        {
+            leafOffsets[t] = (long)t * maxLeaves;
+        }
+
+        var globalLeaf = b.Node("Add", [chosenLeaf, b.Const("leaf_offsets", [treeCount, 1, 1], leafOffsets)]);
+        var leafValue = b.Node("Gather", [b.Const("leaf_values", [treeCount * maxLeaves], values), globalLeaf]);
+        return b.Node("ReduceSum", [leafValue, b.Const("axes_tree", [2], new long[] { 0, 1 })], OnnxAttribute.Int("keepdims", 0));
+    }
+
+    /// <summary>Path matrix: +1 where the leaf lies under the node's left child, −1 under its right child.</summary>
+    private static void MarkPaths(DecisionTree tree, int node, int t, int maxInternal, int maxLeaves,
+        float[] paths, float[] leftCounts, List<(int Node, bool Left)> ancestors)
+    {
+        foreach (var (child, left) in new[] { (tree.LeftChild[node], true), (tree.RightChild[node], false) })
+        {
+            ancestors.Add((node, left));
+            if (child < 0)
+            {
+                var leaf = ~child;
+                var count = 0;
+                foreach (var (ancestor, wentLeft) in ancestors)
+                {
+                    paths[(((t * maxLeaves) + leaf) * maxInternal) + ancestor] = wentLeft ? 1 : -1;
+                    count += wentLeft ? 1 : 0;
+                }
+
+                leftCounts[(t * maxLeaves) + leaf] = count;
+            }
+            else
+            {
+                MarkPaths(tree, child, t, maxInternal, maxLeaves, paths, leftCounts, ancestors);
+            }
+
+            ancestors.RemoveAt(ancestors.Count - 1);
+        }
+    }
+
+    private static string EmitTreeTraversal(GraphBuilder b, TreeEnsembleModel model)
+    {
+        // All trees' nodes in one table: internal nodes, then leaves; a leaf points to itself so that
+        // rows which reach a shallow leaf early stay there for the remaining levels.
+        var total = 0;
+        foreach (var tree in model.Trees)
+        {
+            total += tree.InternalNodeCount + tree.LeafCount;
+        }
+
+        var features = new long[total];
+        var thresholds = new float[total];
+        var nanLeft = new bool[total];
+        var left = new long[total];
+        var right = new long[total];
+        var values = new double[total];
+        var roots = new long[model.Trees.Count];
+        var offset = 0;
+        for (var t = 0; t < model.Trees.Count; t++)
+        {
+            var tree = model.Trees[t];
+            var internalCount = tree.InternalNodeCount;
+            roots[t] = offset;
+            long Global(int child) => child < 0 ? offset + internalCount + ~child : offset + child;
+            for (var i = 0; i < internalCount; i++)
+            {
+                features[offset + i] = tree.SplitFeatures[i];
+                thresholds[offset + i] = tree.Thresholds[i];
+                nanLeft[offset + i] = tree.NaNGoesLeft[i];
+                left[offset + i] = Global(tree.LeftChild[i]);
+                right[offset + i] = Global(tree.RightChild[i]);
+            }
+
+            for (var leaf = 0; leaf < tree.LeafCount; leaf++)
+            {
+                var leafNode = offset + internalCount + leaf;
+                left[leafNode] = leafNode;
+                right[leafNode] = leafNode;
+                values[leafNode] = tree.LeafValues[leaf];
+            }
+
+            offset += internalCount + tree.LeafCount;
+        }
+
+        var anyNanLeft = Array.IndexOf(nanLeft, true) >= 0;
+        var featureTable = b.Const("node_feature", [total], features);
+        var thresholdTable = b.Const("node_threshold", [total], thresholds);
+        var nanTable = anyNanLeft ? b.Const("node_nan_left", [total], nanLeft) : null;
+        var leftTable = b.Const("node_left", [total], left);
+        var rightTable = b.Const("node_right", [total], right);
+        var rootRow = b.Const("roots", [1, model.Trees.Count], roots);
+
+        // Broadcast the roots to [N, T] without shape arithmetic (which ORT would place on the CPU).
+        var firstFeatureColumns = b.Node("Gather",
+            [InputName, b.Const("first_feature", [model.Trees.Count], new long[model.Trees.Count])],
+            OnnxAttribute.Int("axis", 1));
+        var anyRow = b.Node("IsNaN", [firstFeatureColumns]);
+        var index = b.Node("Where", [anyRow, rootRow, rootRow]);
+
+        var depth = model.MaxDepth();
+        for (var level = 0; level < depth; level++)
+        {
+            var feature = b.Node("Gather", [featureTable, index]);
+            var x = b.Node("GatherElements", [InputName, feature], OnnxAttribute.Int("axis", 1));
+            var threshold = b.Node("Gather", [thresholdTable, index]);
+            var goesLeft = b.Node("LessOrEqual", [x, threshold]);
+            if (nanTable is not null)
+            {
+                var nanLeftHere = b.Node("Gather", [nanTable, index]);
+                goesLeft = b.Node("Or", [goesLeft, b.Node("And", [b.Node("IsNaN", [x]), nanLeftHere])]);
+            }
+
+            index = b.Node("Where", [goesLeft, b.Node("Gather", [leftTable, index]), b.Node("Gather", [rightTable, index])]);
+        }
+
+        var leafValues = b.Node("Gather", [b.Const("node_value", [total], values), index]);
+        return b.Node("ReduceSum", [leafValues, b.Const("axes_tree", [1], new long[] { 1 })], OnnxAttribute.Int("keepdims", 0));
+    }
+
+    /// <summary><c>x &lt;= threshold</c>, or NaN where the node sends NaN left.</summary>
+    private static string NodeConditions(GraphBuilder b, string x, string threshold, bool[] nanLeft, long[] dims)
+    {
+        var lessOrEqual = b.Node("LessOrEqual", [x, threshold]);
+        if (Array.IndexOf(nanLeft, true) < 0)
+        {
+            return lessOrEqual;
+        }
+
+        var nanHere = b.Node("And", [b.Node("IsNaN", [x]), b.Const("node_nan_left", dims, nanLeft)]);
+        return b.Node("Or", [lessOrEqual, nanHere]);
+    }
+
+    private static void EmitCalibration(GraphBuilder b, TreeEnsembleModel model, string leafSum)
+    {
+        var sum = model.Bias == 0 ? leafSum : b.Node("Add", [leafSum, b.Const("bias", [], new[] { model.Bias })]);
+        var raw = b.Node("Cast", [sum], OnnxAttribute.Int("to", (long)OnnxDataType.Float));
+        var rawDouble = b.Node("Cast", [raw], OnnxAttribute.Int("to", (long)OnnxDataType.Double));
+        var scaled = b.Node("Mul", [rawDouble, b.Const("platt_slope", [], new[] { model.PlattSlope })]);
+        var shifted = b.Node("Add", [scaled, b.Const("platt_offset", [], new[] { model.PlattOffset })]);
+        var one = b.Const("one", [], new[] { 1.0 });
+        var denominator = b.Node("Add", [one, b.Node("Exp", [shifted])]);
+        var probability = b.Node("Div", [one, denominator]);
+        b.Node("Cast", [probability], OutputName, OnnxAttribute.Int("to", (long)OnnxDataType.Float));
+    }
+
+    private sealed class GraphBuilder
+    {
+        private int _counter;
+
+        public OnnxModel Model { get; } = new();
+
+        public string Node(string opType, string[] inputs, params OnnxAttribute[] attributes) =>
+            Node(opType, inputs, $"{opType.ToLowerInvariant()}_{_counter}", attributes);
+
+        public string Node(string opType, string[] inputs, string output, params OnnxAttribute[] attributes)
+        {
+            var node = new OnnxNode { OpType = opType, Name = $"n{_counter++}_{opType}" };
+            node.Inputs.AddRange(inputs);
+            node.Outputs.Add(output);
+            node.Attributes.AddRange(attributes);
+            Model.Graph.Nodes.Add(node);
+            return output;
+        }
+
+        public string Const(string name, long[] dims, float[] values) => Add(OnnxTensor.Of(name, dims, values));
+
+        public string Const(string name, long[] dims, double[] values) => Add(OnnxTensor.Of(name, dims, values));
+
+        public string Const(string name, long[] dims, long[] values) => Add(OnnxTensor.Of(name, dims, values));
+
+        public string Const(string name, long[] dims, bool[] values) => Add(OnnxTensor.Of(name, dims, values));
+
+        private string Add(OnnxTensor tensor)
+        {
+            Model.Graph.Initializers.Add(tensor);
+            return tensor.Name;
+        }
+    }
+}

@@ -1,0 +1,233 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FraudStream.Dashboard.Tests.Support;
+
+namespace FraudStream.Dashboard.Tests.Api;
+
+public sealed class DashboardApiTests : IAsyncLifetime
+{
+    private DashboardServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await DashboardServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Snapshot_is_not_found_before_the_first_publish_and_the_latest_afterwards()
+    {
+        var before = await _server.Client.GetAsync(new Uri("/api/snapshot", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, before.StatusCode);
+
+        _server.State.Publish(TestSnapshots.Create(1, p99Ms: 21));
+        _server.State.Publish(TestSnapshots.Create(2, p99Ms: 33));
+
+        using var json = await GetJsonAsync("/api/snapshot");
+        var root = json.RootElement;
+        Assert.Equal(2, root.GetProperty("sequence").GetInt64());
+        Assert.Equal(33, root.GetProperty("end_to_end").GetProperty("p99_ms").GetDouble());
+        Assert.Equal(49.5, root.GetProperty("end_to_end").GetProperty("p999_ms").GetDouble());
+        Assert.Equal(50, root.GetProperty("target_ms").GetDouble());
+        Assert.Equal("scoring_wait", root.GetProperty("stages")[3].GetProperty("stage").GetString());
+        Assert.False(root.GetProperty("stages")[3].TryGetProperty("values", out _), "raw values are for /metrics only");
+        Assert.Equal(8, root.GetProperty("latency_histogram_last_minute").GetArrayLength());
+        Assert.True(root.GetProperty("latency_histogram_last_minute")[0].TryGetProperty("upper_bound_ms", out _));
+        Assert.Equal(4, root.GetProperty("dead_letters").GetProperty("by_reason").GetProperty("invalid_json").GetInt64());
+        Assert.Equal("gpu", root.GetProperty("scorer").GetProperty("device").GetString());
+        Assert.Equal("rules-v7", root.GetProperty("rules").GetProperty("ruleset_version").GetString());
+    }
+
+    [Fact]
+    public async Task History_returns_the_snapshots_of_the_requested_window_oldest_first()
+    {
+        for (var step = 0; step < 30; step++)
+        {
+            _server.State.Publish(TestSnapshots.Create(step));
+        }
+
+        using var json = await GetJsonAsync("/api/history?seconds=10");
+        var sequences = json.RootElement.EnumerateArray().Select(s => s.GetProperty("sequence").GetInt64()).ToList();
+        Assert.Equal(Enumerable.Range(21, 10).Select(i => (long)i), sequences);
+    }
+
+    [Fact]
+    public async Task Stream_sends_the_latest_snapshot_then_each_new_one()
+    {
+        _server.State.Publish(TestSnapshots.Create(1));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/stream");
+        using var response = await _server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+
+        var first = await ReadEventAsync(reader);
+        Assert.Equal(1, first.RootElement.GetProperty("sequence").GetInt64());
+
+        _server.State.Publish(TestSnapshots.Create(2, p99Ms: 44));
+        var second = await ReadEventAsync(reader);
+        Assert.Equal(2, second.RootElement.GetProperty("sequence").GetInt64());
+        Assert.Equal(44, second.RootElement.GetProperty("end_to_end").GetProperty("p99_ms").GetDouble());
+    }
+
+    [Fact]
+    public async Task No_full_card_number_appears_in_snapshots_history_or_reviews()
+    {
+        _server.State.Publish(TestSnapshots.Create(1));
+        _server.Reviews.Add(DashboardServer.Item("r-raw", TestSnapshots.RawPan, 1));
+        _server.Reviews.Add(DashboardServer.Item("r-masked", "••••1234", 2));
+
+        var bodies = new[]
+        {
+            await _server.Client.GetStringAsync(new Uri("/api/snapshot", UriKind.Relative)),
+            await _server.Client.GetStringAsync(new Uri("/api/history", UriKind.Relative)),
+            await _server.Client.GetStringAsync(new Uri("/api/reviews", UriKind.Relative)),
+        };
+
+        foreach (var body in bodies)
+        {
+            Assert.DoesNotContain(TestSnapshots.RawPan, body, StringComparison.Ordinal);
+            Assert.DoesNotContain("4111 1111 1111 1111", body, StringComparison.Ordinal);
+        }
+
+        using var reviews = await GetJsonAsync("/api/reviews");
+        var cards = reviews.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("card").GetString()).ToList();
+        Assert.Equal(["••••1111", "••••1234"], cards);
+        Assert.True(reviews.RootElement.GetProperty("marking_enabled").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Marking_a_review_requires_the_configured_token()
+    {
+        _server.Reviews.Add(DashboardServer.Item("r1", "••••1234", 1));
+
+        using var missing = await MarkAsync("r1", token: null);
+        Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+        Assert.Equal("Bearer", missing.Headers.WwwAuthenticate.Single().Scheme);
+
+        using var wrong = await MarkAsync("r1", token: DashboardServer.Token + "x");
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Empty(_server.Reviews.Marks);
+
+        using var marked = await MarkAsync("r1", token: DashboardServer.Token);
+        Assert.Equal(HttpStatusCode.OK, marked.StatusCode);
+        Assert.Equal(new TestDoubles.InMemoryReviewStore.RecordedMark(true, "alice"), _server.Reviews.Marks["r1"]);
+
+        using var again = await MarkAsync("r1", token: DashboardServer.Token);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+
+        using var unknown = await MarkAsync("nope", token: DashboardServer.Token);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Marking_with_a_malformed_body_is_a_bad_request_and_marks_nothing()
+    {
+        _server.Reviews.Add(DashboardServer.Item("r1", "••••1234", 1));
+        foreach (var body in new[] { "not json", "{\"analyst\":\"alice\"}", "{\"fraud\":true}", "{\"fraud\":true,\"analyst\":\"  \"}" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/reviews/r1/mark")
+            {
+                Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", DashboardServer.Token);
+            using var response = await _server.Client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        }
+
+        Assert.Empty(_server.Reviews.Marks);
+    }
+
+    [Fact]
+    public async Task Metrics_expose_stage_histograms_decision_counters_and_lag()
+    {
+        _server.State.Publish(TestSnapshots.Create(1));
+
+        // The metrics are fed by a background reader of the published snapshots.
+        var text = await PollAsync("/metrics", t => t.Contains("fraudstream_decisions_total{decision=\"decline\"} 20", StringComparison.Ordinal));
+
+        Assert.Contains("fraudstream_stage_latency_seconds_count{stage=\"scoring_compute\"} 1010", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_stage_latency_seconds_bucket{stage=\"end_to_end\",le=\"0.05\"}", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_consumer_lag_messages{topic=\"transactions\",partition=\"0\"} 11", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_dead_letters_total{reason=\"invalid_json\"} 3", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_latency_target_seconds 0.05", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Health_reports_ok_and_the_latest_sequence()
+    {
+        _server.State.Publish(TestSnapshots.Create(1));
+        using var json = await GetJsonAsync("/healthz");
+        Assert.Equal("ok", json.RootElement.GetProperty("status").GetString());
+        Assert.Equal(1, json.RootElement.GetProperty("latest_sequence").GetInt64());
+    }
+
+    [Fact]
+    public async Task The_page_and_the_charting_library_are_served_from_the_assembly()
+    {
+        using var page = await _server.Client.GetAsync(new Uri("/", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("default-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("/assets/lib/uPlot.iife.min.js", html, StringComparison.Ordinal);
+
+        using var library = await _server.Client.GetAsync(new Uri("/assets/lib/uPlot.iife.min.js", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, library.StatusCode);
+        Assert.Contains("uPlot", await library.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var missing = await _server.Client.GetAsync(new Uri("/assets/../secrets.txt", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    private async Task<HttpResponseMessage> MarkAsync(string id, string? token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/reviews/{id}/mark")
+        {
+            Content = JsonContent.Create(new { fraud = true, analyst = "alice" }),
+        };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return await _server.Client.SendAsync(request);
+    }
+
+    private async Task<JsonDocument> GetJsonAsync(string path)
+    {
+        using var response = await _server.Client.GetAsync(new Uri(path, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task<string> PollAsync(string path, Func<string, bool> ready)
+    {
+        var text = "";
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            text = await _server.Client.GetStringAsync(new Uri(path, UriKind.Relative));
+            if (ready(text))
+            {
+                return text;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return text;
+    }
+
+    private static async Task<JsonDocument> ReadEventAsync(StreamReader reader)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                return JsonDocument.Parse(line["data: ".Length..]);
+            }
+        }
+
+        throw new EndOfStreamException("the event stream ended");
+    }
+}

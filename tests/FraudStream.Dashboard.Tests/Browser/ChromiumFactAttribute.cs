@@ -1,0 +1,20 @@
+namespace FraudStream.Dashboard.Tests.Browser;
+
+/// <summary>
+/// A browser test: skipped with the reason when Debian's chromium is missing locally; under CI it runs
+/// (and fails) instead, so a CI image without chromium cannot pass silently.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class ChromiumFactAttribute : FactAttribute
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    public ChromiumFactAttribute()
+    {
+        var ci = Environment.GetEnvironmentVariable("CI");
+        if (!File.Exists(ChromiumPath) && string.IsNullOrEmpty(ci))
+        {
+            Skip = $"{ChromiumPath} is missing: apt-get install -y chromium (this test fails instead when CI is set)";
+        }
+    }
+}

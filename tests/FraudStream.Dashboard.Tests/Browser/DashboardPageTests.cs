@@ -1,0 +1,199 @@
+using FraudStream.Dashboard.Tests.Support;
+using Microsoft.Playwright;
+
+namespace FraudStream.Dashboard.Tests.Browser;
+
+/// <summary>
+/// The page in Debian's chromium (Playwright's driver, never a downloaded browser) against a real
+/// dashboard while a simulated stream publishes a snapshot every 200 ms.
+/// </summary>
+public sealed class DashboardPageTests
+{
+    private static readonly string[] ChromiumArgs =
+    [
+        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync",
+    ];
+
+    private static readonly float WaitMs = 30_000;
+
+    [ChromiumFact]
+    public async Task Dashboard_shows_live_numbers_the_target_line_and_marks_reviews_only_with_the_token()
+    {
+        Assert.True(File.Exists(ChromiumFactAttribute.ChromiumPath), $"{ChromiumFactAttribute.ChromiumPath} is missing: apt-get install -y chromium");
+
+        await using var server = await DashboardServer.StartAsync();
+        server.Reviews.Add(DashboardServer.Item("rv-1001", "••••4242", 1));
+        server.Reviews.Add(DashboardServer.Item("rv-1002", TestSnapshots.RawPan, 2));
+        for (var step = 0; step < 60; step++)
+        {
+            server.State.Publish(TestSnapshots.Create(step, p99Ms: StreamP99(step), at: DateTimeOffset.UtcNow.AddSeconds(step - 60)));
+        }
+
+        using var stopStream = new CancellationTokenSource();
+        var stream = RunStreamAsync(server, firstStep: 60, stopStream.Token);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumFactAttribute.ChromiumPath,
+            Headless = true,
+            Args = ChromiumArgs,
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 1300 } });
+        var consoleErrors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                consoleErrors.Add(message.Text);
+            }
+        };
+        page.PageError += (_, error) => consoleErrors.Add(error);
+
+        try
+        {
+            await page.GotoAsync(server.Address.ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Load });
+
+            // Live numbers: the stream keeps publishing; the p99 tile and the snapshot counter move.
+            await page.WaitForFunctionAsync("() => window.fraudDashboard && window.fraudDashboard.snapshotsSeen > 60", null, Wait());
+            var firstP99 = await page.InnerTextAsync("#kpi-p99");
+            var firstDecided = await page.InnerTextAsync("#kpi-decided");
+            Assert.EndsWith(" ms", firstP99, StringComparison.Ordinal);
+            await page.WaitForFunctionAsync(
+                "([p99, decided]) => document.querySelector('#kpi-p99').textContent !== p99 && document.querySelector('#kpi-decided').textContent !== decided",
+                new[] { firstP99, firstDecided },
+                Wait());
+
+            // The target line: a 'target' series holding target_ms, and its dashed red pixels on the canvas.
+            var target = await page.EvaluateAsync<TargetLineCheck>(TargetLineScript);
+            Assert.Equal(TestSnapshots.TargetMs, target.Value);
+            Assert.True(target.Points > 60, $"target series has {target.Points} points");
+            Assert.True(target.RedPixels > 100, $"only {target.RedPixels} target-coloured pixels on the target row");
+
+            // Other panels are filled from the snapshot; no full card number is on the page.
+            Assert.Equal("gpu", await page.InnerTextAsync("#scorer-device"));
+            Assert.Equal("rules-v7", await page.InnerTextAsync("#ruleset-version"));
+            await page.WaitForSelectorAsync("#reviews-table td:has-text('rv-1001')", Selector());
+            var pageText = await page.InnerTextAsync("body");
+            Assert.DoesNotContain(TestSnapshots.RawPan, pageText, StringComparison.Ordinal);
+            Assert.Contains("••••1111", pageText, StringComparison.Ordinal);
+            Assert.Empty(consoleErrors);
+
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath(), FullPage = true });
+
+            // Marking: refused without the token, accepted with it.
+            await page.FillAsync("#review-analyst", "alice");
+            await page.ClickAsync("button.fraud[data-id='rv-1001']");
+            await page.WaitForFunctionAsync("() => document.querySelector('#review-status').textContent.includes('401')", null, Wait());
+            Assert.Empty(server.Reviews.Marks);
+
+            await page.FillAsync("#review-token", DashboardServer.Token);
+            await page.ClickAsync("button.fraud[data-id='rv-1001']");
+            await page.WaitForFunctionAsync("() => document.querySelector('#review-status').textContent.startsWith('marked rv-1001')", null, Wait());
+            Assert.Equal(new TestDoubles.InMemoryReviewStore.RecordedMark(true, "alice"), server.Reviews.Marks["rv-1001"]);
+            await page.WaitForSelectorAsync("button[data-id='rv-1001']", new PageWaitForSelectorOptions { State = WaitForSelectorState.Detached, Timeout = WaitMs });
+        }
+        finally
+        {
+            await stopStream.CancelAsync();
+            await stream;
+        }
+    }
+
+    [ChromiumFact]
+    public async Task Dashboard_loads_without_errors_before_the_first_snapshot_and_is_read_only_without_a_token()
+    {
+        Assert.True(File.Exists(ChromiumFactAttribute.ChromiumPath), $"{ChromiumFactAttribute.ChromiumPath} is missing: apt-get install -y chromium");
+
+        await using var server = await DashboardServer.StartAsync(reviewToken: null);
+        server.Reviews.Add(DashboardServer.Item("rv-2001", "••••4242", 1));
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumFactAttribute.ChromiumPath,
+            Headless = true,
+            Args = ChromiumArgs,
+        });
+        var page = await browser.NewPageAsync();
+        var consoleErrors = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                consoleErrors.Add(message.Text);
+            }
+        };
+        page.PageError += (_, error) => consoleErrors.Add(error);
+
+        await page.GotoAsync(server.Address.ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Load });
+        await page.WaitForFunctionAsync("() => document.querySelector('#connection').textContent === 'live'", null, Wait());
+        await page.WaitForSelectorAsync("#reviews-table td:has-text('rv-2001')", Selector());
+
+        Assert.Equal("—", await page.InnerTextAsync("#kpi-p99"));
+        Assert.Contains("read-only", await page.InnerTextAsync("#review-mode"), StringComparison.Ordinal);
+        Assert.True(await page.IsDisabledAsync("button.fraud[data-id='rv-2001']"));
+
+        // The stream starts after the page: the first snapshot shows up without a reload.
+        server.State.Publish(TestSnapshots.Create(1, p99Ms: 12));
+        await page.WaitForFunctionAsync("() => document.querySelector('#kpi-p99').textContent === '12.0 ms'", null, Wait());
+        Assert.Empty(consoleErrors);
+    }
+
+    private const string TargetLineScript = """
+        () => {
+          const u = window.fraudDashboard.charts.latency;
+          const index = u.series.findIndex((s) => s.label === 'target');
+          const values = u.data[index];
+          const y = Math.round(u.valToPos(window.fraudDashboard.config.target_ms, 'y', true));
+          let red = 0;
+          for (let dy = -2; dy <= 2; dy++) {
+            const row = u.ctx.getImageData(u.bbox.left, y + dy, u.bbox.width, 1).data;
+            for (let i = 0; i < row.length; i += 4) {
+              if (row[i] > 200 && row[i + 1] < 120 && row[i + 2] < 120 && row[i + 3] > 128) red++;
+            }
+          }
+          return { value: values[values.length - 1], points: values.length, redPixels: red };
+        }
+        """;
+
+    /// <summary>A wave under the 50 ms target with an occasional spike over it.</summary>
+    private static double StreamP99(int step) => step % 17 == 0 ? 58 : 14 + (8 * Math.Sin(step / 5.0)) + (step % 4);
+
+    /// <summary>Bounded: at most 600 snapshots (two minutes), stops when the test ends.</summary>
+    private static async Task RunStreamAsync(DashboardServer server, int firstStep, CancellationToken cancellationToken)
+    {
+        for (var step = firstStep; step < firstStep + 600 && !cancellationToken.IsCancellationRequested; step++)
+        {
+            server.State.Publish(TestSnapshots.Create(step, p99Ms: StreamP99(step), at: DateTimeOffset.UtcNow));
+            try
+            {
+                await Task.Delay(200, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Next to the test binaries; into docs/ only when asked, so test runs leave the checkout clean.</summary>
+    private static string ScreenshotPath() =>
+        Environment.GetEnvironmentVariable("FRAUDSTREAM_UPDATE_DOCS_SCREENSHOT") == "1"
+            ? Path.Combine(RepositoryPaths.Root(), "docs", "dashboard.png")
+            : Path.Combine(AppContext.BaseDirectory, "dashboard.png");
+
+    private static PageWaitForFunctionOptions Wait() => new() { Timeout = WaitMs, PollingInterval = 100 };
+
+    private static PageWaitForSelectorOptions Selector() => new() { Timeout = WaitMs };
+
+    private sealed class TargetLineCheck
+    {
+        public double Value { get; set; }
+
+        public int Points { get; set; }
+
+        public int RedPixels { get; set; }
+    }
+}

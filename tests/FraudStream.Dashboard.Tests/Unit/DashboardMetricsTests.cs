@@ -1,0 +1,67 @@
+using System.Text;
+using FraudStream.Dashboard.Metrics;
+using FraudStream.Dashboard.Snapshots;
+using FraudStream.Dashboard.Tests.Support;
+using Prometheus;
+
+namespace FraudStream.Dashboard.Tests.Unit;
+
+public sealed class DashboardMetricsTests
+{
+    [Fact]
+    public async Task Stage_histograms_accumulate_the_value_count_pairs_of_every_snapshot()
+    {
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new DashboardMetrics(registry, TestSnapshots.TargetMs);
+
+        metrics.Apply(TestSnapshots.Create(0));
+        metrics.Apply(TestSnapshots.Create(1));
+
+        var text = await ExportAsync(registry);
+        // Two snapshots of 1000 + 1010 recorded values for each stage.
+        Assert.Contains("fraudstream_stage_latency_seconds_count{stage=\"queue_wait\"} 2010", text, StringComparison.Ordinal);
+        // queue_wait recorded 0.5 ms (990 + 1000 times) and 1.5 ms (10 + 10 times): all at or under 1.6 ms.
+        Assert.Contains("fraudstream_stage_latency_seconds_bucket{stage=\"queue_wait\",le=\"0.0008\"} 1990", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_stage_latency_seconds_bucket{stage=\"queue_wait\",le=\"0.0016\"} 2010", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_decisions_total{decision=\"approve\"} 1960", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_transactions_total{direction=\"out\"} 2020", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_end_to_end_latency_seconds{quantile=\"0.99\"} 0.02", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_versions_info{model_version=\"gbt-2026-11-28\",ruleset_version=\"rules-v7\",device=\"gpu\"} 1", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Revoked_partitions_and_replaced_versions_stop_being_reported()
+    {
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new DashboardMetrics(registry, TestSnapshots.TargetMs);
+        metrics.Apply(TestSnapshots.Create(0));
+
+        var later = TestSnapshots.Create(1) with
+        {
+            ConsumerLag = [new PartitionLag("transactions", 1, 4)],
+            Rules = new RulesStatus { RulesetVersion = "rules-v8" },
+        };
+        metrics.Apply(later);
+
+        var text = await ExportAsync(registry);
+        Assert.DoesNotContain("partition=\"0\"", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_consumer_lag_messages{topic=\"transactions\",partition=\"1\"} 4", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("rules-v7", text, StringComparison.Ordinal);
+        Assert.Contains("ruleset_version=\"rules-v8\"", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Latency_buckets_include_the_target_so_within_target_is_exact()
+    {
+        var buckets = DashboardMetrics.LatencyBuckets(37);
+        Assert.Contains(0.037, buckets);
+        Assert.Equal(buckets.Order(), buckets);
+    }
+
+    private static async Task<string> ExportAsync(CollectorRegistry registry)
+    {
+        using var stream = new MemoryStream();
+        await registry.CollectAndExportAsTextAsync(stream);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using FraudStream.Storage;
+
+namespace FraudStream.Integration.Tests.Cli;
+
+/// <summary>The real executable, as an operator runs it: broker, simulate and serve as separate processes.</summary>
+public sealed class CommandLineTests
+{
+    private static readonly string Executable = Path.Combine(AppContext.BaseDirectory, "fraudstream.dll");
+
+    private static Process Start(string args, List<string> output)
+    {
+        var psi = new ProcessStartInfo("dotnet", $"\"{Executable}\" {args}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        var p = Process.Start(psi)!;
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.Add(e.Data); } } };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.Add(e.Data); } } };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    private static void Terminate(Process p)
+    {
+        // SIGTERM, as a process manager stops the service.
+        using var kill = Process.Start("kill", $"-TERM {p.Id}");
+        kill.WaitForExit();
+    }
+
+    [Fact]
+    public async Task Serve_stops_cleanly_on_SIGTERM_and_a_restart_decides_nothing_again()
+    {
+        var dir = Directory.CreateTempSubdirectory("fs-cli-").FullName;
+        var bootstrapFile = Path.Combine(dir, "bootstrap");
+        var brokerLog = new List<string>();
+        using var broker = Start($"broker --brokers 1 --partitions 3 --bootstrap-file {bootstrapFile}", brokerLog);
+        try
+        {
+            await RunningServiceWait(() => Task.FromResult(File.Exists(bootstrapFile) && new FileInfo(bootstrapFile).Length > 0), "the broker's address");
+            var bootstrap = (await File.ReadAllTextAsync(bootstrapFile)).Trim();
+            var db = "sqlite:" + Path.Combine(dir, "store.db");
+            var store = FraudStore.Open(new StoreLocation(StoreProvider.Sqlite, Path.Combine(dir, "store.db")));
+
+            var serveLog = new List<string>();
+            using var serve = Start($"serve --bootstrap {bootstrap} --db {db} --dashboard-port 0", serveLog);
+            var simLog = new List<string>();
+            using (var simulate = Start($"simulate --bootstrap {bootstrap} --count 2000 --rate 0 --seed 3", simLog))
+            {
+                Assert.True(simulate.WaitForExit(120_000), "simulate did not finish");
+                Assert.True(simulate.ExitCode == 0, string.Join('\n', simLog));
+            }
+
+            await RunningServiceWait(async () => await CountOrZeroAsync(store) == 2000, "2000 stored decisions");
+            Terminate(serve);
+            Assert.True(serve.WaitForExit(60_000), "serve did not stop after SIGTERM");
+            Assert.Equal(0, serve.ExitCode);
+            Assert.Contains(serveLog, l => l.Contains("stopped after 2000 decisions", StringComparison.Ordinal));
+
+            // A second instance resumes from the committed offsets: nothing is redelivered or decided again.
+            var secondLog = new List<string>();
+            using var second = Start($"serve --bootstrap {bootstrap} --db {db} --dashboard-port 0", secondLog);
+            await Task.Delay(TimeSpan.FromSeconds(8));
+            Terminate(second);
+            Assert.True(second.WaitForExit(60_000));
+            Assert.Equal(2000, await store.CountDecisionsAsync());
+            Assert.Contains(secondLog, l => l.Contains("stopped after 0 decisions", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Terminate(broker);
+            broker.WaitForExit(10_000);
+        }
+    }
+
+    [Fact]
+    public void Serve_without_a_bootstrap_address_fails_with_a_clear_message()
+    {
+        var log = new List<string>();
+        using var serve = Start("serve --db sqlite:" + Path.Combine(Path.GetTempPath(), "fs-none.db"), log);
+        Assert.True(serve.WaitForExit(60_000));
+        Assert.Equal(2, serve.ExitCode);
+        Assert.Contains(log, l => l.Contains("Bootstrap", StringComparison.Ordinal) && l.Contains("required", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Replay_reports_bad_rows_with_line_numbers_and_publishes_the_good_ones()
+    {
+        using var broker = FraudStream.Ingest.Kafka.EmbeddedBroker.Start(brokers: 1, partitions: 2);
+        var dir = Directory.CreateTempSubdirectory("fs-replay-").FullName;
+        var file = Path.Combine(dir, "tx.jsonl");
+        var good = System.Text.Encoding.UTF8.GetString(FraudStream.Core.Contracts.TransactionJson.Serialize(Infrastructure.TestTransactions.Make(1)));
+        var good2 = System.Text.Encoding.UTF8.GetString(FraudStream.Core.Contracts.TransactionJson.Serialize(Infrastructure.TestTransactions.Make(2)));
+        await File.WriteAllLinesAsync(file, [good, "{not json", good2, good.Replace("\"EUR\"", "\"EUX\"", StringComparison.Ordinal)]);
+        var log = new List<string>();
+        using var replay = Start($"replay --bootstrap {broker.BootstrapServers} --file {file} --format jsonl", log);
+        Assert.True(replay.WaitForExit(60_000));
+        Assert.True(replay.ExitCode == 0, string.Join('\n', log));
+        Assert.Contains(log, l => l.Contains("replayed 2 transactions", StringComparison.Ordinal) && l.Contains("2 bad rows", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Contains("line 2", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Contains("line 4", StringComparison.Ordinal));
+        var published = Infrastructure.RunningService.ReadTopic(broker.BootstrapServers, FraudStream.Core.Contracts.Topics.Transactions, 2, TimeSpan.FromSeconds(20));
+        Assert.Equal(2, published.Count);
+    }
+
+    /// <summary>The serving process creates and migrates the store; until it has, there is nothing to count.</summary>
+    private static async Task<long> CountOrZeroAsync(FraudStore store)
+    {
+        try
+        {
+            return await store.CountDecisionsAsync();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            return 0;
+        }
+    }
+
+    private static async Task RunningServiceWait(Func<Task<bool>> condition, string what) =>
+        await Infrastructure.RunningService.WaitForAsync(condition, TimeSpan.FromSeconds(90), what);
+}

@@ -1,0 +1,126 @@
+using FraudStream.Storage;
+using FraudStream.Integration.Tests.Infrastructure;
+using FraudStream.Storage.Records;
+
+namespace FraudStream.Integration.Tests.Storage;
+
+/// <summary>The same repository tests against SQLite and a real PostgreSQL.</summary>
+public sealed class FraudStoreTests
+{
+    /// <summary>SQLite always; PostgreSQL when it can be started (always under CI, where its absence fails the tests).</summary>
+    public static TheoryData<StoreProvider> Providers()
+    {
+        var data = new TheoryData<StoreProvider> { StoreProvider.Sqlite };
+        if (Infrastructure.PostgresServer.MissingReason is null || Infrastructure.Prerequisites.InCi)
+        {
+            data.Add(StoreProvider.Postgres);
+        }
+
+        return data;
+    }
+
+    [PostgresFact]
+    public void PostgreSQL_is_available_for_the_store_tests() => Assert.NotNull(Infrastructure.PostgresServer.Instance.CreateDatabase());
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Migrations_apply_once_and_are_recorded(StoreProvider provider)
+    {
+        var store = await StoreFixtures.NewStoreAsync(provider);
+        var again = await store.MigrateAsync();
+        Assert.Empty(again);
+        Assert.Equal(0, await store.CountDecisionsAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_transaction_id_is_stored_once_and_a_duplicate_is_reported(StoreProvider provider)
+    {
+        var store = await StoreFixtures.NewStoreAsync(provider);
+        var first = await store.InsertDecisionsAsync([StoreFixtures.Decision("tx-1"), StoreFixtures.Decision("tx-2")]);
+        var second = await store.InsertDecisionsAsync([StoreFixtures.Decision("tx-2"), StoreFixtures.Decision("tx-3")]);
+        Assert.Equal(2, first);
+        Assert.Equal(1, second);
+        Assert.Equal(3, await store.CountDecisionsAsync());
+        var stored = await store.GetDecisionAsync("tx-1");
+        Assert.NotNull(stored);
+        Assert.Equal(12.34m, stored.Amount);
+        Assert.Equal("card-1", stored.Card);
+        Assert.Equal(52.5, stored.Lat);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Reviews_open_a_queue_item_that_an_analyst_marks_once_as_a_label(StoreProvider provider)
+    {
+        var store = await StoreFixtures.NewStoreAsync(provider);
+        await store.InsertDecisionsAsync([StoreFixtures.Decision("tx-r", "review", 0.7), StoreFixtures.Decision("tx-a")]);
+        var open = await store.GetOpenReviewsAsync(10);
+        Assert.Equal("tx-r", Assert.Single(open).Id);
+
+        Assert.Equal(ReviewMarkOutcome.Marked, await store.MarkReviewAsync("tx-r", fraud: true, "alice", DateTime.UtcNow));
+        Assert.Equal(ReviewMarkOutcome.AlreadyMarked, await store.MarkReviewAsync("tx-r", fraud: false, "bob", DateTime.UtcNow));
+        Assert.Equal(ReviewMarkOutcome.NotFound, await store.MarkReviewAsync("tx-a", fraud: true, "alice", DateTime.UtcNow));
+        Assert.Empty(await store.GetOpenReviewsAsync(10));
+        var labeled = await store.GetLabeledDecisionsAsync();
+        Assert.True(labeled.Single(d => d.Id == "tx-r").Fraud);
+        Assert.Null(labeled.Single(d => d.Id == "tx-a").Fraud);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Dead_letters_keep_the_original_bytes_and_are_stored_once_per_source_offset(StoreProvider provider)
+    {
+        var store = await StoreFixtures.NewStoreAsync(provider);
+        byte[] payload = [0xff, 0xfe, (byte)'{'];
+        var record = new DeadLetterRecord
+        {
+            SourceTopic = "transactions", SourcePartition = 3, SourceOffset = 42, Reason = "invalid_utf8",
+            Detail = "payload is not valid UTF-8", Payload = payload, ReceivedAt = DateTime.UtcNow,
+        };
+        Assert.Equal(1, await store.InsertDeadLettersAsync([record]));
+        Assert.Equal(0, await store.InsertDeadLettersAsync([record]));
+        var stored = Assert.Single(await store.GetDeadLettersAsync(10));
+        Assert.Equal(payload, stored.Payload);
+        Assert.Equal("invalid_utf8", stored.Reason);
+        Assert.Equal(42, stored.SourceOffset);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_later_label_for_the_same_transaction_replaces_the_earlier_one(StoreProvider provider)
+    {
+        var store = await StoreFixtures.NewStoreAsync(provider);
+        await store.InsertDecisionsAsync([StoreFixtures.Decision("tx-l")]);
+        await store.UpsertLabelsAsync([new LabelRecord { Id = "tx-l", Fraud = false, ReportedAt = DateTime.UtcNow }]);
+        await store.UpsertLabelsAsync([new LabelRecord { Id = "tx-l", Fraud = true, ReportedAt = DateTime.UtcNow }]);
+        Assert.True(Assert.Single(await store.GetLabeledDecisionsAsync()).Fraud);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Recent_ids_come_back_newest_first_for_the_duplicate_window(StoreProvider provider)
+    {
+        var store = await StoreFixtures.NewStoreAsync(provider);
+        var older = StoreFixtures.Decision("tx-old");
+        older.DecidedAt = DateTime.UtcNow.AddMinutes(-5);
+        await store.InsertDecisionsAsync([older, StoreFixtures.Decision("tx-new")]);
+        var ids = await store.RecentDecisionIdsAsync(1);
+        Assert.Equal("tx-new", Assert.Single(ids));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Latency_seconds_are_upserted_by_second(StoreProvider provider)
+    {
+        var store = await StoreFixtures.NewStoreAsync(provider);
+        var second = new DateTime(2026, 11, 1, 0, 0, 1, DateTimeKind.Utc);
+        await store.InsertLatencySecondsAsync([new LatencySecondRecord { Second = second, Count = 5, P50Us = 10, P99Us = 20, MaxUs = 30, WithinTarget = 1 }]);
+        await store.InsertLatencySecondsAsync([new LatencySecondRecord { Second = second, Count = 7, P50Us = 11, P99Us = 21, MaxUs = 31, WithinTarget = 0.5 }]);
+        await using var connection = await store.OpenConnectionAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT count FROM latency_seconds";
+        Assert.Equal(7L, Convert.ToInt64(await cmd.ExecuteScalarAsync()));
+    }
+}
+

@@ -1,0 +1,89 @@
+using FraudStream.Features.Schema;
+using FraudStream.Scoring.Runtime;
+
+namespace FraudStream.Scoring.Tests;
+
+public sealed class ScoringServiceTests(TrainedModels models) : IClassFixture<TrainedModels>
+{
+    private static ScoringOptions Cpu() => new() { Device = ScoringDevice.Cpu, Graph = ScoringGraph.Tensor, MaxBatchSize = 64, MaxWaitMicros = 100 };
+
+    [Fact]
+    public void Without_a_model_scores_are_NaN_and_the_model_is_reported_unavailable()
+    {
+        using var service = new ScoringService(Cpu(), new TestLogger());
+        var probabilities = new float[2];
+
+        service.Score(new float[2 * FeatureSchema.Count], 2, probabilities);
+
+        Assert.False(service.ModelAvailable);
+        Assert.Equal("none", service.Device);
+        Assert.Null(service.ModelVersion);
+        Assert.All(probabilities, p => Assert.True(float.IsNaN(p)));
+    }
+
+    [Fact]
+    public void A_rejected_package_keeps_the_current_model()
+    {
+        using var service = new ScoringService(Cpu(), new TestLogger());
+        service.Swap(models.FastTreePackage);
+
+        var swapped = service.TrySwap(Path.Combine(models.Directory, "missing-package"), out var error);
+
+        Assert.False(swapped);
+        Assert.Contains("does not exist", error, StringComparison.Ordinal);
+        Assert.True(service.ModelAvailable);
+        Assert.Equal("fasttree-test", service.ModelVersion);
+    }
+
+    [Fact]
+    public void Hot_swap_under_load_loses_nothing_and_scores_every_row_once_with_one_whole_model()
+    {
+        using var service = new ScoringService(Cpu(), new TestLogger());
+        service.Swap(models.FastTreePackage);
+        var matrix = TrainedModels.EvaluationMatrix(models.FastTree, seed: 41);
+        var rowCount = matrix.Length / FeatureSchema.Count;
+        var stop = 0;
+        long submissions = 0, wrong = 0;
+        var threads = Enumerable.Range(0, 6).Select(t => new Thread(() =>
+        {
+            var random = new Random(t);
+            var probabilities = new float[4];
+            while (Volatile.Read(ref stop) == 0)
+            {
+                var first = random.Next(rowCount - 4);
+                var rows = random.Next(1, 5);
+                service.Score(matrix.AsSpan(first * FeatureSchema.Count, rows * FeatureSchema.Count), rows, probabilities);
+                Interlocked.Increment(ref submissions);
+                for (var r = 0; r < rows; r++)
+                {
+                    var features = matrix.AsSpan((first + r) * FeatureSchema.Count, FeatureSchema.Count);
+                    var p = probabilities[r];
+                    if (!(Close(p, models.FastTree.Probability(features)) || Close(p, models.LightGbm.Probability(features))))
+                    {
+                        Interlocked.Increment(ref wrong);
+                    }
+                }
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+
+        var versions = new List<string?>();
+        for (var i = 0; i < 6; i++)
+        {
+            Thread.Sleep(30);
+            service.Swap(i % 2 == 0 ? models.LightGbmPackage : models.FastTreePackage);
+            versions.Add(service.ModelVersion);
+        }
+
+        Thread.Sleep(30);
+        Volatile.Write(ref stop, 1);
+        threads.ForEach(t => t.Join());
+
+        Assert.Equal(0, Interlocked.Read(ref wrong));
+        Assert.Equal(0, service.FailedBatches);
+        Assert.True(Interlocked.Read(ref submissions) > 100);
+        Assert.Equal(["lightgbm-test", "fasttree-test", "lightgbm-test", "fasttree-test", "lightgbm-test", "fasttree-test"], versions);
+    }
+
+    private static bool Close(float actual, float expected) => Math.Abs(actual - expected) <= 1e-6;
+}
