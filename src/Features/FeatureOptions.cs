@@ -26,9 +26,6 @@ public sealed class FeatureOptions
     /// <summary>Most events a card keeps for its 24 h window; past it the oldest leave early.</summary>
     public int MaxWindowEvents { get; init; } = 4096;
 
-    /// <summary>Distinct merchants remembered per card (least recently seen is replaced).</summary>
-    public int MerchantsPerCard { get; init; } = 16;
-
     /// <summary>Recent transactions whose id a label can still be matched to.</summary>
     public int LabelIndexCapacity { get; init; } = 1 << 20;
 

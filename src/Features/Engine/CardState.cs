@@ -8,6 +8,12 @@ internal struct HourCounts
     private int _element;
 }
 
+[InlineArray(CardState.MerchantSlots)]
+internal struct MerchantVisits
+{
+    private MerchantVisit _element;
+}
+
 [InlineArray(CardState.DeviceSlots)]
 internal struct DeviceHashes
 {
@@ -23,7 +29,12 @@ internal sealed class CardState
 {
     public const int DeviceSlots = 8;
 
-    // Fields, not properties: the inline arrays are indexed in place.
+    /// <summary>Distinct merchants remembered per card (least recently seen is replaced).</summary>
+    public const int MerchantSlots = 16;
+
+    // Fields, not properties: the inline structs are used in place, by reference.
+    public SlidingWindows Windows;
+    public MerchantVisits Visits;
     public HourCounts HourHistogram;
     public DeviceHashes Devices;
 
@@ -32,7 +43,6 @@ internal sealed class CardState
         Key = key;
         Hash = hash;
         Windows = new SlidingWindows(8, options.MaxWindowEvents);
-        Visits = new MerchantVisit[options.MerchantsPerCard];
     }
 
     public string Key { get; }
@@ -46,14 +56,10 @@ internal sealed class CardState
 
     public long HistoryCount { get; set; }
 
-    public SlidingWindows Windows { get; }
-
     // Welford running mean and variance of the amount.
     public double AmountMean { get; set; }
 
     public double AmountM2 { get; set; }
-
-    public MerchantVisit[] Visits { get; }
 
     public int VisitCount { get; set; }
 
@@ -84,5 +90,5 @@ internal sealed class CardState
         + 200 // this object's fields and header
         + Windows.ApproximateBytes
         + (24 * 4) + (DeviceSlots * 8) // inline hour histogram and devices
-        + 24 + (Visits.Length * 32);
+        + (MerchantSlots * 32);
 }

@@ -78,7 +78,7 @@ public sealed class FeatureEngine
         features[FeatureSchema.TxHour] = hour;
         features[FeatureSchema.TxChannel] = (float)tx.Channel;
 
-        var windows = card.Windows;
+        ref var windows = ref card.Windows;
         windows.Advance(now);
         features[FeatureSchema.CardCount1m] = windows.Count1m;
         features[FeatureSchema.CardCount1h] = windows.Count1h;
@@ -167,7 +167,7 @@ public sealed class FeatureEngine
         var oldest = 0;
         lock (card)
         {
-            var visits = card.Visits;
+            ref var visits = ref card.Visits;
             for (var i = 0; i < card.VisitCount; i++)
             {
                 ref var visit = ref visits[i];
@@ -209,7 +209,7 @@ public sealed class FeatureEngine
                 return false;
             }
 
-            var slot = card.VisitCount < visits.Length ? card.VisitCount++ : oldest;
+            var slot = card.VisitCount < CardState.MerchantSlots ? card.VisitCount++ : oldest;
             visits[slot] = new MerchantVisit { MerchantHash = merchantHash, FirstTicks = now, LastTicks = now, Node = merchant };
             return true;
         }

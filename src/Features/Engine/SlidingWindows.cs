@@ -4,13 +4,14 @@ namespace FraudStream.Features.Engine;
 /// Count and amount sum of one card over three sliding windows (1 min, 1 h, 24 h), kept incrementally:
 /// one ring of events, one start pointer per window. An event at time e is inside the window of length
 /// W at time t when t - e &lt; W (so exactly W later it has left). Times never go backwards here: the
-/// caller clamps an out-of-order transaction to the card's latest time.
+/// caller clamps an out-of-order transaction to the card's latest time. A struct held inline by the
+/// card (one object fewer to miss in cache); always used by reference.
 /// </summary>
-internal sealed class SlidingWindows
+internal struct SlidingWindows
 {
     public static readonly long[] Lengths = [TimeSpan.TicksPerMinute, TimeSpan.TicksPerHour, TimeSpan.TicksPerDay];
 
-    private readonly int _maxEvents;
+    private int _maxEvents;
     private Event[] _events;
     private int _mask;
 
@@ -31,19 +32,19 @@ internal sealed class SlidingWindows
         _mask = capacity - 1;
     }
 
-    public int Capacity => _events.Length;
+    public readonly int Capacity => _events.Length;
 
-    public long Count1m => _next - _start1m;
+    public readonly long Count1m => _next - _start1m;
 
-    public long Count1h => _next - _start1h;
+    public readonly long Count1h => _next - _start1h;
 
-    public long Count24h => _next - _start24h;
+    public readonly long Count24h => _next - _start24h;
 
-    public double Sum1m => _sum1m;
+    public readonly double Sum1m => _sum1m;
 
-    public double Sum1h => _sum1h;
+    public readonly double Sum1h => _sum1h;
 
-    public double Sum24h => _sum24h;
+    public readonly double Sum24h => _sum24h;
 
     /// <summary>Drops the events that have left each window at time <paramref name="now"/>.</summary>
     public void Advance(long now)
@@ -129,7 +130,7 @@ internal sealed class SlidingWindows
         return true;
     }
 
-    public long ApproximateBytes => 96 + 24 + (16L * _events.Length);
+    public readonly long ApproximateBytes => 24 + (16L * _events.Length);
 
     private struct Event
     {

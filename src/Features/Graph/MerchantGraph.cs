@@ -184,7 +184,7 @@ public sealed class MerchantGraph
     /// <summary>Distinct cards seen on the device in the 24 h before <paramref name="now"/>, then records this card.</summary>
     internal static float ReadAndUpdateDevice(DeviceNode device, long now, ulong cardHash)
     {
-        lock (device.Gate)
+        lock (device)
         {
             now = Math.Max(now, device.LastTicks);
             var cutoff = now - TimeSpan.TicksPerDay;
@@ -260,7 +260,7 @@ public sealed class MerchantGraph
     /// </summary>
     private void PropagateToEarlierMerchants(CardState card, long fraudTxTicks, long now)
     {
-        var merchants = new MerchantNode?[card.Visits.Length];
+        var merchants = new MerchantNode?[CardState.MerchantSlots];
         var count = 0;
         lock (card)
         {
