@@ -84,10 +84,7 @@ public sealed class Ruleset
             }
         }
 
-        if (hits is not null)
-        {
-            hits.Evaluations++;
-        }
+        hits?.CountEvaluation();
 
         if (approve)
         {
