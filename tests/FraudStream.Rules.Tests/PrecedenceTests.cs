@@ -110,6 +110,25 @@ public sealed class PrecedenceTests
     }
 
     [Fact]
+    public void More_than_64_rules_report_every_match_in_file_order()
+    {
+        // Rules are compiled 64 to a method; matches must come back in order across those chunks.
+        var text = string.Join('\n', Enumerable.Range(0, 150).Select(i => $"{(i % 10 == 3 ? "shadow " : "")}rule r{i}: review if amount == {i % 7}"));
+        var ruleset = RulesCompiler.Compile(text);
+        var context = TestInputs.Parse("amount=3");
+        var reasons = new List<string>();
+        var hits = new RuleHitCounters();
+
+        Assert.Equal(DecisionKind.Review, ruleset.Evaluate(context, reasons, hits));
+
+        var expected = Enumerable.Range(0, 150).Where(i => i % 7 == 3 && i % 10 != 3).Select(i => $"r{i}").ToArray();
+        Assert.Equal(expected, reasons);
+        Assert.Equal(1, hits.HitsOf("r143"));
+        Assert.Equal(1, hits.HitsOf("r73"));
+        Assert.Equal(0, hits.HitsOf("r72"));
+    }
+
+    [Fact]
     public void Evaluate_allocates_nothing_once_warm()
     {
         var ruleset = RulesCompiler.Compile(File.ReadAllText(Path.Combine(TestInputs.RepositoryRoot(), "data/rules/default.rules")), RulesCompileOptions.Default with { BaseDirectory = Path.Combine(TestInputs.RepositoryRoot(), "data/rules") });

@@ -22,11 +22,29 @@ internal static class ExpressionLowering
     private static readonly FieldInfo AmountField = typeof(RuleContext).GetField(nameof(RuleContext.AmountValue), BindingFlags.NonPublic | BindingFlags.Instance)!;
     private static readonly FieldInfo ChannelField = typeof(RuleContext).GetField(nameof(RuleContext.ChannelName), BindingFlags.NonPublic | BindingFlags.Instance)!;
 
-    public static Expression<Func<RuleContext, bool>> Lower(BoundExpression condition, string ruleName)
+    public const int RulesPerChunk = 64;
+
+    /// <summary>
+    /// Up to 64 conditions in one method: bit i of the result is set when condition i holds. One
+    /// delegate call per 64 rules instead of one per rule.
+    /// </summary>
+    public static Expression<Func<RuleContext, ulong>> LowerChunk(IReadOnlyList<BoundExpression> conditions, int chunkIndex)
     {
+        if (conditions.Count > RulesPerChunk)
+        {
+            throw new ArgumentOutOfRangeException(nameof(conditions), conditions.Count, "at most 64 conditions per chunk");
+        }
+
         var context = Expression.Parameter(typeof(RuleContext), "context");
-        var body = Lower(condition, context);
-        return Expression.Lambda<Func<RuleContext, bool>>(body, "rule_" + ruleName, [context]);
+        var matched = Expression.Variable(typeof(ulong), "matched");
+        var body = new List<Expression>(conditions.Count + 2) { Expression.Assign(matched, Expression.Constant(0UL)) };
+        for (var i = 0; i < conditions.Count; i++)
+        {
+            body.Add(Expression.IfThen(Lower(conditions[i], context), Expression.OrAssign(matched, Expression.Constant(1UL << i))));
+        }
+
+        body.Add(matched);
+        return Expression.Lambda<Func<RuleContext, ulong>>(Expression.Block(typeof(ulong), [matched], body), $"rules_{chunkIndex}", [context]);
     }
 
     private static Expression Lower(BoundExpression node, ParameterExpression context) => node switch

@@ -79,18 +79,26 @@ public static class RulesCompiler
         }
 
         var infos = new RuleInfo[bound.Count];
-        var compiled = new CompiledRule[bound.Count];
+        var rules = new CompiledRule[bound.Count];
+        var ordered = new BoundExpression[bound.Count];
         for (var i = 0; i < bound.Count; i++)
         {
             var (rule, condition) = bound[i];
-            var ordered = CostOrdering.Reorder(condition);
-            var lambda = ExpressionLowering.Lower(ordered, rule.Name);
-            compiled[i] = new CompiledRule(lambda.Compile(), rule.Name, rule.Action, rule.Shadow);
-            infos[i] = new RuleInfo(i, rule.Name, rule.Action, rule.Shadow, rule.Position.Line, rule.Text, ordered.Cost);
+            ordered[i] = CostOrdering.Reorder(condition);
+            rules[i] = new CompiledRule(rule.Name, rule.Action, rule.Shadow);
+            infos[i] = new RuleInfo(i, rule.Name, rule.Action, rule.Shadow, rule.Position.Line, rule.Text, ordered[i].Cost);
+        }
+
+        var chunks = new Func<RuleContext, ulong>[(bound.Count + ExpressionLowering.RulesPerChunk - 1) / ExpressionLowering.RulesPerChunk];
+        for (var c = 0; c < chunks.Length; c++)
+        {
+            var start = c * ExpressionLowering.RulesPerChunk;
+            var count = Math.Min(ExpressionLowering.RulesPerChunk, bound.Count - start);
+            chunks[c] = ExpressionLowering.LowerChunk(new ArraySegment<BoundExpression>(ordered, start, count), c).Compile();
         }
 
         var listFiles = lists.Values.Where(l => l.FilePath is not null).Select(l => l.FilePath!).Distinct().ToArray();
-        ruleset = new Ruleset(ComputeVersion(text, listContents), text, infos, compiled, listFiles, [.. options.FeatureNames]);
+        ruleset = new Ruleset(ComputeVersion(text, listContents), text, infos, rules, chunks, listFiles, [.. options.FeatureNames]);
         diagnostics = [];
         return true;
     }

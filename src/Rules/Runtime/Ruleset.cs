@@ -1,3 +1,4 @@
+using System.Numerics;
 using FraudStream.Core.Contracts;
 
 namespace FraudStream.Rules.Runtime;
@@ -15,10 +16,12 @@ public sealed class Ruleset
     public const string ModelReviewReason = "model.review";
 
     private readonly CompiledRule[] _rules;
+    private readonly Func<RuleContext, ulong>[] _chunks;
     private readonly int _featureCount;
 
-    internal Ruleset(string version, string text, IReadOnlyList<RuleInfo> rules, CompiledRule[] compiled, IReadOnlyList<string> listFiles, IReadOnlyList<string> featureNames)
+    internal Ruleset(string version, string text, IReadOnlyList<RuleInfo> rules, CompiledRule[] compiled, Func<RuleContext, ulong>[] chunks, IReadOnlyList<string> listFiles, IReadOnlyList<string> featureNames)
     {
+        _chunks = chunks;
         Version = version;
         Text = text;
         Rules = rules;
@@ -61,33 +64,34 @@ public sealed class Ruleset
         var decline = false;
         var review = false;
         var rules = _rules;
-        for (var i = 0; i < rules.Length; i++)
+        var chunks = _chunks;
+        for (var c = 0; c < chunks.Length; c++)
         {
-            ref readonly var rule = ref rules[i];
-            if (!rule.Condition(context))
+            // Bit i of the word: rule (64 * c + i) matched. Walking set bits keeps file order.
+            var matched = chunks[c](context);
+            var first = c * 64;
+            while (matched != 0)
             {
-                continue;
-            }
+                var i = first + BitOperations.TrailingZeroCount(matched);
+                matched &= matched - 1;
+                ref readonly var rule = ref rules[i];
+                hits?.Hit(i);
+                if (rule.Shadow)
+                {
+                    continue;
+                }
 
-            hits?.Hit(i);
-            if (rule.Shadow)
-            {
-                continue;
-            }
-
-            reasons.Add(rule.Name);
-            switch (rule.Action)
-            {
-                case DecisionKind.Approve: approve = true; break;
-                case DecisionKind.Decline: decline = true; break;
-                default: review = true; break;
+                reasons.Add(rule.Name);
+                switch (rule.Action)
+                {
+                    case DecisionKind.Approve: approve = true; break;
+                    case DecisionKind.Decline: decline = true; break;
+                    default: review = true; break;
+                }
             }
         }
 
-        if (hits is not null)
-        {
-            hits.Evaluations++;
-        }
+        hits?.CountEvaluation();
 
         if (approve)
         {
@@ -136,4 +140,4 @@ public sealed class Ruleset
     }
 }
 
-internal readonly record struct CompiledRule(Func<RuleContext, bool> Condition, string Name, DecisionKind Action, bool Shadow);
+internal readonly record struct CompiledRule(string Name, DecisionKind Action, bool Shadow);

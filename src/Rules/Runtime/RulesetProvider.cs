@@ -38,6 +38,7 @@ public sealed class RulesetReloadedEventArgs : EventArgs
 public sealed class RulesetProvider : IDisposable
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(150);
+    private const int RecentFailureCapacity = 10;
 
     private readonly RulesCompileOptions _options;
     private readonly ILogger _logger;
@@ -47,6 +48,8 @@ public sealed class RulesetProvider : IDisposable
     private readonly Timer? _debounceTimer;
     private Ruleset _current;
     private RulesReloadFailure? _lastReloadErrors;
+    private RulesReloadFailure[] _recentFailures = [];
+    private RulesWorker[] _workers = [];
     private string _stamp = "";
     private bool _disposed;
 
@@ -100,6 +103,44 @@ public sealed class RulesetProvider : IDisposable
 
     /// <summary>Errors of the last rejected reload; null once a later reload succeeded.</summary>
     public RulesReloadFailure? LastReloadErrors => Volatile.Read(ref _lastReloadErrors);
+
+    /// <summary>The last rejected reloads, newest first (at most ten), for the dashboard.</summary>
+    public IReadOnlyList<RulesReloadFailure> RecentReloadFailures => Volatile.Read(ref _recentFailures);
+
+    /// <summary>A worker for one pipeline thread. Workers are remembered so <see cref="HitTotals"/> can sum them.</summary>
+    public RulesWorker CreateWorker()
+    {
+        var worker = new RulesWorker(this);
+        lock (_reloadGate)
+        {
+            _workers = [.. _workers, worker];
+        }
+
+        return worker;
+    }
+
+    /// <summary>
+    /// Hits per rule of the current ruleset, summed over the workers already evaluating it (shadow rules
+    /// included). Reads other threads' counters without locking: totals may lag by a few transactions.
+    /// </summary>
+    public IReadOnlyList<RuleHitTotal> HitTotals()
+    {
+        var ruleset = Current;
+        var totals = new long[ruleset.Rules.Count];
+        foreach (var worker in Volatile.Read(ref _workers))
+        {
+            worker.Hits.AddTo(ruleset, totals);
+        }
+
+        var result = new RuleHitTotal[totals.Length];
+        for (var i = 0; i < totals.Length; i++)
+        {
+            var rule = ruleset.Rules[i];
+            result[i] = new RuleHitTotal(rule.Name, rule.Action, rule.Shadow, totals[i]);
+        }
+
+        return result;
+    }
 
     /// <summary>Raised after every reload attempt that found a different version or an error (on a timer thread).</summary>
     public event EventHandler<RulesetReloadedEventArgs>? Reloaded;
@@ -198,7 +239,9 @@ public sealed class RulesetProvider : IDisposable
 
     private void Reject(IReadOnlyList<RuleDiagnostic> diagnostics)
     {
-        Volatile.Write(ref _lastReloadErrors, new RulesReloadFailure(DateTimeOffset.UtcNow, diagnostics));
+        var failure = new RulesReloadFailure(DateTimeOffset.UtcNow, diagnostics);
+        Volatile.Write(ref _lastReloadErrors, failure);
+        Volatile.Write(ref _recentFailures, [failure, .. _recentFailures.Take(RecentFailureCapacity - 1)]);
         _logger.LogError(
             "Rules in {Path} rejected, version {Version} keeps running: {Errors}",
             Path ?? "(text)",

@@ -25,6 +25,18 @@ public sealed class CommandLineTests
         return p;
     }
 
+    /// <summary>Waits for exit, then for the asynchronous output readers to drain (WaitForExit(ms) alone does not).</summary>
+    private static bool Exited(Process p, int milliseconds)
+    {
+        if (!p.WaitForExit(milliseconds))
+        {
+            return false;
+        }
+
+        p.WaitForExit();
+        return true;
+    }
+
     private static void Terminate(Process p)
     {
         // SIGTERM, as a process manager stops the service.
@@ -51,13 +63,13 @@ public sealed class CommandLineTests
             var simLog = new List<string>();
             using (var simulate = Start($"simulate --bootstrap {bootstrap} --count 2000 --rate 0 --seed 3", simLog))
             {
-                Assert.True(simulate.WaitForExit(120_000), "simulate did not finish");
+                Assert.True(Exited(simulate, 120_000), "simulate did not finish");
                 Assert.True(simulate.ExitCode == 0, string.Join('\n', simLog));
             }
 
             await RunningServiceWait(async () => await CountOrZeroAsync(store) == 2000, "2000 stored decisions");
             Terminate(serve);
-            Assert.True(serve.WaitForExit(60_000), "serve did not stop after SIGTERM");
+            Assert.True(Exited(serve, 60_000), "serve did not stop after SIGTERM");
             Assert.Equal(0, serve.ExitCode);
             Assert.Contains(serveLog, l => l.Contains("stopped after 2000 decisions", StringComparison.Ordinal));
 
@@ -66,14 +78,14 @@ public sealed class CommandLineTests
             using var second = Start($"serve --bootstrap {bootstrap} --db {db} --dashboard-port 0", secondLog);
             await Task.Delay(TimeSpan.FromSeconds(8));
             Terminate(second);
-            Assert.True(second.WaitForExit(60_000));
+            Assert.True(Exited(second, 60_000));
             Assert.Equal(2000, await store.CountDecisionsAsync());
             Assert.Contains(secondLog, l => l.Contains("stopped after 0 decisions", StringComparison.Ordinal));
         }
         finally
         {
             Terminate(broker);
-            broker.WaitForExit(10_000);
+            Exited(broker, 10_000);
         }
     }
 
@@ -82,7 +94,7 @@ public sealed class CommandLineTests
     {
         var log = new List<string>();
         using var serve = Start("serve --db sqlite:" + Path.Combine(Path.GetTempPath(), "fs-none.db"), log);
-        Assert.True(serve.WaitForExit(60_000));
+        Assert.True(Exited(serve, 60_000));
         Assert.Equal(2, serve.ExitCode);
         Assert.Contains(log, l => l.Contains("Bootstrap", StringComparison.Ordinal) && l.Contains("required", StringComparison.Ordinal));
     }
@@ -98,7 +110,7 @@ public sealed class CommandLineTests
         await File.WriteAllLinesAsync(file, [good, "{not json", good2, good.Replace("\"EUR\"", "\"EUX\"", StringComparison.Ordinal)]);
         var log = new List<string>();
         using var replay = Start($"replay --bootstrap {broker.BootstrapServers} --file {file} --format jsonl", log);
-        Assert.True(replay.WaitForExit(60_000));
+        Assert.True(Exited(replay, 60_000));
         Assert.True(replay.ExitCode == 0, string.Join('\n', log));
         Assert.Contains(log, l => l.Contains("replayed 2 transactions", StringComparison.Ordinal) && l.Contains("2 bad rows", StringComparison.Ordinal));
         Assert.Contains(log, l => l.Contains("line 2", StringComparison.Ordinal));
