@@ -26,7 +26,6 @@ public sealed class LiveDashboardTests
     {
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 3);
         var port = FreePort();
-        var model = Path.Combine(AppContext.BaseDirectory, "model");
         var settings = new ServeSettings
         {
             Bootstrap = broker.BootstrapServers,
@@ -36,7 +35,6 @@ public sealed class LiveDashboardTests
             GroupId = "dash-" + Guid.NewGuid().ToString("N")[..8],
             ModelDirectory = FindModel(),
         };
-        _ = model;
         await using var service = await RunningService.StartAsync(settings);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("healthz")).StatusCode);
@@ -66,7 +64,13 @@ public sealed class LiveDashboardTests
         await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() == 3000, TimeSpan.FromSeconds(60), "3000 decisions");
         await RunningService.WaitForAsync(async () =>
         {
-            using var snapshot = JsonDocument.Parse(await http.GetStringAsync("api/snapshot"));
+            using var response = await http.GetAsync("api/snapshot");
+            if (!response.IsSuccessStatusCode)
+            {
+                return false; // no snapshot published yet
+            }
+
+            using var snapshot = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             var totals = snapshot.RootElement.GetProperty("decisions_total");
             return totals.GetProperty("approve").GetInt64() + totals.GetProperty("review").GetInt64() + totals.GetProperty("decline").GetInt64() == 3000;
         }, TimeSpan.FromSeconds(30), "the snapshot to count every decision");
