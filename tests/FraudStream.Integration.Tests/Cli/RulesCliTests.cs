@@ -50,6 +50,41 @@ public sealed class RulesCliTests
     }
 
     [Fact]
+    public async Task Rules_backtest_recomputes_features_from_stored_transactions_and_uses_stored_labels()
+    {
+        var dir = Directory.CreateTempSubdirectory("fs-backtest-db-").FullName;
+        var store = FraudStream.Storage.FraudStore.Open(new FraudStream.Storage.StoreLocation(FraudStream.Storage.StoreProvider.Sqlite, Path.Combine(dir, "store.db")));
+        await store.MigrateAsync();
+        var rows = new List<FraudStream.Storage.Records.DecisionRecord>();
+        var labels = new List<FraudStream.Storage.Records.LabelRecord>();
+        foreach (var e in new TransactionSimulator(new SimulatorOptions { Seed = 23, Cards = 400 }).Generate(4_000))
+        {
+            if (e.Transaction is not { } tx)
+            {
+                continue;
+            }
+
+            rows.Add(new FraudStream.Storage.Records.DecisionRecord
+            {
+                Id = tx.Id, EventTs = tx.Timestamp, Card = tx.Card, Merchant = tx.Merchant, Category = tx.Category, Amount = tx.Amount,
+                Currency = tx.Currency, Country = tx.Country, Lat = tx.HasLocation ? tx.Latitude : null, Lon = tx.HasLocation ? tx.Longitude : null,
+                Device = tx.Device, Channel = tx.Channel.ToString().ToLowerInvariant(), Decision = "approve", Reasons = "", ModelVersion = "m",
+                RulesetVersion = "r", DecidedAt = DateTime.UtcNow,
+            });
+            labels.Add(new FraudStream.Storage.Records.LabelRecord { Id = tx.Id, Fraud = e.IsFraud, ReportedAt = tx.Timestamp.AddDays(3) });
+        }
+
+        await store.InsertDecisionsAsync(rows);
+        await store.UpsertLabelsAsync(labels);
+        var report = Path.Combine(dir, "report.json");
+        var result = Run($"rules backtest data/rules/default.rules --db sqlite:{Path.Combine(dir, "store.db")} --model data/model --json-report {report}");
+        Assert.True(result.Exit == 0, result.Output);
+        var text = File.ReadAllText(report);
+        Assert.Contains("card_testing", text, StringComparison.Ordinal);
+        Assert.Contains("precision", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Rules_backtest_replays_a_recorded_file_through_features_model_and_rules()
     {
         var dir = Directory.CreateTempSubdirectory("fs-backtest-").FullName;
