@@ -26,7 +26,7 @@ public static class KafkaClients
         Partitioner = Partitioner.Murmur2Random,
     };
 
-    public static ConsumerConfig ConsumerConfig(string bootstrap, string groupId, string clientId) => new()
+    public static ConsumerConfig ConsumerConfig(string bootstrap, string groupId, string clientId, int fetchWaitMaxMs = 5) => new()
     {
         BootstrapServers = bootstrap,
         GroupId = groupId,
@@ -39,7 +39,7 @@ public static class KafkaClients
         AutoCommitIntervalMs = 200,
         EnableAutoOffsetStore = false,
         // Empty fetches wait the full fetch.wait.max.ms on the mock: keep it low for latency.
-        FetchWaitMaxMs = 5,
+        FetchWaitMaxMs = fetchWaitMaxMs,
         FetchMinBytes = 1,
         SocketNagleDisable = true,
         QueuedMinMessages = 20_000,

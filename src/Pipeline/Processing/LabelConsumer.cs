@@ -48,7 +48,8 @@ internal sealed partial class LabelConsumer
     {
         try
         {
-            var config = KafkaClients.ConsumerConfig(_options.Bootstrap, _options.GroupId + "-labels", _options.ClientId + "-labels");
+            var config = KafkaClients.ConsumerConfig(_options.Bootstrap, _options.GroupId + "-labels", _options.ClientId + "-labels",
+                fetchWaitMaxMs: 100); // labels are not latency-critical: fewer empty fetches, less broker CPU
             using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
                 .SetErrorHandler((_, e) => LogKafkaError(_logger, e.Reason))
                 .Build();

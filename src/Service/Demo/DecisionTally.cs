@@ -49,7 +49,7 @@ internal sealed class DecisionTally : IDisposable
 
     private void Run()
     {
-        var config = KafkaClients.ConsumerConfig(_bootstrap, "fraudstream-demo-tally", "demo-tally");
+        var config = KafkaClients.ConsumerConfig(_bootstrap, "fraudstream-demo-tally", "demo-tally", fetchWaitMaxMs: 50);
         config.EnableAutoCommit = false;
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
         consumer.Subscribe(Topics.Decisions);
