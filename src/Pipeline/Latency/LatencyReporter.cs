@@ -71,6 +71,10 @@ internal sealed partial class LatencyReporter
                 }
 
                 _telemetry.Cumulative[s].Add(_second[s]);
+                if (s == (int)Stage.EndToEnd && _second[s].TotalCount > 0 && ++_telemetry.SecondsWithTraffic > PipelineTelemetry.WarmupSeconds)
+                {
+                    _telemetry.SteadyEndToEndHistogram.Add(_second[s]);
+                }
                 second[StageNames.All[s]] = LatencyStats.From(_second[s], _telemetry.TargetMs);
                 stageValues[StageNames.All[s]] = Values(_second[s]);
             }

@@ -43,6 +43,23 @@ public sealed class PipelineTelemetry
     /// <summary>Cumulative per-stage histograms (microseconds); written by the reporter only.</summary>
     internal LongHistogram[] Cumulative { get; } = new LongHistogram[StageNames.Count];
 
+    /// <summary>Seconds with traffic left out of <see cref="SteadyEndToEnd"/> (JIT, model warm-up, first connections).</summary>
+    public const int WarmupSeconds = 5;
+
+    /// <summary>End-to-end latency after the first <see cref="WarmupSeconds"/> seconds with traffic; reporter-written.</summary>
+    internal LongHistogram SteadyEndToEndHistogram { get; } = LatencyStats.NewHistogram();
+
+    internal int SecondsWithTraffic { get; set; }
+
+    /// <summary>End-to-end percentiles of the steady state: everything after the warm-up seconds.</summary>
+    public LatencyStats SteadyEndToEnd()
+    {
+        lock (_historyGate)
+        {
+            return LatencyStats.From(SteadyEndToEndHistogram, TargetMs);
+        }
+    }
+
     public PipelineSnapshot? Latest => _latest;
 
     public event Action<PipelineSnapshot>? Published;

@@ -26,6 +26,13 @@ public sealed class DemoReport
     public double TargetMs { get; set; }
     public double WithinTarget { get; set; }
     public Percentiles LatencyMs { get; set; } = new();
+
+    /// <summary>End to end after the first seconds with traffic (JIT, model warm-up, first connections).</summary>
+    public Percentiles LatencyMsSteady { get; set; } = new();
+
+    public double WithinTargetSteady { get; set; }
+
+    public int WarmupSecondsExcluded { get; set; }
     public Dictionary<string, StagePercentiles> StagesMs { get; set; } = [];
     public DecisionCounts Decisions { get; set; } = new();
     public QualityReport Quality { get; set; } = new();
