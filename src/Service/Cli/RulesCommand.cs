@@ -45,15 +45,14 @@ internal static class RulesCommand
                 return 2;
             }
 
-            Rules.Runtime.Ruleset candidate, current;
+            Rules.Runtime.Ruleset candidate;
             Rules.Runtime.Ruleset? baseline = null;
             try
             {
                 candidate = RulesHook.CompileFile(parse.GetValue(file)!);
                 if (parse.GetValue(against) is { } currentFile)
                 {
-                    current = RulesHook.CompileFile(currentFile);
-                    baseline = current;
+                    baseline = RulesHook.CompileFile(currentFile);
                 }
             }
             catch (RulesCompileException ex)
