@@ -85,7 +85,7 @@ internal sealed partial class StoreWriter
                 Recorders.RecordSince(Stage.Persist, slot.EmitStartedAt, now);
                 if (slot.Outcome == Outcome.Decided)
                 {
-                    Track(slot.Record);
+                    Track(slot.Record, slot.Reasons);
                 }
                 else
                 {
@@ -139,14 +139,12 @@ internal sealed partial class StoreWriter
         }
     }
 
-    private void Track(DecisionRecord record)
+    private void Track(DecisionRecord record, List<string> reasons)
     {
-        if (record.Reasons.Length > 0)
+        // The slot still holds its reasons list (it is not reused before MarkDone): no need to split the joined string.
+        foreach (var reason in reasons)
         {
-            foreach (var reason in record.Reasons.Split('|'))
-            {
-                _reasonCounts[reason] = _reasonCounts.GetValueOrDefault(reason) + 1;
-            }
+            _reasonCounts[reason] = _reasonCounts.GetValueOrDefault(reason) + 1;
         }
 
         if (record.Decision == "decline")

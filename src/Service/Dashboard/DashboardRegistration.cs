@@ -23,16 +23,20 @@ public static class DashboardRegistration
         options.EnsureValid();
         services.AddSingleton(options);
         services.AddSingleton<StoreReviewStore>();
-        services.AddSingleton<IRulesStatus>(sp => sp.GetRequiredService<IRulesStage>() as IRulesStatus ?? new ThresholdRulesStatus());
+        services.AddSingleton<IRulesStatus>(sp =>
+        {
+            var rules = sp.GetRequiredService<IRulesStage>();
+            return rules as IRulesStatus ?? new NoReloadStatus(rules);
+        });
         services.AddSingleton<DashboardBridge>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardBridge>());
         return services;
     }
 
     /// <summary>No rules file: the model's thresholds decide, and nothing can fail to reload.</summary>
-    private sealed class ThresholdRulesStatus : IRulesStatus
+    private sealed class NoReloadStatus(IRulesStage rules) : IRulesStatus
     {
-        public string RulesetVersion => "thresholds-only";
+        public string RulesetVersion => rules.RulesetVersion;
 
         public IReadOnlyList<RulesReloadError> ReloadErrors => [];
     }
