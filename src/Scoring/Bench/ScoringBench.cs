@@ -69,9 +69,15 @@ public sealed record ScoringBenchResult(
     public double? MeanBatchRows { get; init; }
 }
 
+/// <summary>How far a mode's probabilities are from an independent CPU reference on the same rows.</summary>
+public sealed record ScoringAgreement(string Mode, string Scorer, string Reference, int Rows, double MaxAbsDiff);
+
 public sealed record ScoringBenchReport(
     string Host, int ProcessorCount, string OrtVersion, string ModelVersion, string RequestedDevice,
-    DateTime StartedAt, IReadOnlyList<ScoringBenchResult> Results);
+    DateTime StartedAt, IReadOnlyList<ScoringBenchResult> Results)
+{
+    public IReadOnlyList<ScoringAgreement> Agreement { get; init; } = [];
+}
 
 /// <summary>
 /// <c>fraudstream bench scoring</c>: per batch size and mode, p50/p99 µs per call, ns per transaction and
@@ -94,7 +100,10 @@ public static class ScoringBench
         var maxBatch = options.Batches.Max();
         var manifest = ScorerFactory.LoadManifest(options.PackageDir);
         var results = new List<ScoringBenchResult>();
+        var agreement = new List<ScoringAgreement>();
         var cudaFailed = false;
+        var checkRows = AgreementRows(maxBatch);
+        var (referenceName, reference) = ReferenceProbabilities(options, checkRows, logger);
 
         foreach (var (mode, scoringOptions) in Modes(options, maxBatch))
         {
@@ -121,6 +130,9 @@ public static class ScoringBench
                 results.Add(Measure(scorer, mode, batch, options.Iterations));
             }
 
+            agreement.Add(new ScoringAgreement(mode, scorer.Description, referenceName, reference.Length,
+                MaxAbsDiff(scorer, checkRows, reference)));
+
             if (options.Concurrency > 0)
             {
                 scorer.Dispose();
@@ -130,7 +142,7 @@ public static class ScoringBench
 
         var report = new ScoringBenchReport(Environment.MachineName, Environment.ProcessorCount,
             Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString(), manifest.ModelVersion,
-            options.Device.ToString().ToLowerInvariant(), DateTime.UtcNow, results);
+            options.Device.ToString().ToLowerInvariant(), DateTime.UtcNow, results) { Agreement = agreement };
         WriteTable(report, console);
         if (options.JsonReport is { } path)
         {
@@ -282,6 +294,59 @@ public static class ScoringBench
         };
     }
 
+    /// <summary>Rows like the pipeline's, plus the awkward values: NaN, ±∞, zeros and negative zeros.</summary>
+    private static float[] AgreementRows(int rows)
+    {
+        var features = new float[rows * FeatureSchema.Count];
+        var random = new Random(20261129);
+        for (var i = 0; i < features.Length; i++)
+        {
+            features[i] = random.Next(40) switch
+            {
+                0 => float.NaN,
+                1 => float.PositiveInfinity,
+                2 => float.NegativeInfinity,
+                3 => 0f,
+                4 => -0f,
+                _ => (float)((random.NextDouble() * 400) - 100),
+            };
+        }
+
+        return features;
+    }
+
+    /// <summary>The ORT TreeEnsemble export on the CPU when the package has one (an implementation independent of the tensor graph), else the tensor graph on the CPU.</summary>
+    private static (string Name, float[] Probabilities) ReferenceProbabilities(ScoringBenchOptions options, float[] rows, ILogger logger)
+    {
+        var manifest = ScorerFactory.LoadManifest(options.PackageDir);
+        var hasTrees = File.Exists(Path.Combine(options.PackageDir, manifest.Files.OnnxTreeEnsemble));
+        using var scorer = ScorerFactory.Create(options.PackageDir, new ScoringOptions
+        {
+            Device = ScoringDevice.Cpu,
+            Graph = hasTrees ? ScoringGraph.TreeEnsemble : ScoringGraph.Tensor,
+            MaxBatchSize = 1024,
+            CpuThreads = options.CpuThreads,
+        }, logger);
+        var count = rows.Length / FeatureSchema.Count;
+        var probabilities = new float[count];
+        scorer.Score(rows, count, probabilities);
+        return (scorer.Description, probabilities);
+    }
+
+    private static double MaxAbsDiff(IModelScorer scorer, float[] rows, float[] reference)
+    {
+        var probabilities = new float[reference.Length];
+        scorer.Score(rows, reference.Length, probabilities);
+        var max = 0.0;
+        for (var i = 0; i < reference.Length; i++)
+        {
+            var diff = Math.Abs((double)probabilities[i] - reference[i]);
+            max = double.IsNaN(diff) ? double.PositiveInfinity : Math.Max(max, diff);
+        }
+
+        return max;
+    }
+
     private static double Percentile99(double[] sorted) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(sorted.Length * 0.99) - 1)];
 
     private static void WriteTable(ScoringBenchReport report, TextWriter console)
@@ -294,6 +359,12 @@ public static class ScoringBench
                 $"  queue p99 {q:F1} µs, compute p99 {r.ComputeP99Us:F1} µs, mean batch {r.MeanBatchRows:F1}") : "";
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Mode,-20} {r.Batch,6} {r.P50Us,10:F1} {r.P99Us,10:F1} {r.P50NsPerTransaction,10:F1} {r.P99NsPerTransaction,10:F1} {r.TransactionsPerSecond,14:N0}{batcher}"));
+        }
+
+        foreach (var a in report.Agreement)
+        {
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"agreement {a.Mode} ({a.Scorer}) vs {a.Reference}: max |Δp| {a.MaxAbsDiff:G3} over {a.Rows:N0} rows"));
         }
     }
 }

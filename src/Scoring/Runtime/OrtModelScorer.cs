@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -12,10 +14,11 @@ namespace FraudStream.Scoring.Runtime;
 /// </summary>
 /// <remarks>
 /// On CUDA without graphs the input is re-bound on every call (ORT copies a bound host input to the device at
-/// bind time). With CUDA graphs the inputs and outputs live in fixed device buffers, refreshed with
-/// <see cref="OrtEnv.CopyTensors"/>, and each bucket replays its own captured graph (<c>gpu_graph_id</c>).
+/// bind time). With CUDA graphs the inputs and outputs live in fixed device buffers that <see cref="CudaRuntime"/>
+/// allocates and copies into and out of (from page-locked host buffers), and each bucket replays its own
+/// captured graph (<c>gpu_graph_id</c>).
 /// </remarks>
-public sealed class OrtModelScorer : IModelScorer
+public sealed unsafe class OrtModelScorer : IModelScorer
 {
     private readonly InferenceSession _session;
     private readonly string _inputName;
@@ -26,6 +29,9 @@ public sealed class OrtModelScorer : IModelScorer
     private readonly bool _rebindInput;
     private readonly bool _cudaGraphs;
     private readonly List<IDisposable> _owned = [];
+    private readonly IntPtr _deviceInput;
+    private readonly IntPtr _deviceOutput;
+    private readonly bool _hostRegistered;
     private bool _disposed;
 
     internal OrtModelScorer(InferenceSession session, string device, bool cudaGraphs, string inputName, string outputName,
@@ -45,14 +51,16 @@ public sealed class OrtModelScorer : IModelScorer
         _output = GC.AllocateArray<float>(maxBatchSize, pinned: true);
 
         var outputRank = session.OutputMetadata[outputName].Dimensions.Length;
-        OrtAllocator? cudaAllocator = null;
         OrtMemoryInfo? cudaMemory = null;
         if (cudaGraphs)
         {
+            // One device buffer each way at a fixed address: every bucket's graph is captured against it.
             cudaMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.Default);
-            cudaAllocator = new OrtAllocator(session, cudaMemory);
             _owned.Add(cudaMemory);
-            _owned.Add(cudaAllocator);
+            _deviceInput = CudaRuntime.Malloc((long)maxBatchSize * featureCount * sizeof(float));
+            _deviceOutput = CudaRuntime.Malloc((long)maxBatchSize * sizeof(float));
+            _hostRegistered = CudaRuntime.TryRegisterHost(InputPointer, (long)_input.Length * sizeof(float))
+                && CudaRuntime.TryRegisterHost(OutputPointer, (long)_output.Length * sizeof(float));
         }
 
         _bucketState = new Bucket[_buckets.Length];
@@ -69,10 +77,10 @@ public sealed class OrtModelScorer : IModelScorer
             if (cudaGraphs)
             {
                 bucket.RunOptions.AddRunConfigEntry("gpu_graph_id", (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
-                bucket.DeviceInput = OrtValue.CreateAllocatedTensorValue(cudaAllocator!, TensorElementType.Float, inputShape);
-                bucket.DeviceOutput = OrtValue.CreateAllocatedTensorValue(cudaAllocator!, TensorElementType.Float, outputShape);
-                bucket.CopyIn = ([bucket.HostInput], [bucket.DeviceInput]);
-                bucket.CopyOut = ([bucket.DeviceOutput], [bucket.HostOutput]);
+                bucket.DeviceInput = OrtValue.CreateTensorValueWithData(cudaMemory!, TensorElementType.Float, inputShape,
+                    _deviceInput, (long)rows * featureCount * sizeof(float));
+                bucket.DeviceOutput = OrtValue.CreateTensorValueWithData(cudaMemory!, TensorElementType.Float, outputShape,
+                    _deviceOutput, (long)rows * sizeof(float));
                 bucket.Binding.BindInput(inputName, bucket.DeviceInput);
                 bucket.Binding.BindOutput(outputName, bucket.DeviceOutput);
             }
@@ -101,6 +109,13 @@ public sealed class OrtModelScorer : IModelScorer
 
     public bool UsesCudaGraphs => _cudaGraphs;
 
+    /// <summary>Whether the host buffers are page-locked for the CUDA graph path's copies.</summary>
+    public bool HostBuffersPageLocked => _hostRegistered;
+
+    private float* InputPointer => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_input));
+
+    private float* OutputPointer => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_output));
+
     public void Score(ReadOnlySpan<float> featuresRowMajor, int rows, Span<float> probabilities)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -115,7 +130,7 @@ public sealed class OrtModelScorer : IModelScorer
             var chunk = Math.Min(rows - done, MaxBatchSize);
             var bucket = _bucketState[BucketIndex(chunk)];
             featuresRowMajor.Slice(done * FeatureCount, chunk * FeatureCount).CopyTo(_input);
-            Run(bucket);
+            Run(bucket, chunk);
             _output.AsSpan(0, chunk).CopyTo(probabilities.Slice(done, chunk));
             done += chunk;
         }
@@ -130,7 +145,7 @@ public sealed class OrtModelScorer : IModelScorer
             var runs = _cudaGraphs ? 3 : 1;
             for (var i = 0; i < runs; i++)
             {
-                Run(bucket);
+                Run(bucket, bucket.Rows);
             }
         }
     }
@@ -138,12 +153,13 @@ public sealed class OrtModelScorer : IModelScorer
     /// <summary>Median microseconds of <paramref name="iterations"/> calls at <paramref name="rows"/> rows.</summary>
     public double MeasureMedianMicros(int rows, int iterations)
     {
-        var bucket = _bucketState[BucketIndex(Math.Min(rows, MaxBatchSize))];
+        rows = Math.Min(rows, MaxBatchSize);
+        var bucket = _bucketState[BucketIndex(rows)];
         var samples = new double[iterations];
         for (var i = 0; i < iterations; i++)
         {
             var start = Stopwatch.GetTimestamp();
-            Run(bucket);
+            Run(bucket, rows);
             samples[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         }
 
@@ -168,6 +184,15 @@ public sealed class OrtModelScorer : IModelScorer
         {
             _owned[i].Dispose();
         }
+
+        if (_hostRegistered)
+        {
+            CudaRuntime.UnregisterHost(InputPointer);
+            CudaRuntime.UnregisterHost(OutputPointer);
+        }
+
+        CudaRuntime.Free(_deviceInput);
+        CudaRuntime.Free(_deviceOutput);
 
         _session.Dispose();
     }
@@ -195,7 +220,7 @@ public sealed class OrtModelScorer : IModelScorer
         return i;
     }
 
-    private void Run(Bucket bucket)
+    private void Run(Bucket bucket, int rows)
     {
         if (_rebindInput)
         {
@@ -204,9 +229,10 @@ public sealed class OrtModelScorer : IModelScorer
 
         if (_cudaGraphs)
         {
-            OrtEnv.Instance().CopyTensors(bucket.CopyIn.Source, bucket.CopyIn.Destination, null);
+            // Run synchronises the provider's stream before it returns, and cudaMemcpy blocks, so the three are ordered.
+            CudaRuntime.CopyToDevice(_deviceInput, InputPointer, (long)rows * FeatureCount * sizeof(float));
             _session.RunWithBinding(bucket.RunOptions, bucket.Binding);
-            OrtEnv.Instance().CopyTensors(bucket.CopyOut.Source, bucket.CopyOut.Destination, null);
+            CudaRuntime.CopyToHost(OutputPointer, _deviceOutput, (long)rows * sizeof(float));
         }
         else
         {
@@ -259,10 +285,6 @@ public sealed class OrtModelScorer : IModelScorer
         public OrtValue? DeviceInput { get; set; }
 
         public OrtValue? DeviceOutput { get; set; }
-
-        public (OrtValue[] Source, OrtValue[] Destination) CopyIn { get; set; }
-
-        public (OrtValue[] Source, OrtValue[] Destination) CopyOut { get; set; }
 
         public List<OrtValue> Extra { get; } = [];
 

@@ -32,6 +32,12 @@ internal static class TrainCommand
                 return 2;
             }
 
+            if (!CompileCommand.TryParseStrategy(parse.GetValue(strategy)!, out var graphStrategy))
+            {
+                Console.Error.WriteLine("--graph-strategy must be auto, gemm or traversal");
+                return 2;
+            }
+
             var options = new TrainOptions
             {
                 Source = src,
@@ -43,12 +49,7 @@ internal static class TrainCommand
                 Out = parse.GetValue(output)!,
             };
             var package = ModelTrainer.Train(options, Console.Out);
-            var chosen = PackageCompiler.AddTensorGraph(options.Out, parse.GetValue(strategy) switch
-            {
-                "gemm" => TreeGraphStrategy.Gemm,
-                "traversal" => TreeGraphStrategy.TreeTraversal,
-                _ => TreeGraphStrategy.Auto,
-            });
+            var chosen = PackageCompiler.AddTensorGraph(options.Out, graphStrategy);
             Console.WriteLine($"model {package.ModelVersion} written to {Path.GetFullPath(options.Out)} (tensor graph: {chosen})");
             return 0;
         });

@@ -37,6 +37,13 @@ public static class TensorGraphCompiler
     /// </summary>
     public const int GemmMaxLeaves = 64;
 
+    /// <summary>
+    /// The GEMM path runs in float16: its operands are 0, ±1 and left-turn counts, and float16 holds every
+    /// integer up to 2048 exactly, so the margins are exact while the largest tensors take half the memory
+    /// traffic. Beyond this many leaves per tree that no longer holds.
+    /// </summary>
+    public const int GemmMaxLeavesExactInHalf = 2048;
+
     public static TreeGraphStrategy Resolve(TreeEnsembleModel model, TreeGraphStrategy strategy)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -86,6 +93,12 @@ public static class TensorGraphCompiler
         Compile(model, strategy).ToBytes();
 
     /// <summary>Returns the name of a double[N] tensor: the sum of the selected leaf values.</summary>
+    /// <remarks>
+    /// The work is memory traffic over [trees, nodes, rows] tensors, so the graph keeps them few and small
+    /// (float16 for the path, see <see cref="GemmMaxLeavesExactInHalf"/>): each distinct (feature, threshold) condition is evaluated once per row and then gathered per node as
+    /// bool; the leaf's left-turn count rides in the path MatMul as one more, always-true, condition column,
+    /// so the MatMul's output is already the margin (0 for the reached leaf, ≤ −1 for every other one).
+    /// </remarks>
     private static string EmitGemm(GraphBuilder b, TreeEnsembleModel model, string input)
     {
         var trees = model.Trees;
@@ -98,44 +111,53 @@ public static class TensorGraphCompiler
             maxLeaves = Math.Max(maxLeaves, tree.LeafCount);
         }
 
-        var features = new long[treeCount * maxInternal];
-        var thresholds = new float[treeCount * maxInternal];
-        var nanLeft = new bool[treeCount * maxInternal];
-        var paths = new float[treeCount * maxInternal * maxLeaves];
-        var leftCounts = new float[treeCount * maxLeaves];
+        if (maxLeaves > GemmMaxLeavesExactInHalf)
+        {
+            throw new ArgumentException(
+                $"the GEMM strategy is exact up to {GemmMaxLeavesExactInHalf} leaves per tree, this ensemble has {maxLeaves}; use tree traversal");
+        }
+
+        // Column maxInternal of every tree is the always-true condition that carries the left-turn counts.
+        var columns = maxInternal + 1;
+        var conditions = new ConditionTable(model.FeatureCount);
+        var nodeCondition = new long[treeCount * columns];
+        var paths = new Half[treeCount * maxLeaves * columns];
         var values = new double[treeCount * maxLeaves];
-        Array.Fill(leftCounts, 0.5f); // padded leaves: a count no path can reach
 
         for (var t = 0; t < treeCount; t++)
         {
             var tree = trees[t];
-            for (var i = 0; i < tree.InternalNodeCount; i++)
+            for (var i = 0; i < columns; i++)
             {
-                features[(t * maxInternal) + i] = tree.SplitFeatures[i];
-                thresholds[(t * maxInternal) + i] = tree.Thresholds[i];
-                nanLeft[(t * maxInternal) + i] = tree.NaNGoesLeft[i];
+                nodeCondition[(t * columns) + i] = i < tree.InternalNodeCount
+                    ? conditions.IndexOf(tree.SplitFeatures[i], tree.Thresholds[i], tree.NaNGoesLeft[i])
+                    : ConditionTable.Always;
             }
 
-            for (var leaf = 0; leaf < tree.LeafCount; leaf++)
+            for (var leaf = 0; leaf < maxLeaves; leaf++)
             {
-                values[(t * maxLeaves) + leaf] = tree.LeafValues[leaf];
-                leftCounts[(t * maxLeaves) + leaf] = 0;
+                // Padded leaves keep a margin of −0.5: below the reached leaf's 0, so never chosen.
+                paths[(((t * maxLeaves) + leaf) * columns) + maxInternal] = leaf < tree.LeafCount ? Half.Zero : (Half)(-0.5f);
+                values[(t * maxLeaves) + leaf] = leaf < tree.LeafCount ? tree.LeafValues[leaf] : 0;
             }
 
             if (tree.InternalNodeCount > 0)
             {
-                MarkPaths(tree, 0, t, maxInternal, maxLeaves, paths, leftCounts, []);
+                MarkPaths(tree, 0, t, columns, maxLeaves, maxInternal, paths, []);
             }
         }
 
-        // Rows last ([T, ·, N]) so every large tensor is one contiguous batched MatMul operand and the
-        // leaf choice is an ArgMax over the leaf axis: the selected leaf scores 0, every other one less.
+        // Rows last ([·, N]) so every large tensor is one contiguous batched MatMul operand and the leaf choice
+        // is an ArgMax over the leaf axis.
         var transposed = b.Node("Transpose", [input], OnnxAttribute.Ints("perm", 1, 0));
-        var selected = b.Node("Gather", [transposed, b.Const("node_feature", [treeCount, maxInternal], features)], OnnxAttribute.Int("axis", 0));
-        var goesLeft = NodeConditions(b, selected, b.Const("node_threshold", [treeCount, maxInternal, 1], thresholds), nanLeft, [treeCount, maxInternal, 1]);
-        var asFloat = b.Node("Cast", [goesLeft], OnnxAttribute.Int("to", (long)OnnxDataType.Float));
-        var pathScore = b.Node("MatMul", [b.Const("path_matrix", [treeCount, maxLeaves, maxInternal], paths), asFloat]);
-        var margin = b.Node("Sub", [pathScore, b.Const("left_counts", [treeCount, maxLeaves, 1], leftCounts)]);
+        var augmented = b.Node("Concat", [transposed, AlwaysLowRow(b, transposed)], OnnxAttribute.Int("axis", 0));
+        var count = conditions.Count;
+        var selected = b.Node("Gather", [augmented, b.Const("condition_feature", [count], conditions.Features())], OnnxAttribute.Int("axis", 0));
+        var holds = NodeConditions(b, selected, b.Const("condition_threshold", [count, 1], conditions.Thresholds()), conditions.NaNLeft(), [count, 1]);
+        var perNode = b.Node("Gather", [holds, b.Const("node_condition", [treeCount, columns], nodeCondition)], OnnxAttribute.Int("axis", 0));
+        var asHalf = b.Node("Cast", [perNode], OnnxAttribute.Int("to", (long)OnnxDataType.Float16));
+        var margin = b.Node("MatMul", [b.Const("path_matrix", [treeCount, maxLeaves, columns], paths), asHalf]);
+
         var chosenLeaf = b.Node("ArgMax", [margin], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 1));
         var leafOffsets = new long[treeCount];
         for (var t = 0; t < treeCount; t++)
@@ -148,28 +170,89 @@ public static class TensorGraphCompiler
         return b.Node("ReduceSum", [leafValue, b.Const("axes_tree", [2], new long[] { 0, 1 })], OnnxAttribute.Int("keepdims", 0));
     }
 
-    /// <summary>Path matrix: +1 where the leaf lies under the node's left child, −1 under its right child.</summary>
-    private static void MarkPaths(DecisionTree tree, int node, int t, int maxInternal, int maxLeaves,
-        float[] paths, float[] leftCounts, List<(int Node, bool Left)> ancestors)
+    /// <summary>
+    /// A [1, N] row of −∞, built from the input rather than from its shape (shape arithmetic would run on the
+    /// CPU), that satisfies every <c>x ≤ +∞</c> test: the always-true condition.
+    /// </summary>
+    private static string AlwaysLowRow(GraphBuilder b, string transposed)
+    {
+        var firstRow = b.Node("Gather", [transposed, b.Const("first_feature_row", [1], new long[] { 0 })], OnnxAttribute.Int("axis", 0));
+        var negativeInfinity = b.Const("negative_infinity", [], new[] { float.NegativeInfinity });
+        return b.Node("Where", [b.Node("IsNaN", [firstRow]), negativeInfinity, negativeInfinity]);
+    }
+
+    /// <summary>The distinct (feature, threshold, NaN direction) tests of an ensemble; entry 0 is always true.</summary>
+    private sealed class ConditionTable
+    {
+        public const int Always = 0;
+
+        private readonly Dictionary<(int Feature, int ThresholdBits, bool NaNLeft), int> _index = [];
+        private readonly List<(int Feature, float Threshold, bool NaNLeft)> _conditions = [];
+
+        public ConditionTable(int featureCount)
+        {
+            // The row of −∞ appended after the real features, tested against +∞.
+            _conditions.Add((featureCount, float.PositiveInfinity, false));
+        }
+
+        public int Count => _conditions.Count;
+
+        public int IndexOf(int feature, float threshold, bool nanLeft)
+        {
+            var key = (feature, BitConverter.SingleToInt32Bits(threshold), nanLeft);
+            if (!_index.TryGetValue(key, out var index))
+            {
+                index = _conditions.Count;
+                _conditions.Add((feature, threshold, nanLeft));
+                _index.Add(key, index);
+            }
+
+            return index;
+        }
+
+        public long[] Features() => Map(c => (long)c.Feature);
+
+        public float[] Thresholds() => Map(c => c.Threshold);
+
+        public bool[] NaNLeft() => Map(c => c.NaNLeft);
+
+        private T[] Map<T>(Func<(int Feature, float Threshold, bool NaNLeft), T> select)
+        {
+            var result = new T[_conditions.Count];
+            for (var i = 0; i < result.Length; i++)
+            {
+                result[i] = select(_conditions[i]);
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Path matrix: +1 where the leaf lies under the node's left child, −1 under its right child, and minus the
+    /// number of left turns in the bias column, so the reached leaf sums to exactly 0.
+    /// </summary>
+    private static void MarkPaths(DecisionTree tree, int node, int t, int columns, int maxLeaves, int biasColumn,
+        Half[] paths, List<(int Node, bool Left)> ancestors)
     {
         foreach (var (child, left) in new[] { (tree.LeftChild[node], true), (tree.RightChild[node], false) })
         {
             ancestors.Add((node, left));
             if (child < 0)
             {
-                var leaf = ~child;
-                var count = 0;
+                var row = ((t * maxLeaves) + ~child) * columns;
+                var leftTurns = 0;
                 foreach (var (ancestor, wentLeft) in ancestors)
                 {
-                    paths[(((t * maxLeaves) + leaf) * maxInternal) + ancestor] = wentLeft ? 1 : -1;
-                    count += wentLeft ? 1 : 0;
+                    paths[row + ancestor] = wentLeft ? Half.One : Half.NegativeOne;
+                    leftTurns += wentLeft ? 1 : 0;
                 }
 
-                leftCounts[(t * maxLeaves) + leaf] = count;
+                paths[row + biasColumn] = (Half)(-leftTurns);
             }
             else
             {
-                MarkPaths(tree, child, t, maxInternal, maxLeaves, paths, leftCounts, ancestors);
+                MarkPaths(tree, child, t, columns, maxLeaves, biasColumn, paths, ancestors);
             }
 
             ancestors.RemoveAt(ancestors.Count - 1);
@@ -303,6 +386,8 @@ public static class TensorGraphCompiler
         public string Const(string name, long[] dims, float[] values) => Add(OnnxTensor.Of(name, dims, values));
 
         public string Const(string name, long[] dims, double[] values) => Add(OnnxTensor.Of(name, dims, values));
+
+        public string Const(string name, long[] dims, Half[] values) => Add(OnnxTensor.Of(name, dims, values));
 
         public string Const(string name, long[] dims, long[] values) => Add(OnnxTensor.Of(name, dims, values));
 

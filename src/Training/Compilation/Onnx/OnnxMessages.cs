@@ -9,6 +9,7 @@ public enum OnnxDataType
     Int32 = 6,
     Int64 = 7,
     Bool = 9,
+    Float16 = 10,
     Double = 11,
 }
 
@@ -195,6 +196,9 @@ public sealed class OnnxTensor : IProtoMessage
 
     public static OnnxTensor Of(string name, long[] dims, ReadOnlySpan<float> values) =>
         new() { Name = name, DataType = OnnxDataType.Float, Dims = dims, RawData = ToBytes(values) };
+
+    public static OnnxTensor Of(string name, long[] dims, ReadOnlySpan<Half> values) =>
+        new() { Name = name, DataType = OnnxDataType.Float16, Dims = dims, RawData = ToBytes(values) };
 
     public static OnnxTensor Of(string name, long[] dims, ReadOnlySpan<double> values) =>
         new() { Name = name, DataType = OnnxDataType.Double, Dims = dims, RawData = ToBytes(values) };
