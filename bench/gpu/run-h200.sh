@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs on the GPU host after the published app's parts were copied to /root/gpu (docs/BENCHMARKS.md, H200).
+# Writes every report under $OUT.
+set -uo pipefail
+bash /root/gpu/unpack.sh /root/gpu >/dev/null
+export LD_LIBRARY_PATH=/usr/local/cuda/targets/x86_64-linux/lib:/usr/lib/x86_64-linux-gnu
+app=/root/gpu/app/fraudstream
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$OUT/gpu.txt" 2>&1
+nproc >> "$OUT/gpu.txt"
+
+"$app" bench scoring --device cuda --model data/model --batch 1,8,64,256,1024,4096 --iterations 2000 \
+  --cuda-graphs both --json-report "$OUT/h200-cuda.json" > "$OUT/bench-cuda.txt" 2>&1
+for graphs in on off; do
+  "$app" bench scoring --device cuda --model data/model --batch 64 --iterations 3000 --cuda-graphs "$graphs" \
+    --concurrency 16 --batcher-max-batch 64 --batcher-max-wait-us 100 \
+    --json-report "$OUT/h200-cuda-load-graphs-$graphs.json" > "$OUT/bench-cuda-load-graphs-$graphs.txt" 2>&1
+done
+
+# The traversal strategy on the same trees, for the strategy choice.
+rm -rf /tmp/traversal && cp -r data/model /tmp/traversal
+"$app" compile --model /tmp/traversal --graph-strategy traversal > "$OUT/bench-cuda-traversal.txt" 2>&1
+"$app" bench scoring --device cuda --model /tmp/traversal --batch 1,64,1024,4096 --iterations 1000 --cuda-graphs both \
+  --json-report "$OUT/h200-cuda-traversal.json" >> "$OUT/bench-cuda-traversal.txt" 2>&1
+
+"$app" bench scoring --device cpu --model data/model --batch 1,8,64,256,1024,4096 --iterations 100 --cuda-graphs off \
+  --json-report "$OUT/h200-cpu.json" > "$OUT/bench-cpu.txt" 2>&1
+
+if [ "${RUN_DEMO:-0}" = 1 ]; then
+  for rate in 20000 40000; do
+    "$app" demo --device cuda --transactions $((rate * 10)) --rate "$rate" --dashboard-port 0 \
+      --json-report "$OUT/demo-cuda-$((rate / 1000))k.json" > "$OUT/demo-cuda-$((rate / 1000))k.txt" 2>&1
+  done
+fi
+tail -n 30 "$OUT"/bench-*.txt
