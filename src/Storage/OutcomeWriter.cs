@@ -25,6 +25,7 @@ public sealed class OutcomeWriter : IDisposable
     private readonly sqlite3_stmt? _decision;
     private readonly sqlite3_stmt? _review;
     private readonly sqlite3_stmt? _deadLetter;
+    private readonly sqlite3_stmt? _label;
     private readonly List<DecisionRecord> _reviews = [];
     private bool _disposed;
 
@@ -48,6 +49,9 @@ public sealed class OutcomeWriter : IDisposable
             _deadLetter = Prepare(
                 "INSERT INTO dead_letters (source_topic, source_partition, source_offset, reason, detail, payload, received_at) " +
                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING");
+            _label = Prepare(
+                "INSERT INTO labels (id, fraud, reported_at, source) VALUES (?1, ?2, ?3, ?4) " +
+                "ON CONFLICT (id) DO UPDATE SET fraud = excluded.fraud, reported_at = excluded.reported_at, source = excluded.source");
         }
         catch
         {
@@ -126,30 +130,88 @@ public sealed class OutcomeWriter : IDisposable
             }
 
             _reviews.Clear();
-            for (var i = 0; i < deadLetters.Count; i++)
-            {
-                var d = deadLetters[i];
-                BindText(_deadLetter!, 1, d.SourceTopic);
-                Check(raw.sqlite3_bind_int64(_deadLetter!, 2, d.SourcePartition));
-                Check(raw.sqlite3_bind_int64(_deadLetter!, 3, d.SourceOffset));
-                BindText(_deadLetter!, 4, d.Reason);
-                BindText(_deadLetter!, 5, d.Detail);
-                Check(raw.sqlite3_bind_blob(_deadLetter!, 6, d.Payload));
-                BindDate(_deadLetter!, 7, FraudStore.Utc(d.ReceivedAt));
-                Step(_deadLetter!);
-            }
-
+            WriteDeadLetters(deadLetters);
             Step(_commit!);
             return inserted;
         }
         catch
         {
             _reviews.Clear();
-            raw.sqlite3_reset(_rollback!);
-            raw.sqlite3_step(_rollback!);
-            raw.sqlite3_reset(_rollback!);
+            Rollback();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Upserts labels (a later verdict wins) and stores the unreadable ones as dead letters, in one transaction
+    /// (the labels consumer's thread has its own writer). Returns the labels written.
+    /// </summary>
+    public int WriteLabels(IReadOnlyList<LabelRecord> labels, IReadOnlyList<DeadLetterRecord> deadLetters)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(deadLetters);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_db is null)
+        {
+            var n = labels.Count > 0 ? _store.UpsertLabelsAsync(labels).GetAwaiter().GetResult() : 0;
+            if (deadLetters.Count > 0)
+            {
+                _store.InsertDeadLettersAsync(deadLetters).GetAwaiter().GetResult();
+            }
+
+            return n;
+        }
+
+        if (labels.Count == 0 && deadLetters.Count == 0)
+        {
+            return 0;
+        }
+
+        Step(_begin!);
+        try
+        {
+            for (var i = 0; i < labels.Count; i++)
+            {
+                var l = labels[i];
+                BindText(_label!, 1, l.Id);
+                Check(raw.sqlite3_bind_int64(_label!, 2, l.Fraud ? 1 : 0));
+                BindDate(_label!, 3, FraudStore.Utc(l.ReportedAt));
+                BindText(_label!, 4, l.Source);
+                Step(_label!);
+            }
+
+            WriteDeadLetters(deadLetters);
+            Step(_commit!);
+            return labels.Count;
+        }
+        catch
+        {
+            Rollback();
+            throw;
+        }
+    }
+
+    private void WriteDeadLetters(IReadOnlyList<DeadLetterRecord> deadLetters)
+    {
+        for (var i = 0; i < deadLetters.Count; i++)
+        {
+            var d = deadLetters[i];
+            BindText(_deadLetter!, 1, d.SourceTopic);
+            Check(raw.sqlite3_bind_int64(_deadLetter!, 2, d.SourcePartition));
+            Check(raw.sqlite3_bind_int64(_deadLetter!, 3, d.SourceOffset));
+            BindText(_deadLetter!, 4, d.Reason);
+            BindText(_deadLetter!, 5, d.Detail);
+            Check(raw.sqlite3_bind_blob(_deadLetter!, 6, d.Payload));
+            BindDate(_deadLetter!, 7, FraudStore.Utc(d.ReceivedAt));
+            Step(_deadLetter!);
+        }
+    }
+
+    private void Rollback()
+    {
+        raw.sqlite3_reset(_rollback!);
+        raw.sqlite3_step(_rollback!);
+        raw.sqlite3_reset(_rollback!);
     }
 
     private void BindDecision(sqlite3_stmt s, DecisionRecord r)
@@ -242,6 +304,7 @@ public sealed class OutcomeWriter : IDisposable
         _decision?.Dispose();
         _review?.Dispose();
         _deadLetter?.Dispose();
+        _label?.Dispose();
         _connection?.Dispose();
     }
 }
