@@ -15,6 +15,11 @@ public sealed class DemoReport
 
     public long Produced { get; set; }
     public long Decided { get; set; }
+
+    /// <summary>Transactions sent (and decided) before the timed stream to warm the service; not in the latencies.</summary>
+    public long WarmupTransactions { get; set; }
+
+    public long WarmupDecided { get; set; }
     public long DeadLettered { get; set; }
     public long DuplicatesSuppressed { get; set; }
     public long Missing { get; set; }
