@@ -28,9 +28,12 @@ public sealed class TransactionPublisher : IDisposable
     private long _failed;
 
     public TransactionPublisher(string bootstrap, double ratePerSecond = 0, string transactionsTopic = Topics.Transactions,
-        string labelsTopic = Topics.Labels, string clientId = "fraudstream-publisher")
+        string labelsTopic = Topics.Labels, string clientId = "fraudstream-publisher", double lingerMs = 5)
     {
-        _producer = new ProducerBuilder<byte[], byte[]>(KafkaClients.ProducerConfig(bootstrap, clientId, lingerMs: 5)).Build();
+        var config = KafkaClients.ProducerConfig(bootstrap, clientId, lingerMs);
+        // Only the error of a delivery is looked at: don't copy key, value and headers back for each one.
+        config.DeliveryReportFields = "none";
+        _producer = new ProducerBuilder<byte[], byte[]>(config).Build();
         _transactionsTopic = transactionsTopic;
         _labelsTopic = labelsTopic;
         _ratePerSecond = ratePerSecond;
