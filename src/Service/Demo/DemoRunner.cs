@@ -71,8 +71,7 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         long produced = 0;
         var publishing = Task.Run(() =>
         {
-            using var publisher = new TransactionPublisher(broker.BootstrapServers, settings.Rate, clientId: "fraudstream-demo-simulator",
-                lingerMs: double.Parse(Environment.GetEnvironmentVariable("FS_PUB_LINGER") ?? "5", CultureInfo.InvariantCulture));
+            using var publisher = new TransactionPublisher(broker.BootstrapServers, settings.Rate, clientId: "fraudstream-demo-simulator");
             foreach (var e in traffic(settings))
             {
                 if (cancellation.IsCancellationRequested)
