@@ -27,7 +27,8 @@ public sealed record DemoSettings(
     string? RulesFile,
     string Device,
     int Brokers = 1,
-    double WarmupSeconds = 2);
+    double WarmupSeconds = 2,
+    int Partitions = 6);
 
 /// <summary>
 /// Everything in one process: embedded broker, the service (as `serve` builds it), the simulator
@@ -40,8 +41,8 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         Directory.CreateDirectory(settings.Folder);
         var dbPath = Path.Combine(settings.Folder, "fraudstream.db");
         output.WriteLine($"demo folder: {Path.GetFullPath(settings.Folder)}");
-        using var broker = EmbeddedBroker.Start(brokers: settings.Brokers, partitions: 6);
-        output.WriteLine($"embedded Kafka (librdkafka mock cluster, {settings.Brokers} brokers): {broker.BootstrapServers}");
+        using var broker = EmbeddedBroker.Start(brokers: settings.Brokers, partitions: settings.Partitions);
+        output.WriteLine($"embedded Kafka (librdkafka mock cluster, {settings.Brokers} brokers, {settings.Partitions} partitions a topic): {broker.BootstrapServers}");
         var serve = new ServeSettings
         {
             Bootstrap = broker.BootstrapServers,
