@@ -64,7 +64,9 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
 
         output.WriteLine($"scorer: {service.ScorerDevice}, model {service.ModelVersion}; rules {service.RulesetVersion}; target {settings.TargetMs} ms");
         using var tally = new DecisionTally(broker.BootstrapServers);
-        var warmupIds = await WarmUpAsync(broker, service, tally, cancellation);
+        // One simulator client for the warm-up and the timed stream: its connection and producer id are warm too.
+        using var publisher = new TransactionPublisher(broker.BootstrapServers, settings.Rate, clientId: "fraudstream-demo-simulator");
+        var warmupIds = await WarmUpAsync(publisher, service, tally, cancellation);
         var truth = new Dictionary<string, bool>(settings.Transactions, StringComparer.Ordinal);
         var started = Stopwatch.StartNew();
         var startedAt = Stopwatch.GetTimestamp();
@@ -72,14 +74,15 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         long produced = 0;
         var publishing = Task.Run(() =>
         {
-            using var publisher = new TransactionPublisher(broker.BootstrapServers, settings.Rate, clientId: "fraudstream-demo-simulator");
-            foreach (var e in traffic(settings))
+            // The simulator builds its world before its first event: the rate clock starts after that, or the
+            // publisher would catch up with a burst.
+            using var events = traffic(settings).GetEnumerator();
+            var more = events.MoveNext();
+            publisher.RestartPacing();
+            Interlocked.Exchange(ref startedAt, Stopwatch.GetTimestamp());
+            for (; more && !cancellation.IsCancellationRequested; more = events.MoveNext())
             {
-                if (cancellation.IsCancellationRequested)
-                {
-                    break;
-                }
-
+                var e = events.Current;
                 if (e.Transaction is { } tx)
                 {
                     lock (truth)
@@ -154,7 +157,7 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
     /// Runtime, connections and the consumer group are then warm. Once all of it is decided and stored, the
     /// latency measurement restarts; its transactions are still checked for exactly-once like the timed ones.
     /// </summary>
-    private async Task<HashSet<string>> WarmUpAsync(EmbeddedBroker broker, DecisionService service, DecisionTally tally, CancellationToken cancellation)
+    private async Task<HashSet<string>> WarmUpAsync(TransactionPublisher publisher, DecisionService service, DecisionTally tally, CancellationToken cancellation)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var count = (int)Math.Min(settings.WarmupSeconds * settings.Rate, 100_000);
@@ -168,14 +171,12 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         var clock = Stopwatch.StartNew();
         await Task.Run(() =>
         {
-            using var publisher = new TransactionPublisher(broker.BootstrapServers, settings.Rate, clientId: "fraudstream-demo-warmup");
-            foreach (var e in traffic(settings with { Transactions = count, Seed = settings.Seed + 1_000_003 }))
+            using var events = traffic(settings with { Transactions = count, Seed = settings.Seed + 1_000_003 }).GetEnumerator();
+            var more = events.MoveNext();
+            publisher.RestartPacing();
+            for (; more && !cancellation.IsCancellationRequested; more = events.MoveNext())
             {
-                if (cancellation.IsCancellationRequested)
-                {
-                    break;
-                }
-
+                var e = events.Current;
                 if (e.Transaction is { } tx)
                 {
                     tx.Id = "warmup-" + tx.Id;
