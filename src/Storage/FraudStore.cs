@@ -23,6 +23,11 @@ public sealed class FraudStore
         "@Id, @EventTs, @Card, @Merchant, @Category, @Amount, @Currency, @Country, @Lat, @Lon, @Device, @Channel, @Decision, @Score, " +
         "@Reasons, @ModelVersion, @RulesetVersion, @DecidedAt, @LatencyUs, @SourcePartition, @SourceOffset";
 
+    /// <summary>The SQLite decision insert with positional parameters, in <see cref="DecisionColumns"/> order (<see cref="OutcomeWriter"/>).</summary>
+    internal const string SqliteInsertDecisionSql =
+        $"INSERT INTO decisions ({DecisionColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) " +
+        "ON CONFLICT (id) DO NOTHING";
+
     static FraudStore()
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
@@ -79,6 +84,13 @@ public sealed class FraudStore
 
         return connection;
     }
+
+    /// <summary>
+    /// A long-lived writer of outcome batches for one thread (the pipeline's storage thread): on SQLite it holds
+    /// its own connection and prepared statements. Dispose it when done or after a failure.
+    /// </summary>
+    public Task<OutcomeWriter> OpenOutcomeWriterAsync(CancellationToken cancellationToken = default) =>
+        OutcomeWriter.OpenAsync(this, cancellationToken);
 
     /// <summary>Applies the embedded SQL migrations not yet recorded in <c>schema_migrations</c>, in order.</summary>
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken = default)
@@ -405,7 +417,7 @@ public sealed class FraudStore
         return rows.AsList();
     }
 
-    private static DateTime Utc(DateTime value) => value.Kind switch
+    internal static DateTime Utc(DateTime value) => value.Kind switch
     {
         DateTimeKind.Utc => value,
         DateTimeKind.Local => value.ToUniversalTime(),

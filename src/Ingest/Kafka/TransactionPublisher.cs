@@ -23,14 +23,18 @@ public sealed class TransactionPublisher : IDisposable
     private readonly ArrayBufferWriter<byte> _buffer = new(512);
     private readonly Utf8JsonWriter _writer;
     private readonly double _ratePerSecond;
-    private readonly long _startedAt = Stopwatch.GetTimestamp();
+    private long _startedAt = Stopwatch.GetTimestamp();
+    private long _paced;
     private long _sent;
     private long _failed;
 
     public TransactionPublisher(string bootstrap, double ratePerSecond = 0, string transactionsTopic = Topics.Transactions,
-        string labelsTopic = Topics.Labels, string clientId = "fraudstream-publisher")
+        string labelsTopic = Topics.Labels, string clientId = "fraudstream-publisher", double lingerMs = 5)
     {
-        _producer = new ProducerBuilder<byte[], byte[]>(KafkaClients.ProducerConfig(bootstrap, clientId, lingerMs: 5)).Build();
+        var config = KafkaClients.ProducerConfig(bootstrap, clientId, lingerMs);
+        // Only the error of a delivery is looked at: don't copy key, value and headers back for each one.
+        config.DeliveryReportFields = "none";
+        _producer = new ProducerBuilder<byte[], byte[]>(config).Build();
         _transactionsTopic = transactionsTopic;
         _labelsTopic = labelsTopic;
         _ratePerSecond = ratePerSecond;
@@ -61,12 +65,24 @@ public sealed class TransactionPublisher : IDisposable
         var message = new Message<byte[], byte[]> { Key = key!, Value = value, Headers = new Headers { { CreatedHeader, created } } };
         Produce(_transactionsTopic, message);
         _sent++;
+        _paced++;
     }
 
     public void Publish(Label label)
     {
         ArgumentNullException.ThrowIfNull(label);
         Produce(_labelsTopic, new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes(label.Id), Value = LabelJson.Serialize(label) });
+    }
+
+    /// <summary>
+    /// Starts the rate clock afresh: the next message is due now, the n-th after it n / rate later. Call it when the
+    /// source is ready to send (e.g. a simulator has built its world): a clock started earlier would be caught up
+    /// with a burst.
+    /// </summary>
+    public void RestartPacing()
+    {
+        _startedAt = Stopwatch.GetTimestamp();
+        _paced = 0;
     }
 
     /// <summary>Waits until everything published is acknowledged; returns false on timeout.</summary>
@@ -103,7 +119,7 @@ public sealed class TransactionPublisher : IDisposable
 
         // Send the n-th message no earlier than n / rate after start. Sleeping (not spinning) until due
         // sends in small bursts each millisecond: the rate holds, and the publisher leaves the CPU to the service.
-        var due = _startedAt + (long)(_sent / _ratePerSecond * Stopwatch.Frequency);
+        var due = _startedAt + (long)(_paced / _ratePerSecond * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < due)
         {
             Thread.Sleep(1);

@@ -64,7 +64,11 @@ public sealed partial class DecisionService : BackgroundService
         LogStarting(_logger, _options.Bootstrap, _options.Workers, seed.Count, _scoring.Device, _scoring.ModelVersion, _rules.RulesetVersion);
 
         var topics = new DecisionServiceTopics(_options.TransactionsTopic, _options.DecisionsTopic, _options.DeadLetterTopic, _options.LabelsTopic);
-        using var producer = new ProducerBuilder<byte[], byte[]>(KafkaClients.ProducerConfig(_options.Bootstrap, _options.ClientId + "-producer"))
+        var producerConfig = KafkaClients.ProducerConfig(_options.Bootstrap, _options.ClientId + "-producer", _options.ProducerLingerMs);
+        // Delivery handlers use the slot they were bound to, never the reported message: don't copy key, value
+        // and headers back into .NET for every acknowledgement.
+        producerConfig.DeliveryReportFields = "none";
+        using var producer = new ProducerBuilder<byte[], byte[]>(producerConfig)
             .SetErrorHandler((_, e) => LogProducerError(_logger, e.Reason))
             .Build();
         _producer = producer;

@@ -60,8 +60,10 @@ internal sealed partial class LatencyReporter
         var now = DateTime.UtcNow;
         var second = new Dictionary<string, LatencyStats>(StringComparer.Ordinal);
         var stageValues = new Dictionary<string, IReadOnlyList<(long, long)>>(StringComparer.Ordinal);
+        TaskCompletionSource? restart;
         lock (_telemetry.Gate)
         {
+            restart = _telemetry.TakeRestartLocked();
             for (var s = 0; s < StageNames.Count; s++)
             {
                 _second[s].Reset();
@@ -70,16 +72,28 @@ internal sealed partial class LatencyReporter
                     recorder.DrainInto((Stage)s, _second[s]);
                 }
 
-                _telemetry.Cumulative[s].Add(_second[s]);
-                if (s == (int)Stage.EndToEnd && _second[s].TotalCount > 0 && ++_telemetry.SecondsWithTraffic > PipelineTelemetry.WarmupSeconds)
+                if (restart is not null)
                 {
-                    _telemetry.SteadyEndToEndHistogram.Add(_second[s]);
+                    // This second's values (the warm-up's last) are shown for the second, and left out of the measurement.
+                    _telemetry.Cumulative[s].Reset();
+                    _telemetry.SteadyEndToEndHistogram.Reset();
+                    _telemetry.SecondsWithTraffic = 0;
                 }
+                else
+                {
+                    _telemetry.Cumulative[s].Add(_second[s]);
+                    if (s == (int)Stage.EndToEnd && _second[s].TotalCount > 0 && ++_telemetry.SecondsWithTraffic > PipelineTelemetry.WarmupSeconds)
+                    {
+                        _telemetry.SteadyEndToEndHistogram.Add(_second[s]);
+                    }
+                }
+
                 second[StageNames.All[s]] = LatencyStats.From(_second[s], _telemetry.TargetMs);
                 stageValues[StageNames.All[s]] = Values(_second[s]);
             }
         }
 
+        restart?.TrySetResult();
         var totals = PipelineCounters.Sum(_counters());
         var elapsed = Math.Max(0.001, (now - _previousAt).TotalSeconds);
         var tpsIn = (totals.Consumed - _previous.Consumed) / elapsed;

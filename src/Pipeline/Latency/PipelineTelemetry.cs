@@ -51,6 +51,30 @@ public sealed class PipelineTelemetry
 
     internal int SecondsWithTraffic { get; set; }
 
+    private TaskCompletionSource? _restart;
+
+    /// <summary>
+    /// Starts the cumulative and steady-state histograms afresh at the reporter's next tick: whatever was recorded
+    /// before (e.g. a warm-up stream, once it is fully decided and stored) is left out of them. Counters are untouched.
+    /// The task completes once the reporter has applied it.
+    /// </summary>
+    public Task RestartMeasurementAsync()
+    {
+        lock (_historyGate)
+        {
+            _restart ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _restart.Task;
+        }
+    }
+
+    /// <summary>Reporter only, under <see cref="Gate"/>: the pending restart, if any, now taken.</summary>
+    internal TaskCompletionSource? TakeRestartLocked()
+    {
+        var restart = _restart;
+        _restart = null;
+        return restart;
+    }
+
     /// <summary>End-to-end percentiles of the steady state: everything after the warm-up seconds.</summary>
     public LatencyStats SteadyEndToEnd()
     {

@@ -57,40 +57,49 @@ internal sealed partial class LabelConsumer
             var batch = new List<LabelRecord>();
             var bad = new List<DeadLetterRecord>();
             var offsets = new Dictionary<int, TopicPartitionOffset>();
-            while (!_stopping)
+            OutcomeWriter? writer = null;
+            try
             {
-                var result = consumer.Consume(50);
-                if (result?.Message is not null)
+                while (!_stopping)
                 {
-                    if (LabelJson.TryParse(result.Message.Value ?? [], out var label, out var error))
+                    var result = consumer.Consume(50);
+                    if (result?.Message is not null)
                     {
-                        batch.Add(new LabelRecord { Id = label!.Id, Fraud = label.Fraud, ReportedAt = label.ReportedAt, Source = "stream" });
-                        _features.ApplyLabel(label);
-                    }
-                    else
-                    {
-                        bad.Add(new DeadLetterRecord
+                        if (LabelJson.TryParse(result.Message.Value ?? [], out var label, out var error))
                         {
-                            SourceTopic = result.Topic, SourcePartition = result.Partition.Value, SourceOffset = result.Offset.Value,
-                            Reason = "invalid_label", Detail = error ?? "invalid label", Payload = result.Message.Value ?? [],
-                            ReceivedAt = DateTime.UtcNow,
-                        });
+                            batch.Add(new LabelRecord { Id = label!.Id, Fraud = label.Fraud, ReportedAt = label.ReportedAt, Source = "stream" });
+                            _features.ApplyLabel(label);
+                        }
+                        else
+                        {
+                            bad.Add(new DeadLetterRecord
+                            {
+                                SourceTopic = result.Topic, SourcePartition = result.Partition.Value, SourceOffset = result.Offset.Value,
+                                Reason = "invalid_label", Detail = error ?? "invalid label", Payload = result.Message.Value ?? [],
+                                ReceivedAt = DateTime.UtcNow,
+                            });
+                        }
+
+                        offsets[result.Partition.Value] = new TopicPartitionOffset(result.TopicPartition, result.Offset + 1);
+                        if (batch.Count + bad.Count < 1000)
+                        {
+                            continue;
+                        }
                     }
 
-                    offsets[result.Partition.Value] = new TopicPartitionOffset(result.TopicPartition, result.Offset + 1);
-                    if (batch.Count + bad.Count < 1000)
+                    if (offsets.Count > 0)
                     {
-                        continue;
+                        Flush(ref writer, consumer, batch, bad, offsets);
                     }
                 }
 
-                if (offsets.Count > 0)
-                {
-                    Flush(consumer, batch, bad, offsets);
-                }
+                Flush(ref writer, consumer, batch, bad, offsets);
+            }
+            finally
+            {
+                writer?.Dispose();
             }
 
-            Flush(consumer, batch, bad, offsets);
             try
             {
                 consumer.Commit();
@@ -112,17 +121,26 @@ internal sealed partial class LabelConsumer
         }
     }
 
-    private void Flush(IConsumer<byte[], byte[]> consumer, List<LabelRecord> batch, List<DeadLetterRecord> bad, Dictionary<int, TopicPartitionOffset> offsets)
+    private void Flush(ref OutcomeWriter? writer, IConsumer<byte[], byte[]> consumer, List<LabelRecord> batch, List<DeadLetterRecord> bad,
+        Dictionary<int, TopicPartitionOffset> offsets)
     {
-        if (batch.Count > 0)
+        if (batch.Count > 0 || bad.Count > 0)
         {
-            _store.UpsertLabelsAsync(batch).GetAwaiter().GetResult();
-            Volatile.Write(ref _labels, _labels + batch.Count);
-        }
+            // This thread's own writer: one connection and prepared statements, labels and bad labels in one transaction.
+            // A failure ends the loop as before (the service stops); the offsets were not stored, so they are read again.
+            try
+            {
+                writer ??= _store.OpenOutcomeWriterAsync().GetAwaiter().GetResult();
+                writer.WriteLabels(batch, bad);
+            }
+            catch
+            {
+                writer?.Dispose();
+                writer = null;
+                throw;
+            }
 
-        if (bad.Count > 0)
-        {
-            _store.InsertDeadLettersAsync(bad).GetAwaiter().GetResult();
+            Volatile.Write(ref _labels, _labels + batch.Count);
             Volatile.Write(ref _bad, _bad + bad.Count);
         }
 

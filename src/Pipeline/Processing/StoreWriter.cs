@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using FraudStream.Pipeline.Latency;
 using FraudStream.Storage;
 using FraudStream.Storage.Records;
@@ -8,21 +8,24 @@ using Microsoft.Extensions.Logging;
 namespace FraudStream.Pipeline.Processing;
 
 /// <summary>
-/// Persists decided and dead-lettered transactions in batches, off the hot path, and only then marks
-/// their slots done (which lets the consumer commit past them). A failing store is retried, never
-/// skipped: slots stay in flight, the in-flight limit is reached and consumption pauses.
+/// Persists decided and dead-lettered transactions in batches, off the hot path, on its own thread with
+/// one long-lived <see cref="OutcomeWriter"/> (one connection, prepared statements, one transaction per
+/// batch), and only then marks their slots done (which lets the consumer commit past them). A batch is
+/// whatever has queued up meanwhile, at most <c>batchSize</c>. A failing store is retried, never skipped:
+/// slots stay in flight, the in-flight limit is reached and consumption pauses.
 /// </summary>
 internal sealed partial class StoreWriter
 {
     private const int RecentDeclinesKept = 50;
-    private readonly Channel<InFlight> _queue = Channel.CreateUnbounded<InFlight>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly BlockingCollection<InFlight> _queue = new(new ConcurrentQueue<InFlight>());
     private readonly FraudStore _store;
     private readonly int _batchSize;
     private readonly ILogger _logger;
     private readonly Dictionary<string, long> _reasonCounts = new(StringComparer.Ordinal);
     private readonly Queue<DecisionRecord> _recentDeclines = new();
     private readonly Dictionary<string, long> _deadLetterReasons = new(StringComparer.Ordinal);
-    private Task? _loop;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Thread? _thread;
     private volatile StoreWriterSnapshot _snapshot = StoreWriterSnapshot.Empty;
     private long _lastSnapshotAt;
 
@@ -40,101 +43,119 @@ internal sealed partial class StoreWriter
     /// <summary>Reason counts and recent declines, refreshed about once a second (dashboard).</summary>
     public StoreWriterSnapshot Snapshot => _snapshot;
 
-    public void Start(CancellationToken stopping) => _loop = Task.Run(() => RunAsync(stopping), CancellationToken.None);
+    public void Start(CancellationToken stopping)
+    {
+        _ = stopping; // a drain must persist what was produced: the writer stops only when completed
+        _thread = new Thread(Run) { IsBackground = true, Name = "fs-store" };
+        _thread.Start();
+    }
 
-    public void Enqueue(InFlight slot) => _queue.Writer.TryWrite(slot);
+    public void Enqueue(InFlight slot) => _queue.Add(slot);
 
     /// <summary>Stops accepting work and waits until everything queued is stored.</summary>
     public async Task CompleteAsync()
     {
-        _queue.Writer.TryComplete();
-        if (_loop is not null)
+        _queue.CompleteAdding();
+        if (_thread is not null)
         {
-            await _loop;
+            await _stopped.Task.ConfigureAwait(false);
         }
     }
 
-    private async Task RunAsync(CancellationToken stopping)
+    private void Run()
     {
         var batch = new List<InFlight>(_batchSize);
         var decisions = new List<DecisionRecord>(_batchSize);
         var deadLetters = new List<DeadLetterRecord>();
-        var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync(CancellationToken.None))
+        OutcomeWriter? writer = null;
+        try
         {
-            batch.Clear();
-            decisions.Clear();
-            deadLetters.Clear();
-            while (batch.Count < _batchSize && reader.TryRead(out var slot))
+            while (_queue.TryTake(out var first, Timeout.Infinite))
             {
-                batch.Add(slot);
-                if (slot.Outcome == Outcome.Decided)
+                batch.Clear();
+                decisions.Clear();
+                deadLetters.Clear();
+                var slot = first;
+                while (true)
                 {
-                    decisions.Add(slot.Record);
+                    batch.Add(slot);
+                    if (slot.Outcome == Outcome.Decided)
+                    {
+                        decisions.Add(slot.Record);
+                    }
+                    else
+                    {
+                        deadLetters.Add(slot.DeadLetter);
+                    }
+
+                    if (batch.Count >= _batchSize || !_queue.TryTake(out slot!))
+                    {
+                        break;
+                    }
                 }
-                else
+
+                PersistWithRetry(ref writer, decisions, deadLetters);
+                var now = Stopwatch.GetTimestamp();
+                foreach (var done in batch)
                 {
-                    deadLetters.Add(slot.DeadLetter);
+                    Recorders.RecordSince(Stage.Persist, done.EmitStartedAt, now);
+                    if (done.Outcome == Outcome.Decided)
+                    {
+                        Track(done.Record, done.Reasons);
+                    }
+                    else
+                    {
+                        _deadLetterReasons[done.DeadLetter.Reason] = _deadLetterReasons.GetValueOrDefault(done.DeadLetter.Reason) + 1;
+                    }
                 }
+
+                // Only now is each outcome durable: let the consumer commit past these offsets.
+                foreach (var done in batch)
+                {
+                    done.MarkDone();
+                }
+
+                PublishSnapshotIfDue();
             }
 
-            await PersistWithRetryAsync(decisions, deadLetters, stopping);
-            var now = Stopwatch.GetTimestamp();
-            foreach (var slot in batch)
-            {
-                Recorders.RecordSince(Stage.Persist, slot.EmitStartedAt, now);
-                if (slot.Outcome == Outcome.Decided)
-                {
-                    Track(slot.Record, slot.Reasons);
-                }
-                else
-                {
-                    _deadLetterReasons[slot.DeadLetter.Reason] = _deadLetterReasons.GetValueOrDefault(slot.DeadLetter.Reason) + 1;
-                }
-            }
-
-            // Only now is each outcome durable: let the consumer commit past these offsets.
-            foreach (var slot in batch)
-            {
-                slot.MarkDone();
-            }
-
-            PublishSnapshotIfDue();
+            PublishSnapshotIfDue(force: true);
+            _stopped.TrySetResult();
         }
-
-        PublishSnapshotIfDue(force: true);
+#pragma warning disable CA1031 // Handed to whoever awaits the drain.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _stopped.TrySetException(ex);
+        }
+        finally
+        {
+            writer?.Dispose();
+        }
     }
 
-    private async Task PersistWithRetryAsync(List<DecisionRecord> decisions, List<DeadLetterRecord> deadLetters, CancellationToken stopping)
+    private void PersistWithRetry(ref OutcomeWriter? writer, List<DecisionRecord> decisions, List<DeadLetterRecord> deadLetters)
     {
-        var delay = TimeSpan.FromMilliseconds(100);
+        var delay = 100;
         while (true)
         {
             try
             {
-                if (decisions.Count > 0)
-                {
-                    var inserted = await _store.InsertDecisionsAsync(decisions, CancellationToken.None);
-                    Counters.AddPersisted(inserted);
-                    Counters.AddStoreDuplicates(decisions.Count - inserted);
-                }
-
-                if (deadLetters.Count > 0)
-                {
-                    await _store.InsertDeadLettersAsync(deadLetters, CancellationToken.None);
-                }
-
+                writer ??= _store.OpenOutcomeWriterAsync().GetAwaiter().GetResult();
+                var inserted = writer.Write(decisions, deadLetters);
+                Counters.AddPersisted(inserted);
+                Counters.AddStoreDuplicates(decisions.Count - inserted);
                 return;
             }
 #pragma warning disable CA1031 // Any store failure is retried: the slots must not be lost.
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                LogStoreFailed(_logger, ex, decisions.Count + deadLetters.Count, delay.TotalMilliseconds);
-                // Keep retrying even while stopping: a drain must persist what was produced.
-                await Task.Delay(delay, CancellationToken.None);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5_000));
-                _ = stopping;
+                LogStoreFailed(_logger, ex, decisions.Count + deadLetters.Count, delay);
+                // A fresh connection next time; keep retrying even while stopping: a drain must persist what was produced.
+                writer?.Dispose();
+                writer = null;
+                Thread.Sleep(delay);
+                delay = Math.Min(delay * 2, 5_000);
             }
         }
     }

@@ -61,6 +61,8 @@ internal sealed partial class TransactionConsumer
         try
         {
             var config = KafkaClients.ConsumerConfig(_options.Bootstrap, _options.GroupId, _options.ClientId + "-consumer");
+            // Key, value, headers (creation time) and timestamp are read; the topic name is known: not marshalled per message.
+            config.ConsumeResultFields = "headers,timestamp";
             using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
                 .SetErrorHandler((_, e) => LogKafkaError(_logger, e.Code.ToString(), e.Reason, e.IsFatal))
                 .SetPartitionsRevokedHandler((c, revoked) => OnRevoked(c, revoked))

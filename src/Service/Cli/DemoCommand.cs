@@ -15,13 +15,23 @@ internal static class DemoCommand
         var report = new Option<string?>("--json-report") { Description = "Also write the final report as JSON to this file" };
         var port = new Option<int>("--dashboard-port") { Description = "Dashboard port (0 = off)", DefaultValueFactory = _ => 8080 };
         var brokers = new Option<int>("--brokers") { Description = "Embedded Kafka brokers (they share one mock-cluster thread)", DefaultValueFactory = _ => 1 };
+        var warmup = new Option<double>("--warmup-seconds")
+        {
+            Description = "Seconds of warm-up traffic (own ids and cards) decided and stored before the timed stream; 0 = none",
+            DefaultValueFactory = _ => 2,
+        };
+        var partitions = new Option<int>("--partitions")
+        {
+            Description = "Partitions of each embedded topic (the mock broker's fetch cost grows with partitions times retained batches)",
+            DefaultValueFactory = _ => 6,
+        };
         var folder = new Option<string?>("--folder") { Description = "Folder for the SQLite store and report (default demo-output/run-TIMESTAMP)" };
         var model = CommonOptions.Model();
         var rules = CommonOptions.Rules();
         var device = CommonOptions.Device();
         var command = new Command("demo", "Run everything in one process: embedded Kafka, simulator, decision service, SQLite, dashboard")
         {
-            transactions, rate, seed, target, report, port, folder, model, rules, device, brokers,
+            transactions, rate, seed, target, report, port, folder, model, rules, device, brokers, warmup, partitions,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -39,7 +49,9 @@ internal static class DemoCommand
                 parse.GetValue(model) ?? DefaultPath("data/model", "model.json"),
                 parse.GetValue(rules) ?? DefaultPath("data/rules/default.rules", null),
                 parse.GetValue(device) ?? "auto",
-                Math.Max(1, parse.GetValue(brokers)));
+                Math.Max(1, parse.GetValue(brokers)),
+                Math.Max(0, parse.GetValue(warmup)),
+                Math.Max(1, parse.GetValue(partitions)));
             var runner = new DemoRunner(settings, Simulate, Console.Out);
             var (exit, _) = await runner.RunAsync(cancellation);
             return exit;

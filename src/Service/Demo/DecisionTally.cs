@@ -17,6 +17,7 @@ internal sealed class DecisionTally : IDisposable
     private readonly string _bootstrap;
     private volatile bool _stop;
     private long _messages;
+    private long _lastReadAt;
 
     public DecisionTally(string bootstrap)
     {
@@ -26,6 +27,9 @@ internal sealed class DecisionTally : IDisposable
     }
 
     public long Messages => Interlocked.Read(ref _messages);
+
+    /// <summary>Stopwatch timestamp at which the last decision was read back (0 before the first).</summary>
+    public long LastReadAt => Interlocked.Read(ref _lastReadAt);
 
     public int DistinctIds
     {
@@ -51,6 +55,7 @@ internal sealed class DecisionTally : IDisposable
     {
         var config = KafkaClients.ConsumerConfig(_bootstrap, "fraudstream-demo-tally", "demo-tally", fetchWaitMaxMs: 50);
         config.EnableAutoCommit = false;
+        config.ConsumeResultFields = "none"; // only the value is read
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
         consumer.Subscribe(Topics.Decisions);
         while (!_stop)
@@ -68,6 +73,7 @@ internal sealed class DecisionTally : IDisposable
             }
 
             Interlocked.Increment(ref _messages);
+            Interlocked.Exchange(ref _lastReadAt, System.Diagnostics.Stopwatch.GetTimestamp());
         }
 
         consumer.Close();

@@ -15,12 +15,21 @@ public sealed class DemoReport
 
     public long Produced { get; set; }
     public long Decided { get; set; }
+
+    /// <summary>Transactions sent (and decided) before the timed stream to warm the service; not in the latencies.</summary>
+    public long WarmupTransactions { get; set; }
+
+    public long WarmupDecided { get; set; }
     public long DeadLettered { get; set; }
     public long DuplicatesSuppressed { get; set; }
     public long Missing { get; set; }
     public long DecidedMoreThanOnce { get; set; }
     public long StoredDecisions { get; set; }
+    /// <summary>Decided transactions per second, from the timed stream's start to the last decision read back.</summary>
     public double ThroughputTps { get; set; }
+
+    /// <summary>Rate at which the simulator actually published (it paces itself to the requested rate).</summary>
+    public double PublishedTps { get; set; }
     public double RateRequested { get; set; }
     public double DurationS { get; set; }
     public double TargetMs { get; set; }

@@ -122,5 +122,42 @@ public sealed class FraudStoreTests
         cmd.CommandText = "SELECT count FROM latency_seconds";
         Assert.Equal(7L, Convert.ToInt64(await cmd.ExecuteScalarAsync()));
     }
-}
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task The_outcome_writer_stores_a_batch_once_with_its_reviews_dead_letters_and_labels(StoreProvider provider)
+    {
+        var store = await StoreFixtures.NewStoreAsync(provider);
+        var dead = new DeadLetterRecord
+        {
+            SourceTopic = "transactions", SourcePartition = 1, SourceOffset = 7, Reason = "invalid_json",
+            Detail = "bad", Payload = [0x7b, 0x00], ReceivedAt = DateTime.UtcNow,
+        };
+        using (var writer = await store.OpenOutcomeWriterAsync())
+        {
+            var noDevice = StoreFixtures.Decision("tx-w2", "review", null);
+            noDevice.Device = null;
+            noDevice.Lat = null;
+            Assert.Equal(2, writer.Write([StoreFixtures.Decision("tx-w1"), noDevice], [dead]));
+            Assert.Equal(1, writer.Write([StoreFixtures.Decision("tx-w2"), StoreFixtures.Decision("tx-w3")], [dead]));
+            writer.WriteLabels([new LabelRecord { Id = "tx-w1", Fraud = false, ReportedAt = DateTime.UtcNow }], []);
+            writer.WriteLabels([new LabelRecord { Id = "tx-w1", Fraud = true, ReportedAt = DateTime.UtcNow }], []);
+        }
+
+        Assert.Equal(3, await store.CountDecisionsAsync());
+        Assert.Equal(1, await store.CountDeadLettersAsync());
+        var stored = await store.GetDecisionAsync("tx-w1");
+        Assert.NotNull(stored);
+        Assert.Equal(12.34m, stored.Amount);
+        Assert.Equal(52.5, stored.Lat);
+        var review = await store.GetDecisionAsync("tx-w2");
+        Assert.NotNull(review);
+        Assert.Null(review.Score);
+        Assert.Null(review.Lat);
+        Assert.Null(review.Device);
+        Assert.Equal("review", review.Decision);
+        Assert.Equal("tx-w2", Assert.Single(await store.GetOpenReviewsAsync(10)).Id);
+        Assert.Equal(new byte[] { 0x7b, 0x00 }, Assert.Single(await store.GetDeadLettersAsync(10)).Payload);
+        Assert.True((await store.GetLabeledDecisionsAsync()).Single(d => d.Id == "tx-w1").Fraud);
+    }
+}
