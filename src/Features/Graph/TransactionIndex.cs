@@ -7,7 +7,10 @@ namespace FraudStream.Features.Graph;
 /// Bounded id → (card, merchant, time) index of recent transactions, so a label (which carries only
 /// the transaction id) can find what it is about. Striped by id hash, each stripe a FIFO ring with
 /// hash chains and its own lock: no lock is shared by all writers, nothing allocates after start.
-/// The oldest entry of a stripe is overwritten when it is full.
+/// The oldest entry of a stripe is overwritten when it is full. Recording only appends to the ring;
+/// entries are linked into their hash chains in a batch by the next lookup (labels are far rarer
+/// than transactions, and a batch overlaps its cache misses where one insert per transaction waits
+/// on a cold bucket each time).
 /// </summary>
 internal sealed class TransactionIndex
 {
@@ -50,8 +53,10 @@ internal sealed class TransactionIndex
     /// <summary>
     /// A FIFO ring of entries with hash chains linked by sequence number: a link is valid only while
     /// the slot it names still holds that sequence, so overwriting the oldest entry needs no unlinking
-    /// (chains run newest to oldest, so the first stale link ends the walk). An insert touches the next
-    /// ring slot and one bucket.
+    /// (chains run newest to oldest, so the first stale link ends the walk). An insert touches only the
+    /// next ring slot; a lookup first links what was inserted since the last one, in sequence order, so
+    /// the chains are exactly those eager linking would have built (entries overwritten before being
+    /// linked could not have been found either).
     /// </summary>
     private sealed class Stripe
     {
@@ -59,6 +64,7 @@ internal sealed class TransactionIndex
         private readonly long[] _buckets;
         private readonly int _bucketMask;
         private long _nextSeq;
+        private long _linkedSeq; // entries before this sequence are in their chains
 
         public Stripe(int capacity)
         {
@@ -84,18 +90,16 @@ internal sealed class TransactionIndex
         {
             var seq = _nextSeq++;
             ref var entry = ref _entries[(int)(seq % Capacity)];
-            ref var head = ref _buckets[(int)(hash & (ulong)_bucketMask)];
             entry.Id = hash;
             entry.Card = card;
             entry.Merchant = merchant;
             entry.Ticks = ticks;
             entry.Seq = seq;
-            entry.Next = head;
-            head = seq;
         }
 
         public bool TryFind(ulong hash, out CardState? card, out MerchantNode? merchant, out long ticks)
         {
+            LinkPending();
             var link = _buckets[(int)(hash & (ulong)_bucketMask)];
             while (link >= 0)
             {
@@ -120,6 +124,20 @@ internal sealed class TransactionIndex
             merchant = null;
             ticks = 0;
             return false;
+        }
+
+        private void LinkPending()
+        {
+            var seq = Math.Max(_linkedSeq, _nextSeq - Capacity);
+            for (; seq < _nextSeq; seq++)
+            {
+                ref var entry = ref _entries[(int)(seq % Capacity)];
+                ref var head = ref _buckets[(int)(entry.Id & (ulong)_bucketMask)];
+                entry.Next = head;
+                head = seq;
+            }
+
+            _linkedSeq = _nextSeq;
         }
 
         private struct Entry
