@@ -14,7 +14,8 @@ public sealed class MerchantNode
 
     internal Lock Gate { get; } = new();
 
-    internal HourlyDistinctCounter Customers24h { get; } = new();
+    // A field: the counter is a struct held inline and updated in place.
+    internal HourlyDistinctCounter Customers24h = new();
 
     /// <summary>Latest event time applied (ticks); decay runs from here.</summary>
     internal long LastTicks { get; set; } = long.MinValue;
