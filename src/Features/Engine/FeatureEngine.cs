@@ -26,12 +26,10 @@ public sealed class FeatureEngine
     private const double MinimumSpeedHours = 1.0 / 60; // speeds over less than a minute are taken over one
 
     // Keyed by the card id's stable 64-bit hash: the lookup never touches the (cold) stored key string.
-    private readonly Dictionary<ulong, CardState> _cards = [];
-    private readonly List<CardState> _expiryRing = [];
+    private readonly CardTable _cards = new();
     private readonly MerchantGraph _graph;
     private readonly FeatureOptions _options;
     private readonly long _cardIdleTicks;
-    private int _expiryCursor;
     private long _clock = long.MinValue;
 
     public FeatureEngine(MerchantGraph graph)
@@ -115,6 +113,7 @@ public sealed class FeatureEngine
         card.HourHistogram[hour]++;
         card.HistoryCount++;
         card.LastTicks = now;
+        _cards.Touch(card, now);
         _graph.Index.Record(tx.Id, card, merchant, eventTicks);
         _graph.NoteUpdate(now);
         ExpireSomeIdleCards();
@@ -124,7 +123,7 @@ public sealed class FeatureEngine
     public MemoryReport GetMemoryReport()
     {
         long cardBytes = 0;
-        foreach (var card in _expiryRing)
+        foreach (var card in _cards.Cards)
         {
             cardBytes += card.ApproximateBytes + 48; // + dictionary entry
         }
@@ -312,46 +311,16 @@ public sealed class FeatureEngine
     private CardState CardFor(string key)
     {
         var hash = StableHash.Of(key);
-        if (_cards.TryGetValue(hash, out var card))
+        if (_cards.TryGet(hash, out var card))
         {
             return card;
         }
 
-        card = new CardState(key, hash, _options) { SweepIndex = _expiryRing.Count };
-        _cards.Add(hash, card);
-        _expiryRing.Add(card);
+        card = new CardState(key, hash, _options);
+        _cards.Add(card);
         return card;
     }
 
     /// <summary>Checks a few cards per transaction, round robin, so idle ones go without a full scan.</summary>
-    private void ExpireSomeIdleCards()
-    {
-        var cutoff = _clock - _cardIdleTicks;
-        for (var i = 0; i < _options.ExpiryChecksPerTransaction && _expiryRing.Count > 0; i++)
-        {
-            if (_expiryCursor >= _expiryRing.Count)
-            {
-                _expiryCursor = 0;
-            }
-
-            var card = _expiryRing[_expiryCursor];
-            if (card.LastTicks < cutoff)
-            {
-                Forget(card);
-            }
-            else
-            {
-                _expiryCursor++;
-            }
-        }
-    }
-
-    private void Forget(CardState card)
-    {
-        _cards.Remove(card.Hash);
-        var last = _expiryRing[^1];
-        _expiryRing[card.SweepIndex] = last;
-        last.SweepIndex = card.SweepIndex;
-        _expiryRing.RemoveAt(_expiryRing.Count - 1);
-    }
+    private void ExpireSomeIdleCards() => _cards.ExpireSome(_clock - _cardIdleTicks, _options.ExpiryChecksPerTransaction);
 }
