@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using FraudStream.Core.Contracts;
+using FraudStream.Features.Common;
 using FraudStream.Features.Engine;
 
 namespace FraudStream.Features.Graph;
@@ -13,9 +13,10 @@ namespace FraudStream.Features.Graph;
 /// </summary>
 public sealed class MerchantGraph
 {
-    private readonly ConcurrentDictionary<string, MerchantNode> _merchants = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DeviceNode> _devices = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, CategoryNode> _categories = new(StringComparer.Ordinal);
+    // Keyed by the id's stable hash, as cards are: the engine hashes each id once per transaction.
+    private readonly NodeTable<MerchantNode> _merchants = new();
+    private readonly NodeTable<DeviceNode> _devices = new();
+    private readonly NodeTable<CategoryNode> _categories = new();
     private readonly TransactionIndex _index;
     private readonly double _fraudDecayTicks;
     private readonly double _compromiseDecayTicks;
@@ -53,11 +54,11 @@ public sealed class MerchantGraph
 
     /// <summary>The published smoothed fraud rate of a merchant, or NaN if unknown.</summary>
     public double MerchantFraudRate(string merchant) =>
-        _merchants.TryGetValue(merchant, out var node) ? node.FraudRate : double.NaN;
+        _merchants.Find(StableHash.Of(merchant)) is { } node ? node.FraudRate : double.NaN;
 
     /// <summary>The published two-hop compromise share of a merchant, or NaN if unknown.</summary>
     public double MerchantCompromiseShare(string merchant) =>
-        _merchants.TryGetValue(merchant, out var node) ? node.CompromiseShare : double.NaN;
+        _merchants.Find(StableHash.Of(merchant)) is { } node ? node.CompromiseShare : double.NaN;
 
     /// <summary>Applies a label now. Only fraud labels change state; returns false when the id is unknown.</summary>
     public bool ApplyLabel(Label label)
@@ -91,32 +92,7 @@ public sealed class MerchantGraph
     public int ExpireIdle(DateTime now)
     {
         var cutoff = now.Ticks - _idleTicks;
-        var removed = 0;
-        foreach (var pair in _merchants)
-        {
-            if (pair.Value.LastTicks < cutoff && _merchants.TryRemove(pair))
-            {
-                removed++;
-            }
-        }
-
-        foreach (var pair in _devices)
-        {
-            if (pair.Value.LastTicks < cutoff && _devices.TryRemove(pair))
-            {
-                removed++;
-            }
-        }
-
-        foreach (var pair in _categories)
-        {
-            if (pair.Value.LastTicks < cutoff && _categories.TryRemove(pair))
-            {
-                removed++;
-            }
-        }
-
-        return removed;
+        return _merchants.RemoveIdle(cutoff) + _devices.RemoveIdle(cutoff) + _categories.RemoveIdle(cutoff);
     }
 
     public long ApproximateBytes =>
@@ -125,35 +101,12 @@ public sealed class MerchantGraph
         + (_categories.Count * 128L)
         + _index.ApproximateBytes;
 
-    internal MerchantNode Merchant(string key)
-    {
-        if (_merchants.TryGetValue(key, out var node))
-        {
-            return node;
-        }
+    /// <summary>The merchant whose id hashes (<see cref="StableHash"/>) to <paramref name="hash"/>, added if new.</summary>
+    internal MerchantNode Merchant(ulong hash) => _merchants.GetOrAdd(hash, static h => new MerchantNode(h));
 
-        return _merchants.GetOrAdd(key, static k => new MerchantNode(Common.StableHash.Of(k)));
-    }
+    internal DeviceNode Device(ulong hash) => _devices.GetOrAdd(hash, static h => new DeviceNode(h));
 
-    internal DeviceNode Device(string key)
-    {
-        if (_devices.TryGetValue(key, out var node))
-        {
-            return node;
-        }
-
-        return _devices.GetOrAdd(key, static k => new DeviceNode(Common.StableHash.Of(k)));
-    }
-
-    internal CategoryNode Category(string key)
-    {
-        if (_categories.TryGetValue(key, out var node))
-        {
-            return node;
-        }
-
-        return _categories.GetOrAdd(key, static _ => new CategoryNode());
-    }
+    internal CategoryNode Category(ulong hash) => _categories.GetOrAdd(hash, static h => new CategoryNode(h));
 
     /// <summary>Reads the merchant's features as of <paramref name="now"/>, then counts this transaction.</summary>
     internal void ReadAndUpdateMerchant(

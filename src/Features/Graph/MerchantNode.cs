@@ -5,7 +5,7 @@ namespace FraudStream.Features.Graph;
 /// application, always under its own <see cref="Gate"/>; the derived rates are also published as
 /// plain doubles so a card can read its merchants' shares without taking their locks.
 /// </summary>
-public sealed class MerchantNode
+public sealed class MerchantNode : IGraphNode
 {
     internal MerchantNode(ulong hash) => Hash = hash;
 
@@ -44,6 +44,10 @@ public sealed class MerchantNode
         internal set => Volatile.Write(ref _compromiseShare, value);
     }
 
+    ulong IGraphNode.Hash => Hash;
+
+    long IGraphNode.LastTicks => LastTicks;
+
     internal static long ApproximateBytes => 120 + HourlyDistinctCounter.ApproximateBytes + 24;
 }
 
@@ -51,7 +55,7 @@ public sealed class MerchantNode
 /// One device: the last few cards seen on it and when. Everything inline in one object (devices are
 /// many and mostly cold); locked on itself.
 /// </summary>
-internal sealed class DeviceNode
+internal sealed class DeviceNode : IGraphNode
 {
     public const int Slots = 8;
 
@@ -83,10 +87,12 @@ internal struct DeviceTicks
 }
 
 /// <summary>The norm of a merchant category: running mean amount over all cards.</summary>
-internal sealed class CategoryNode
+internal sealed class CategoryNode(ulong hash) : IGraphNode
 {
     /// <summary>Past this many observations the mean becomes an exponential average that keeps adapting.</summary>
     public const long MaxWeight = 10_000;
+
+    public ulong Hash { get; } = hash;
 
     public Lock Gate { get; } = new();
 
