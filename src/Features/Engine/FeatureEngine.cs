@@ -89,9 +89,9 @@ public sealed class FeatureEngine
         WriteAmountHistory(card, amount, features);
         features[FeatureSchema.CardAmountVsCategory] = string.IsNullOrEmpty(tx.Category)
             ? float.NaN
-            : MerchantGraph.ReadAndUpdateCategory(_graph.Category(StableHash.Of(tx.Category)), now, amount);
+            : MerchantGraph.ReadAndUpdateCategory(_graph.Category(StableHash.OfId(tx.Category)), now, amount);
 
-        var merchant = _graph.Merchant(StableHash.Of(tx.Merchant));
+        var merchant = _graph.Merchant(StableHash.OfId(tx.Merchant));
         var merchantHash = merchant.Hash;
         var cardHash = card.Hash;
         var newCustomer = ReadAndUpdateVisits(card, merchant, merchantHash, now, features);
@@ -223,7 +223,7 @@ public sealed class FeatureEngine
             return;
         }
 
-        var node = _graph.Device(StableHash.Of(device));
+        var node = _graph.Device(StableHash.OfId(device));
         var deviceHash = node.Hash;
         var known = false;
         for (var i = 0; i < card.DeviceCount; i++)
@@ -254,7 +254,7 @@ public sealed class FeatureEngine
 
     private static void WriteCountry(CardState card, string country, bool isFirst, Span<float> features)
     {
-        var countryHash = StableHash.Of(country);
+        var countryHash = StableHash.OfId(country);
         if (isFirst || countryHash == 0 || card.LastCountry == 0)
         {
             features[FeatureSchema.CardCountryChange] = float.NaN;

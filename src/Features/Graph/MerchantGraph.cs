@@ -54,11 +54,11 @@ public sealed class MerchantGraph
 
     /// <summary>The published smoothed fraud rate of a merchant, or NaN if unknown.</summary>
     public double MerchantFraudRate(string merchant) =>
-        _merchants.Find(StableHash.Of(merchant)) is { } node ? node.FraudRate : double.NaN;
+        _merchants.Find(StableHash.OfId(merchant)) is { } node ? node.FraudRate : double.NaN;
 
     /// <summary>The published two-hop compromise share of a merchant, or NaN if unknown.</summary>
     public double MerchantCompromiseShare(string merchant) =>
-        _merchants.Find(StableHash.Of(merchant)) is { } node ? node.CompromiseShare : double.NaN;
+        _merchants.Find(StableHash.OfId(merchant)) is { } node ? node.CompromiseShare : double.NaN;
 
     /// <summary>Applies a label now. Only fraud labels change state; returns false when the id is unknown.</summary>
     public bool ApplyLabel(Label label)
@@ -101,7 +101,7 @@ public sealed class MerchantGraph
         + (_categories.Count * 128L)
         + _index.ApproximateBytes;
 
-    /// <summary>The merchant whose id hashes (<see cref="StableHash"/>) to <paramref name="hash"/>, added if new.</summary>
+    /// <summary>The merchant whose id hashes (<see cref="StableHash.OfId"/>) to <paramref name="hash"/>, added if new.</summary>
     internal MerchantNode Merchant(ulong hash) => _merchants.GetOrAdd(hash, static h => new MerchantNode(h));
 
     internal DeviceNode Device(ulong hash) => _devices.GetOrAdd(hash, static h => new DeviceNode(h));

@@ -9,7 +9,7 @@ public sealed class MerchantNode : IGraphNode
 {
     internal MerchantNode(ulong hash) => Hash = hash;
 
-    /// <summary>Stable hash of the merchant id (what cards remember it by).</summary>
+    /// <summary>Hash of the merchant id (<see cref="Common.StableHash.OfId"/>; what cards remember it by).</summary>
     internal ulong Hash { get; }
 
     internal Lock Gate { get; } = new();
