@@ -223,8 +223,7 @@ public sealed class FeatureEngine
             return;
         }
 
-        var node = _graph.Device(StableHash.OfId(device));
-        var deviceHash = node.Hash;
+        var deviceHash = StableHash.OfId(device);
         var known = false;
         for (var i = 0; i < card.DeviceCount; i++)
         {
@@ -249,7 +248,7 @@ public sealed class FeatureEngine
             }
         }
 
-        features[FeatureSchema.DeviceDistinctCards24h] = MerchantGraph.ReadAndUpdateDevice(node, now, cardHash);
+        features[FeatureSchema.DeviceDistinctCards24h] = _graph.ReadAndUpdateDevice(deviceHash, now, cardHash);
     }
 
     private static void WriteCountry(CardState card, string country, bool isFirst, Span<float> features)

@@ -15,7 +15,7 @@ public sealed class MerchantGraph
 {
     // Keyed by the id's stable hash, as cards are: the engine hashes each id once per transaction.
     private readonly NodeTable<MerchantNode> _merchants = new();
-    private readonly NodeTable<DeviceNode> _devices = new();
+    private readonly DeviceTable _devices = new();
     private readonly NodeTable<CategoryNode> _categories = new();
     private readonly TransactionIndex _index;
     private readonly double _fraudDecayTicks;
@@ -97,14 +97,12 @@ public sealed class MerchantGraph
 
     public long ApproximateBytes =>
         (_merchants.Count * (MerchantNode.ApproximateBytes + 64))
-        + (_devices.Count * (DeviceNode.ApproximateBytes + 64))
+        + _devices.ApproximateBytes
         + (_categories.Count * 128L)
         + _index.ApproximateBytes;
 
     /// <summary>The merchant whose id hashes (<see cref="StableHash.OfId"/>) to <paramref name="hash"/>, added if new.</summary>
     internal MerchantNode Merchant(ulong hash) => _merchants.GetOrAdd(hash, static h => new MerchantNode(h));
-
-    internal DeviceNode Device(ulong hash) => _devices.GetOrAdd(hash, static h => new DeviceNode(h));
 
     internal CategoryNode Category(ulong hash) => _categories.GetOrAdd(hash, static h => new CategoryNode(h));
 
@@ -135,40 +133,7 @@ public sealed class MerchantGraph
     }
 
     /// <summary>Distinct cards seen on the device in the 24 h before <paramref name="now"/>, then records this card.</summary>
-    internal static float ReadAndUpdateDevice(DeviceNode device, long now, ulong cardHash)
-    {
-        lock (device)
-        {
-            now = Math.Max(now, device.LastTicks);
-            var cutoff = now - TimeSpan.TicksPerDay;
-            var distinct = 0;
-            var found = -1;
-            var oldest = 0;
-            for (var i = 0; i < device.Count; i++)
-            {
-                if (device.CardTicks[i] > cutoff)
-                {
-                    distinct++;
-                }
-
-                if (device.Cards[i] == cardHash)
-                {
-                    found = i;
-                }
-
-                if (device.CardTicks[i] < device.CardTicks[oldest])
-                {
-                    oldest = i;
-                }
-            }
-
-            var slot = found >= 0 ? found : device.Count < DeviceNode.Slots ? device.Count++ : oldest;
-            device.Cards[slot] = cardHash;
-            device.CardTicks[slot] = now;
-            device.LastTicks = now;
-            return distinct;
-        }
-    }
+    internal float ReadAndUpdateDevice(ulong deviceHash, long now, ulong cardHash) => _devices.ReadAndUpdate(deviceHash, now, cardHash);
 
     /// <summary>Amount against the category's mean before this transaction (NaN when the category is new), then updates it.</summary>
     internal static float ReadAndUpdateCategory(CategoryNode category, long now, double amount)

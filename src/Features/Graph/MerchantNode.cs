@@ -51,41 +51,6 @@ public sealed class MerchantNode : IGraphNode
     internal static long ApproximateBytes => 120 + HourlyDistinctCounter.ApproximateBytes + 24;
 }
 
-/// <summary>
-/// One device: the last few cards seen on it and when. Everything inline in one object (devices are
-/// many and mostly cold); locked on itself.
-/// </summary>
-internal sealed class DeviceNode : IGraphNode
-{
-    public const int Slots = 8;
-
-    // Fields: the inline arrays are indexed in place.
-    public DeviceCards Cards;
-    public DeviceTicks CardTicks;
-
-    public DeviceNode(ulong hash) => Hash = hash;
-
-    public ulong Hash { get; }
-
-    public int Count { get; set; }
-
-    public long LastTicks { get; set; } = long.MinValue;
-
-    public static long ApproximateBytes => 48 + (Slots * 16);
-}
-
-[System.Runtime.CompilerServices.InlineArray(DeviceNode.Slots)]
-internal struct DeviceCards
-{
-    private ulong _element;
-}
-
-[System.Runtime.CompilerServices.InlineArray(DeviceNode.Slots)]
-internal struct DeviceTicks
-{
-    private long _element;
-}
-
 /// <summary>The norm of a merchant category: running mean amount over all cards.</summary>
 internal sealed class CategoryNode(ulong hash) : IGraphNode
 {
