@@ -24,6 +24,9 @@ internal sealed class CardTable
 
     public ReadOnlySpan<CardState> Cards => _ring.AsSpan(0, _count);
 
+    /// <summary>Starts loading the slot a lookup of <paramref name="hash"/> reads first.</summary>
+    public void Prefetch(ulong hash) => Common.Prefetch.Line(in _slots[(int)hash & _mask]);
+
     public bool TryGet(ulong hash, out CardState card)
     {
         var slots = _slots;

@@ -65,7 +65,23 @@ public sealed class FeatureEngine
             _clock = eventTicks;
         }
 
-        var card = CardFor(tx.Card);
+        // Hash every id first and start loading the state each one leads to, so that the cache misses
+        // of card, device and index slot overlap; then the card's and merchant's own lines.
+        var cardHash = StableHash.Of(tx.Card);
+        _cards.Prefetch(cardHash);
+        var deviceHash = StableHash.OfId(tx.Device); // 0: no device
+        if (deviceHash != 0)
+        {
+            _graph.PrefetchDevice(deviceHash);
+        }
+
+        var idHash = StableHash.Of(tx.Id);
+        _graph.Index.Prefetch(idHash);
+        var card = CardFor(tx.Card, cardHash);
+        card.Prefetch();
+        var merchant = _graph.Merchant(StableHash.OfId(tx.Merchant));
+        merchant.Prefetch(eventTicks / TimeSpan.TicksPerHour);
+
         var now = Math.Max(eventTicks, card.LastTicks);
         var isFirst = card.HistoryCount == 0;
         var amount = (double)tx.Amount;
@@ -91,12 +107,10 @@ public sealed class FeatureEngine
             ? float.NaN
             : MerchantGraph.ReadAndUpdateCategory(_graph.Category(StableHash.OfId(tx.Category)), now, amount);
 
-        var merchant = _graph.Merchant(StableHash.OfId(tx.Merchant));
         var merchantHash = merchant.Hash;
-        var cardHash = card.Hash;
         var newCustomer = ReadAndUpdateVisits(card, merchant, merchantHash, now, features);
 
-        WriteDevice(card, tx.Device, now, cardHash, features);
+        WriteDevice(card, deviceHash, now, cardHash, features);
         WriteCountry(card, tx.Country, isFirst, features);
         WriteLocation(card, tx, now, features);
 
@@ -114,7 +128,7 @@ public sealed class FeatureEngine
         card.HistoryCount++;
         card.LastTicks = now;
         _cards.Touch(card, now);
-        _graph.Index.Record(tx.Id, card, merchant, eventTicks);
+        _graph.Index.Record(idHash, card, merchant, eventTicks);
         _graph.NoteUpdate(now);
         ExpireSomeIdleCards();
     }
@@ -214,16 +228,15 @@ public sealed class FeatureEngine
         }
     }
 
-    private void WriteDevice(CardState card, string? device, long now, ulong cardHash, Span<float> features)
+    private void WriteDevice(CardState card, ulong deviceHash, long now, ulong cardHash, Span<float> features)
     {
-        if (string.IsNullOrEmpty(device))
+        if (deviceHash == 0)
         {
             features[FeatureSchema.CardFirstTimeDevice] = float.NaN;
             features[FeatureSchema.DeviceDistinctCards24h] = float.NaN;
             return;
         }
 
-        var deviceHash = StableHash.OfId(device);
         var known = false;
         for (var i = 0; i < card.DeviceCount; i++)
         {
@@ -307,9 +320,8 @@ public sealed class FeatureEngine
         return (float)(1.0 - ((double)near / total));
     }
 
-    private CardState CardFor(string key)
+    private CardState CardFor(string key, ulong hash)
     {
-        var hash = StableHash.Of(key);
         if (_cards.TryGet(hash, out var card))
         {
             return card;

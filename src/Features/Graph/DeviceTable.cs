@@ -50,6 +50,9 @@ internal sealed class DeviceTable
         }
     }
 
+    /// <summary>Starts loading the slot (hash and state) a lookup of <paramref name="deviceHash"/> reads first. Takes no lock: only a hint.</summary>
+    public void Prefetch(ulong deviceHash) => _segments[(int)(deviceHash >> (64 - SegmentBits))].Prefetch(deviceHash);
+
     /// <summary>
     /// Distinct cards seen on the device (hash <paramref name="deviceHash"/>, never 0) in the 24 h
     /// before <paramref name="now"/>, then records this card; adds the device if new.
@@ -139,6 +142,18 @@ internal sealed class DeviceTable
         public int Capacity = InitialCapacity;
         private ulong[] _hashes = new ulong[InitialCapacity];
         private DeviceState[] _states = new DeviceState[InitialCapacity];
+
+        public void Prefetch(ulong hash)
+        {
+            var hashes = _hashes;
+            var states = _states;
+            if (hashes.Length == states.Length) // a resize may be swapping them right now
+            {
+                var i = (int)hash & (hashes.Length - 1);
+                Common.Prefetch.Line(in hashes[i]);
+                Common.Prefetch.Lines(in states[i], Unsafe.SizeOf<DeviceState>());
+            }
+        }
 
         public ref DeviceState FindOrAdd(ulong hash)
         {

@@ -49,6 +49,14 @@ internal struct HourlyDistinctCounter
 
     public static long ApproximateBytes => ((Hours + 1) * Registers) + (Hours * 8) + 32;
 
+    /// <summary>Starts loading what a read and update in <paramref name="hour"/> touch: its block, the union and the counts.</summary>
+    public readonly void Prefetch(long hour)
+    {
+        Common.Prefetch.Line(in _registers[(int)(hour % Hours) * Registers]);
+        Common.Prefetch.Line(in _registers[Hours * Registers]);
+        Common.Prefetch.Line(in _currentHour);
+    }
+
     /// <summary>Moves the clock to <paramref name="hour"/> (never backwards), clearing hours that left.</summary>
     public void Advance(long hour)
     {

@@ -132,6 +132,8 @@ public sealed class MerchantGraph
         }
     }
 
+    internal void PrefetchDevice(ulong deviceHash) => _devices.Prefetch(deviceHash);
+
     /// <summary>Distinct cards seen on the device in the 24 h before <paramref name="now"/>, then records this card.</summary>
     internal float ReadAndUpdateDevice(ulong deviceHash, long now, ulong cardHash) => _devices.ReadAndUpdate(deviceHash, now, cardHash);
 

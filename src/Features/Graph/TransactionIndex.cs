@@ -30,9 +30,13 @@ internal sealed class TransactionIndex
 
     public long ApproximateBytes => _stripes[0].ApproximateBytes * StripeCount;
 
-    public void Record(string id, CardState card, MerchantNode merchant, long ticks)
+    /// <summary>Starts loading the ring slot the next record of an id hashing to <paramref name="idHash"/> goes to. No lock: only a hint.</summary>
+    public void Prefetch(ulong idHash) => _stripes[(int)(idHash >> 58)].Prefetch();
+
+    /// <summary>Records a transaction by its id's hash (<see cref="StableHash.Of"/>, as lookups use).</summary>
+    public void Record(ulong idHash, CardState card, MerchantNode merchant, long ticks)
     {
-        var hash = StableHash.Of(id);
+        var hash = idHash;
         var stripe = _stripes[(int)(hash >> 58)];
         lock (stripe.Gate)
         {
@@ -65,6 +69,7 @@ internal sealed class TransactionIndex
         private readonly int _bucketMask;
         private long _nextSeq;
         private long _linkedSeq; // entries before this sequence are in their chains
+        private int _nextSlot; // _nextSeq % Capacity, kept without dividing
 
         public Stripe(int capacity)
         {
@@ -86,10 +91,13 @@ internal sealed class TransactionIndex
 
         public long ApproximateBytes => 64 + (Capacity * 48L) + (_buckets.Length * 8L);
 
+        public void Prefetch() => Common.Prefetch.Line(in _entries[_nextSlot]);
+
         public void Insert(ulong hash, CardState card, MerchantNode merchant, long ticks)
         {
             var seq = _nextSeq++;
-            ref var entry = ref _entries[(int)(seq % Capacity)];
+            ref var entry = ref _entries[_nextSlot];
+            _nextSlot = _nextSlot + 1 == Capacity ? 0 : _nextSlot + 1;
             entry.Id = hash;
             entry.Card = card;
             entry.Merchant = merchant;
