@@ -37,6 +37,16 @@ internal static unsafe class Prefetch
         }
     }
 
+    /// <summary>Prefetches the start of a string's characters (ids are short: one or two lines).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Text(string? text)
+    {
+        if (text is not null)
+        {
+            Line(in text.GetPinnableReference());
+        }
+    }
+
     /// <summary>Prefetches the first <paramref name="bytes"/> bytes of an object's fields.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Object(object instance, int bytes) => Lines(in Unsafe.As<RawObject>(instance).FirstByte, bytes);

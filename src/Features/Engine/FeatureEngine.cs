@@ -66,21 +66,23 @@ public sealed class FeatureEngine
         }
 
         // Hash every id first and start loading the state each one leads to, so that the cache misses
-        // of card, device and index slot overlap; then the card's and merchant's own lines.
-        var cardHash = StableHash.Of(tx.Card);
-        _cards.Prefetch(cardHash);
+        // of card, merchant, device and index slot overlap instead of coming one after another. The
+        // card and device ids (many, so likely cold) are asked for first and hashed last.
+        Prefetch.Text(tx.Card);
+        Prefetch.Text(tx.Device);
+        var idHash = StableHash.Of(tx.Id);
+        _graph.Index.Prefetch(idHash);
+        var merchant = _graph.Merchant(StableHash.OfId(tx.Merchant));
+        merchant.Prefetch(eventTicks / TimeSpan.TicksPerHour);
         var deviceHash = StableHash.OfId(tx.Device); // 0: no device
         if (deviceHash != 0)
         {
             _graph.PrefetchDevice(deviceHash);
         }
 
-        var idHash = StableHash.Of(tx.Id);
-        _graph.Index.Prefetch(idHash);
+        var cardHash = StableHash.Of(tx.Card);
         var card = CardFor(tx.Card, cardHash);
         card.Prefetch();
-        var merchant = _graph.Merchant(StableHash.OfId(tx.Merchant));
-        merchant.Prefetch(eventTicks / TimeSpan.TicksPerHour);
 
         var now = Math.Max(eventTicks, card.LastTicks);
         var isFirst = card.HistoryCount == 0;

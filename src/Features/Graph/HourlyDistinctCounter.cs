@@ -52,9 +52,19 @@ internal struct HourlyDistinctCounter
     /// <summary>Starts loading what a read and update in <paramref name="hour"/> touch: its block, the union and the counts.</summary>
     public readonly void Prefetch(long hour)
     {
-        Common.Prefetch.Line(in _registers[(int)(hour % Hours) * Registers]);
-        Common.Prefetch.Line(in _registers[Hours * Registers]);
         Common.Prefetch.Line(in _currentHour);
+        if (hour > _currentHour)
+        {
+            // A new hour: Advance reads every hour's block to rebuild the union.
+            Common.Prefetch.Lines(in _registers[0], (Hours + 1) * Registers);
+            Common.Prefetch.Line(in _bucketHour[0]);
+            Common.Prefetch.Line(in _bucketHour[Hours - 1]);
+        }
+        else
+        {
+            Common.Prefetch.Line(in _registers[(int)(hour % Hours) * Registers]);
+            Common.Prefetch.Line(in _registers[Hours * Registers]);
+        }
     }
 
     /// <summary>Moves the clock to <paramref name="hour"/> (never backwards), clearing hours that left.</summary>

@@ -47,7 +47,7 @@ public sealed class MerchantNode : IGraphNode
     /// <summary>Starts loading the node's counters and what its distinct counter touches in <paramref name="hour"/>.</summary>
     internal void Prefetch(long hour)
     {
-        Common.Prefetch.Object(this, 64);
+        Common.Prefetch.Object(this, 128); // counters and published rates
         Customers24h.Prefetch(hour);
     }
 
