@@ -88,31 +88,49 @@ internal struct HourlyDistinctCounter
 
         // Rebuild the union of the other hours still inside the window; once an hour, so cheap.
         var union = registers.Slice(Hours * Registers, Registers);
-        union.Clear();
-        for (var i = 0; i < Hours; i++)
+        if (Vector512.IsHardwareAccelerated)
         {
-            if (i == slot || bucketHour[i] <= hour - Hours || bucketHour[i] == long.MinValue)
+            // One 64-byte block is one register: a whole sketch per instruction.
+            var max = Vector512<byte>.Zero;
+            for (var i = 0; i < Hours; i++)
             {
-                continue;
+                if (i != slot && bucketHour[i] > hour - Hours && bucketHour[i] != long.MinValue)
+                {
+                    max = Vector512.Max(max, Vector512.Create(registers.Slice(i * Registers, Registers)));
+                }
             }
 
-            MaxInto(union, registers.Slice(i * Registers, Registers));
+            max.CopyTo(union);
+        }
+        else
+        {
+            union.Clear();
+            for (var i = 0; i < Hours; i++)
+            {
+                if (i == slot || bucketHour[i] <= hour - Hours || bucketHour[i] == long.MinValue)
+                {
+                    continue;
+                }
+
+                MaxInto(union, registers.Slice(i * Registers, Registers));
+            }
         }
 
-        // The current hour was just cleared, so the merged registers are the union's.
-        ulong sum = 0;
+        // The current hour was just cleared, so the merged registers are the union's. Two sums
+        // (even and odd registers) halve the chain of dependent adds; integer adds are exact in any order.
+        ulong evenSum = 0;
+        ulong oddSum = 0;
         var zeros = 0;
-        for (var i = 0; i < Registers; i++)
+        for (var i = 0; i < Registers; i += 2)
         {
-            var r = union[i];
-            sum += 1UL << (MaxRank - r);
-            if (r == 0)
-            {
-                zeros++;
-            }
+            var even = union[i];
+            var odd = union[i + 1];
+            evenSum += 1UL << (MaxRank - even);
+            oddSum += 1UL << (MaxRank - odd);
+            zeros += (even == 0 ? 1 : 0) + (odd == 0 ? 1 : 0);
         }
 
-        _scaledSum = sum;
+        _scaledSum = evenSum + oddSum;
         _zeros = zeros;
     }
 
