@@ -180,7 +180,9 @@ public sealed class FeatureEngine
         var exposure = 0.0;
         var found = -1;
         var oldest = 0;
-        lock (card)
+
+        // The engine owns the card, so it reads its visits freely; its writes go through the seqlock
+        // that label application reads them by (no lock, no atomic instruction).
         {
             ref var visits = ref card.Visits;
             for (var i = 0; i < card.VisitCount; i++)
@@ -217,15 +219,28 @@ public sealed class FeatureEngine
             features[FeatureSchema.CardFirstTimeMerchant] = found < 0 ? 1f : 0f;
             features[FeatureSchema.CardExposure] = card.VisitCount == 0 ? float.NaN : (float)exposure;
 
+            card.BeginVisitsWrite();
             if (found >= 0)
             {
-                visits[found].LastTicks = now;
-                visits[found].Node = merchant;
+                Volatile.Write(ref visits[found].LastTicks, now);
+                Volatile.Write(ref visits[found].Node, merchant);
+                card.EndVisitsWrite();
                 return false;
             }
 
-            var slot = card.VisitCount < CardState.MerchantSlots ? card.VisitCount++ : oldest;
-            visits[slot] = new MerchantVisit { MerchantHash = merchantHash, FirstTicks = now, LastTicks = now, Node = merchant };
+            var slot = oldest;
+            if (card.VisitCount < CardState.MerchantSlots)
+            {
+                slot = card.VisitCount;
+                Volatile.Write(ref card.VisitCount, slot + 1);
+            }
+
+            ref var added = ref visits[slot];
+            Volatile.Write(ref added.MerchantHash, merchantHash);
+            Volatile.Write(ref added.FirstTicks, now);
+            Volatile.Write(ref added.LastTicks, now);
+            Volatile.Write(ref added.Node, merchant);
+            card.EndVisitsWrite();
             return true;
         }
     }

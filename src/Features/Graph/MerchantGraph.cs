@@ -190,15 +190,28 @@ public sealed class MerchantGraph
             }
 
             card.ReportedTicks = fraudTxTicks;
-            for (var i = 0; i < card.VisitCount; i++)
+
+            // The card's engine may be writing its visits right now: read them under its seqlock,
+            // again if the version was odd or moved (each read is acquire, so none slips past the check).
+            int version;
+            do
             {
-                ref var visit = ref card.Visits[i];
-                if (visit.Node is not null && visit.FirstTicks < fraudTxTicks && visit.LastTicks >= fraudTxTicks - _lookbackTicks)
+                count = 0;
+                version = card.VisitsVersion;
+                var visitCount = Math.Min(Volatile.Read(ref card.VisitCount), CardState.MerchantSlots);
+                for (var i = 0; i < visitCount; i++)
                 {
-                    merchants[count] = visit.Node;
-                    count++;
+                    ref var visit = ref card.Visits[i];
+                    var node = Volatile.Read(ref visit.Node);
+                    if (node is not null && Volatile.Read(ref visit.FirstTicks) < fraudTxTicks
+                        && Volatile.Read(ref visit.LastTicks) >= fraudTxTicks - _lookbackTicks)
+                    {
+                        merchants[count] = node;
+                        count++;
+                    }
                 }
             }
+            while ((version & 1) != 0 || card.VisitsVersion != version);
         }
 
         for (var i = 0; i < count; i++)
