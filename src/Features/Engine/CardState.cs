@@ -111,6 +111,15 @@ internal sealed class CardState
         Windows.Prefetch();
     }
 
+    /// <summary>Starts loading the published shares of the merchants visited (read for card.exposure).</summary>
+    public void PrefetchVisitedMerchants()
+    {
+        for (var i = 0; i < VisitCount; i++)
+        {
+            Visits[i].Node?.PrefetchShares();
+        }
+    }
+
     public long ApproximateBytes =>
         (Key.Length * 2) + 24
         + 200 // this object's fields and header

@@ -83,6 +83,7 @@ public sealed class FeatureEngine
         var cardHash = StableHash.Of(tx.Card);
         var card = CardFor(tx.Card, cardHash);
         card.Prefetch();
+        card.PrefetchVisitedMerchants();
 
         var now = Math.Max(eventTicks, card.LastTicks);
         var isFirst = card.HistoryCount == 0;

@@ -51,6 +51,9 @@ public sealed class MerchantNode : IGraphNode
         Customers24h.Prefetch(hour);
     }
 
+    /// <summary>Starts loading the published rates (what a card reads of the merchants it visited).</summary>
+    internal void PrefetchShares() => Common.Prefetch.Line(in _compromiseShare);
+
     ulong IGraphNode.Hash => Hash;
 
     long IGraphNode.LastTicks => LastTicks;
