@@ -60,7 +60,8 @@ internal sealed class DeviceTable
     public float ReadAndUpdate(ulong deviceHash, long now, ulong cardHash)
     {
         var segment = _segments[(int)(deviceHash >> (64 - SegmentBits))];
-        lock (segment.Gate)
+        segment.Gate.Enter();
+        try
         {
             ref var device = ref segment.FindOrAdd(deviceHash);
             now = Math.Max(now, device.LastTicks);
@@ -92,6 +93,10 @@ internal sealed class DeviceTable
             device.LastTicks = now;
             return distinct;
         }
+        finally
+        {
+            segment.Gate.Exit();
+        }
     }
 
     /// <summary>Removes the devices idle since before <paramref name="cutoff"/>; returns how many.</summary>
@@ -100,9 +105,14 @@ internal sealed class DeviceTable
         var removed = 0;
         foreach (var segment in _segments)
         {
-            lock (segment.Gate)
+            segment.Gate.Enter();
+            try
             {
                 removed += segment.RemoveIdle(cutoff);
+            }
+            finally
+            {
+                segment.Gate.Exit();
             }
         }
 
@@ -137,7 +147,7 @@ internal sealed class DeviceTable
     {
         private const int InitialCapacity = 64;
 
-        public readonly Lock Gate = new();
+        public Common.SpinGate Gate; // a field: used in place
         public int Count;
         public int Capacity = InitialCapacity;
         private ulong[] _hashes = new ulong[InitialCapacity];

@@ -76,11 +76,16 @@ public sealed class MerchantGraph
         }
 
         var now = label.ReportedAt.Ticks;
-        lock (merchant.Gate)
+        merchant.Gate.Enter();
+        try
         {
             Decay(merchant, now);
             merchant.Frauds += 1;
             Publish(merchant);
+        }
+        finally
+        {
+            merchant.Gate.Exit();
         }
 
         PropagateToEarlierMerchants(card, txTicks, now);
@@ -111,7 +116,8 @@ public sealed class MerchantGraph
         MerchantNode merchant, long now, ulong cardHash, bool newCustomer,
         out float fraudRate, out float degree24h, out float compromiseShare)
     {
-        lock (merchant.Gate)
+        merchant.Gate.Enter();
+        try
         {
             now = Math.Max(now, merchant.LastTicks);
             merchant.Customers24h.Advance(now / TimeSpan.TicksPerHour);
@@ -130,6 +136,10 @@ public sealed class MerchantGraph
             merchant.Customers24h.Add(cardHash);
             Publish(merchant);
         }
+        finally
+        {
+            merchant.Gate.Exit();
+        }
     }
 
     internal void PrefetchDevice(ulong deviceHash) => _devices.Prefetch(deviceHash);
@@ -140,7 +150,8 @@ public sealed class MerchantGraph
     /// <summary>Amount against the category's mean before this transaction (NaN when the category is new), then updates it.</summary>
     internal static float ReadAndUpdateCategory(CategoryNode category, long now, double amount)
     {
-        lock (category.Gate)
+        category.Gate.Enter();
+        try
         {
             var ratio = category.Count > 0 && category.Mean > 0 ? (float)(amount / category.Mean) : float.NaN;
             var weight = Math.Min(category.Count + 1, CategoryNode.MaxWeight);
@@ -148,6 +159,10 @@ public sealed class MerchantGraph
             category.Count++;
             category.LastTicks = Math.Max(now, category.LastTicks);
             return ratio;
+        }
+        finally
+        {
+            category.Gate.Exit();
         }
     }
 
@@ -217,11 +232,16 @@ public sealed class MerchantGraph
         for (var i = 0; i < count; i++)
         {
             var merchant = merchants[i]!;
-            lock (merchant.Gate)
+            merchant.Gate.Enter();
+            try
             {
                 Decay(merchant, now);
                 merchant.CompromisedCustomers += 1;
                 Publish(merchant);
+            }
+            finally
+            {
+                merchant.Gate.Exit();
             }
         }
     }

@@ -12,9 +12,9 @@ public sealed class MerchantNode : IGraphNode
     /// <summary>Hash of the merchant id (<see cref="Common.StableHash.OfId"/>; what cards remember it by).</summary>
     internal ulong Hash { get; }
 
-    internal Lock Gate { get; } = new();
+    // Fields: the gate and the counter are structs held inline and used in place.
+    internal Common.SpinGate Gate;
 
-    // A field: the counter is a struct held inline and updated in place.
     internal HourlyDistinctCounter Customers24h = new();
 
     /// <summary>Latest event time applied (ticks); decay runs from here.</summary>
@@ -69,7 +69,7 @@ internal sealed class CategoryNode(ulong hash) : IGraphNode
 
     public ulong Hash { get; } = hash;
 
-    public Lock Gate { get; } = new();
+    public Common.SpinGate Gate; // a field: used in place
 
     public long Count { get; set; }
 

@@ -38,9 +38,14 @@ internal sealed class TransactionIndex
     {
         var hash = idHash;
         var stripe = _stripes[(int)(hash >> 58)];
-        lock (stripe.Gate)
+        stripe.Gate.Enter();
+        try
         {
             stripe.Insert(hash, card, merchant, ticks);
+        }
+        finally
+        {
+            stripe.Gate.Exit();
         }
     }
 
@@ -48,9 +53,14 @@ internal sealed class TransactionIndex
     {
         var hash = StableHash.Of(id);
         var stripe = _stripes[(int)(hash >> 58)];
-        lock (stripe.Gate)
+        stripe.Gate.Enter();
+        try
         {
             return stripe.TryFind(hash, out card, out merchant, out ticks);
+        }
+        finally
+        {
+            stripe.Gate.Exit();
         }
     }
 
@@ -85,7 +95,7 @@ internal sealed class TransactionIndex
             }
         }
 
-        public Lock Gate { get; } = new();
+        public SpinGate Gate; // a field: used in place
 
         public int Capacity { get; }
 
