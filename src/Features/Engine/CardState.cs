@@ -95,6 +95,9 @@ internal sealed class CardState
 
     public long PreviousLocatedTicks { get; set; }
 
+    /// <summary>Cosine of <see cref="PreviousLatitude"/> (<see cref="Common.Geo.CosLatitude"/>), computed when it was the current one.</summary>
+    public double PreviousCosLatitude { get; set; }
+
     /// <summary>Event time of the card's last fraud already propagated to its merchants; MinValue if none.</summary>
     public long ReportedTicks { get; set; } = long.MinValue;
 

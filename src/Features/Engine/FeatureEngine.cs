@@ -311,6 +311,7 @@ public sealed class FeatureEngine
 
         var lat = tx.Latitude;
         var lon = tx.Longitude;
+        var cosLat = Geo.CosLatitude(lat); // used twice now and kept for the next speed
         if (card.LocatedCount == 0)
         {
             features[FeatureSchema.CardDistanceHomeKm] = float.NaN;
@@ -318,15 +319,18 @@ public sealed class FeatureEngine
         }
         else
         {
-            features[FeatureSchema.CardDistanceHomeKm] = (float)Geo.DistanceKm(card.HomeLatitude, card.HomeLongitude, lat, lon);
+            features[FeatureSchema.CardDistanceHomeKm] = (float)Geo.DistanceKm(
+                card.HomeLatitude, card.HomeLongitude, Geo.CosLatitude(card.HomeLatitude), lat, lon, cosLat);
             var hours = Math.Max((now - card.PreviousLocatedTicks) * HoursPerTick, MinimumSpeedHours);
-            features[FeatureSchema.CardSpeedKmh] = (float)(Geo.DistanceKm(card.PreviousLatitude, card.PreviousLongitude, lat, lon) / hours);
+            var fromPrevious = Geo.DistanceKm(card.PreviousLatitude, card.PreviousLongitude, card.PreviousCosLatitude, lat, lon, cosLat);
+            features[FeatureSchema.CardSpeedKmh] = (float)(fromPrevious / hours);
         }
 
         card.LocatedCount++;
         card.HomeLatitude += (lat - card.HomeLatitude) / card.LocatedCount;
         card.HomeLongitude += (lon - card.HomeLongitude) / card.LocatedCount;
         card.PreviousLatitude = lat;
+        card.PreviousCosLatitude = cosLat;
         card.PreviousLongitude = lon;
         card.PreviousLocatedTicks = now;
     }
