@@ -184,66 +184,64 @@ public sealed class FeatureEngine
 
         // The engine owns the card, so it reads its visits freely; its writes go through the seqlock
         // that label application reads them by (no lock, no atomic instruction).
+        ref var visits = ref card.Visits;
+        for (var i = 0; i < card.VisitCount; i++)
         {
-            ref var visits = ref card.Visits;
-            for (var i = 0; i < card.VisitCount; i++)
+            ref var visit = ref visits[i];
+            if (visit.LastTicks > cutoff10m)
             {
-                ref var visit = ref visits[i];
-                if (visit.LastTicks > cutoff10m)
-                {
-                    distinct10m++;
-                }
-
-                if (visit.LastTicks > cutoff24h)
-                {
-                    distinct24h++;
-                }
-
-                if (visit.MerchantHash == merchantHash)
-                {
-                    found = i;
-                }
-
-                if (visit.Node is not null)
-                {
-                    exposure = Math.Max(exposure, visit.Node.CompromiseShare);
-                }
-
-                if (visit.LastTicks < visits[oldest].LastTicks)
-                {
-                    oldest = i;
-                }
+                distinct10m++;
             }
 
-            features[FeatureSchema.CardDistinctMerchants10m] = distinct10m;
-            features[FeatureSchema.CardDistinctMerchants24h] = distinct24h;
-            features[FeatureSchema.CardFirstTimeMerchant] = found < 0 ? 1f : 0f;
-            features[FeatureSchema.CardExposure] = card.VisitCount == 0 ? float.NaN : (float)exposure;
-
-            card.BeginVisitsWrite();
-            if (found >= 0)
+            if (visit.LastTicks > cutoff24h)
             {
-                Volatile.Write(ref visits[found].LastTicks, now);
-                Volatile.Write(ref visits[found].Node, merchant);
-                card.EndVisitsWrite();
-                return false;
+                distinct24h++;
             }
 
-            var slot = oldest;
-            if (card.VisitCount < CardState.MerchantSlots)
+            if (visit.MerchantHash == merchantHash)
             {
-                slot = card.VisitCount;
-                Volatile.Write(ref card.VisitCount, slot + 1);
+                found = i;
             }
 
-            ref var added = ref visits[slot];
-            Volatile.Write(ref added.MerchantHash, merchantHash);
-            Volatile.Write(ref added.FirstTicks, now);
-            Volatile.Write(ref added.LastTicks, now);
-            Volatile.Write(ref added.Node, merchant);
-            card.EndVisitsWrite();
-            return true;
+            if (visit.Node is not null)
+            {
+                exposure = Math.Max(exposure, visit.Node.CompromiseShare);
+            }
+
+            if (visit.LastTicks < visits[oldest].LastTicks)
+            {
+                oldest = i;
+            }
         }
+
+        features[FeatureSchema.CardDistinctMerchants10m] = distinct10m;
+        features[FeatureSchema.CardDistinctMerchants24h] = distinct24h;
+        features[FeatureSchema.CardFirstTimeMerchant] = found < 0 ? 1f : 0f;
+        features[FeatureSchema.CardExposure] = card.VisitCount == 0 ? float.NaN : (float)exposure;
+
+        card.BeginVisitsWrite();
+        if (found >= 0)
+        {
+            Volatile.Write(ref visits[found].LastTicks, now);
+            Volatile.Write(ref visits[found].Node, merchant);
+            card.EndVisitsWrite();
+            return false;
+        }
+
+        var slot = oldest;
+        if (card.VisitCount < CardState.MerchantSlots)
+        {
+            slot = card.VisitCount;
+            Volatile.Write(ref card.VisitCount, slot + 1);
+        }
+
+        ref var added = ref visits[slot];
+        Volatile.Write(ref added.MerchantHash, merchantHash);
+        Volatile.Write(ref added.FirstTicks, now);
+        Volatile.Write(ref added.LastTicks, now);
+        Volatile.Write(ref added.Node, merchant);
+        card.EndVisitsWrite();
+        return true;
     }
 
     private void WriteDevice(CardState card, ulong deviceHash, long now, ulong cardHash, Span<float> features)

@@ -6,8 +6,8 @@ namespace FraudStream.Features.Graph;
 
 /// <summary>
 /// The cards–merchants–devices graph shared by every <see cref="FeatureEngine"/> of a process. Safe for
-/// concurrent use: each merchant, device, category and index stripe has its own lock; there is no
-/// process-wide lock. Labels are applied with <see cref="ApplyLabel"/> in reported-at order and take
+/// concurrent use: each merchant, category, device segment and index stripe has its own gate (an
+/// inline spin lock); node lookups take none; there is no process-wide lock. Labels are applied with <see cref="ApplyLabel"/> in reported-at order and take
 /// effect at once; callers must apply a label only once its reported time has come (see
 /// <see cref="Replay.FeatureReplay"/>), which is what keeps labels from leaking into earlier features.
 /// </summary>

@@ -6,7 +6,7 @@ namespace FraudStream.Features.Graph;
 /// <summary>
 /// Bounded id → (card, merchant, time) index of recent transactions, so a label (which carries only
 /// the transaction id) can find what it is about. Striped by id hash, each stripe a FIFO ring with
-/// hash chains and its own lock: no lock is shared by all writers, nothing allocates after start.
+/// hash chains and its own gate (an inline spin lock): no lock is shared by all writers, nothing allocates after start.
 /// The oldest entry of a stripe is overwritten when it is full. Recording only appends to the ring;
 /// entries are linked into their hash chains in a batch by the next lookup (labels are far rarer
 /// than transactions, and a batch overlaps its cache misses where one insert per transaction waits
