@@ -26,12 +26,10 @@ public sealed class FeatureEngine
     private const double MinimumSpeedHours = 1.0 / 60; // speeds over less than a minute are taken over one
 
     // Keyed by the card id's stable 64-bit hash: the lookup never touches the (cold) stored key string.
-    private readonly Dictionary<ulong, CardState> _cards = [];
-    private readonly List<CardState> _expiryRing = [];
+    private readonly CardTable _cards = new();
     private readonly MerchantGraph _graph;
     private readonly FeatureOptions _options;
     private readonly long _cardIdleTicks;
-    private int _expiryCursor;
     private long _clock = long.MinValue;
 
     public FeatureEngine(MerchantGraph graph)
@@ -67,7 +65,26 @@ public sealed class FeatureEngine
             _clock = eventTicks;
         }
 
-        var card = CardFor(tx.Card);
+        // Hash every id first and start loading the state each one leads to, so that the cache misses
+        // of card, merchant, device and index slot overlap instead of coming one after another. The
+        // card and device ids (many, so likely cold) are asked for first and hashed last.
+        Prefetch.Text(tx.Card);
+        Prefetch.Text(tx.Device);
+        var idHash = StableHash.Of(tx.Id);
+        _graph.Index.Prefetch(idHash);
+        var merchant = _graph.Merchant(StableHash.OfId(tx.Merchant));
+        merchant.Prefetch(eventTicks / TimeSpan.TicksPerHour);
+        var deviceHash = StableHash.OfId(tx.Device); // 0: no device
+        if (deviceHash != 0)
+        {
+            _graph.PrefetchDevice(deviceHash);
+        }
+
+        var cardHash = StableHash.Of(tx.Card);
+        var card = CardFor(tx.Card, cardHash);
+        card.Prefetch();
+        card.PrefetchVisitedMerchants();
+
         var now = Math.Max(eventTicks, card.LastTicks);
         var isFirst = card.HistoryCount == 0;
         var amount = (double)tx.Amount;
@@ -91,14 +108,12 @@ public sealed class FeatureEngine
         WriteAmountHistory(card, amount, features);
         features[FeatureSchema.CardAmountVsCategory] = string.IsNullOrEmpty(tx.Category)
             ? float.NaN
-            : MerchantGraph.ReadAndUpdateCategory(_graph.Category(tx.Category), now, amount);
+            : MerchantGraph.ReadAndUpdateCategory(_graph.Category(StableHash.OfId(tx.Category)), now, amount);
 
-        var merchant = _graph.Merchant(tx.Merchant);
         var merchantHash = merchant.Hash;
-        var cardHash = card.Hash;
         var newCustomer = ReadAndUpdateVisits(card, merchant, merchantHash, now, features);
 
-        WriteDevice(card, tx.Device, now, cardHash, features);
+        WriteDevice(card, deviceHash, now, cardHash, features);
         WriteCountry(card, tx.Country, isFirst, features);
         WriteLocation(card, tx, now, features);
 
@@ -115,7 +130,8 @@ public sealed class FeatureEngine
         card.HourHistogram[hour]++;
         card.HistoryCount++;
         card.LastTicks = now;
-        _graph.Index.Record(tx.Id, card, merchant, eventTicks);
+        _cards.Touch(card, now);
+        _graph.Index.Record(idHash, card, merchant, eventTicks);
         _graph.NoteUpdate(now);
         ExpireSomeIdleCards();
     }
@@ -124,7 +140,7 @@ public sealed class FeatureEngine
     public MemoryReport GetMemoryReport()
     {
         long cardBytes = 0;
-        foreach (var card in _expiryRing)
+        foreach (var card in _cards.Cards)
         {
             cardBytes += card.ApproximateBytes + 48; // + dictionary entry
         }
@@ -165,67 +181,78 @@ public sealed class FeatureEngine
         var exposure = 0.0;
         var found = -1;
         var oldest = 0;
-        lock (card)
+
+        // The engine owns the card, so it reads its visits freely; its writes go through the seqlock
+        // that label application reads them by (no lock, no atomic instruction).
+        ref var visits = ref card.Visits;
+        for (var i = 0; i < card.VisitCount; i++)
         {
-            ref var visits = ref card.Visits;
-            for (var i = 0; i < card.VisitCount; i++)
+            ref var visit = ref visits[i];
+            if (visit.LastTicks > cutoff10m)
             {
-                ref var visit = ref visits[i];
-                if (visit.LastTicks > cutoff10m)
-                {
-                    distinct10m++;
-                }
-
-                if (visit.LastTicks > cutoff24h)
-                {
-                    distinct24h++;
-                }
-
-                if (visit.MerchantHash == merchantHash)
-                {
-                    found = i;
-                }
-
-                if (visit.Node is not null)
-                {
-                    exposure = Math.Max(exposure, visit.Node.CompromiseShare);
-                }
-
-                if (visit.LastTicks < visits[oldest].LastTicks)
-                {
-                    oldest = i;
-                }
+                distinct10m++;
             }
 
-            features[FeatureSchema.CardDistinctMerchants10m] = distinct10m;
-            features[FeatureSchema.CardDistinctMerchants24h] = distinct24h;
-            features[FeatureSchema.CardFirstTimeMerchant] = found < 0 ? 1f : 0f;
-            features[FeatureSchema.CardExposure] = card.VisitCount == 0 ? float.NaN : (float)exposure;
-
-            if (found >= 0)
+            if (visit.LastTicks > cutoff24h)
             {
-                visits[found].LastTicks = now;
-                visits[found].Node = merchant;
-                return false;
+                distinct24h++;
             }
 
-            var slot = card.VisitCount < CardState.MerchantSlots ? card.VisitCount++ : oldest;
-            visits[slot] = new MerchantVisit { MerchantHash = merchantHash, FirstTicks = now, LastTicks = now, Node = merchant };
-            return true;
+            if (visit.MerchantHash == merchantHash)
+            {
+                found = i;
+            }
+
+            if (visit.Node is not null)
+            {
+                exposure = Math.Max(exposure, visit.Node.CompromiseShare);
+            }
+
+            if (visit.LastTicks < visits[oldest].LastTicks)
+            {
+                oldest = i;
+            }
         }
+
+        features[FeatureSchema.CardDistinctMerchants10m] = distinct10m;
+        features[FeatureSchema.CardDistinctMerchants24h] = distinct24h;
+        features[FeatureSchema.CardFirstTimeMerchant] = found < 0 ? 1f : 0f;
+        features[FeatureSchema.CardExposure] = card.VisitCount == 0 ? float.NaN : (float)exposure;
+
+        card.BeginVisitsWrite();
+        if (found >= 0)
+        {
+            Volatile.Write(ref visits[found].LastTicks, now);
+            Volatile.Write(ref visits[found].Node, merchant);
+            card.EndVisitsWrite();
+            return false;
+        }
+
+        var slot = oldest;
+        if (card.VisitCount < CardState.MerchantSlots)
+        {
+            slot = card.VisitCount;
+            Volatile.Write(ref card.VisitCount, slot + 1);
+        }
+
+        ref var added = ref visits[slot];
+        Volatile.Write(ref added.MerchantHash, merchantHash);
+        Volatile.Write(ref added.FirstTicks, now);
+        Volatile.Write(ref added.LastTicks, now);
+        Volatile.Write(ref added.Node, merchant);
+        card.EndVisitsWrite();
+        return true;
     }
 
-    private void WriteDevice(CardState card, string? device, long now, ulong cardHash, Span<float> features)
+    private void WriteDevice(CardState card, ulong deviceHash, long now, ulong cardHash, Span<float> features)
     {
-        if (string.IsNullOrEmpty(device))
+        if (deviceHash == 0)
         {
             features[FeatureSchema.CardFirstTimeDevice] = float.NaN;
             features[FeatureSchema.DeviceDistinctCards24h] = float.NaN;
             return;
         }
 
-        var node = _graph.Device(device);
-        var deviceHash = node.Hash;
         var known = false;
         for (var i = 0; i < card.DeviceCount; i++)
         {
@@ -250,12 +277,12 @@ public sealed class FeatureEngine
             }
         }
 
-        features[FeatureSchema.DeviceDistinctCards24h] = MerchantGraph.ReadAndUpdateDevice(node, now, cardHash);
+        features[FeatureSchema.DeviceDistinctCards24h] = _graph.ReadAndUpdateDevice(deviceHash, now, cardHash);
     }
 
     private static void WriteCountry(CardState card, string country, bool isFirst, Span<float> features)
     {
-        var countryHash = StableHash.Of(country);
+        var countryHash = StableHash.OfId(country);
         if (isFirst || countryHash == 0 || card.LastCountry == 0)
         {
             features[FeatureSchema.CardCountryChange] = float.NaN;
@@ -282,6 +309,7 @@ public sealed class FeatureEngine
 
         var lat = tx.Latitude;
         var lon = tx.Longitude;
+        var cosLat = Geo.CosLatitude(lat); // used twice now and kept for the next speed
         if (card.LocatedCount == 0)
         {
             features[FeatureSchema.CardDistanceHomeKm] = float.NaN;
@@ -289,15 +317,18 @@ public sealed class FeatureEngine
         }
         else
         {
-            features[FeatureSchema.CardDistanceHomeKm] = (float)Geo.DistanceKm(card.HomeLatitude, card.HomeLongitude, lat, lon);
+            features[FeatureSchema.CardDistanceHomeKm] = (float)Geo.DistanceKm(
+                card.HomeLatitude, card.HomeLongitude, Geo.CosLatitude(card.HomeLatitude), lat, lon, cosLat);
             var hours = Math.Max((now - card.PreviousLocatedTicks) * HoursPerTick, MinimumSpeedHours);
-            features[FeatureSchema.CardSpeedKmh] = (float)(Geo.DistanceKm(card.PreviousLatitude, card.PreviousLongitude, lat, lon) / hours);
+            var fromPrevious = Geo.DistanceKm(card.PreviousLatitude, card.PreviousLongitude, card.PreviousCosLatitude, lat, lon, cosLat);
+            features[FeatureSchema.CardSpeedKmh] = (float)(fromPrevious / hours);
         }
 
         card.LocatedCount++;
         card.HomeLatitude += (lat - card.HomeLatitude) / card.LocatedCount;
         card.HomeLongitude += (lon - card.HomeLongitude) / card.LocatedCount;
         card.PreviousLatitude = lat;
+        card.PreviousCosLatitude = cosLat;
         card.PreviousLongitude = lon;
         card.PreviousLocatedTicks = now;
     }
@@ -309,49 +340,18 @@ public sealed class FeatureEngine
         return (float)(1.0 - ((double)near / total));
     }
 
-    private CardState CardFor(string key)
+    private CardState CardFor(string key, ulong hash)
     {
-        var hash = StableHash.Of(key);
-        if (_cards.TryGetValue(hash, out var card))
+        if (_cards.TryGet(hash, out var card))
         {
             return card;
         }
 
-        card = new CardState(key, hash, _options) { SweepIndex = _expiryRing.Count };
-        _cards.Add(hash, card);
-        _expiryRing.Add(card);
+        card = new CardState(key, hash, _options);
+        _cards.Add(card);
         return card;
     }
 
     /// <summary>Checks a few cards per transaction, round robin, so idle ones go without a full scan.</summary>
-    private void ExpireSomeIdleCards()
-    {
-        var cutoff = _clock - _cardIdleTicks;
-        for (var i = 0; i < _options.ExpiryChecksPerTransaction && _expiryRing.Count > 0; i++)
-        {
-            if (_expiryCursor >= _expiryRing.Count)
-            {
-                _expiryCursor = 0;
-            }
-
-            var card = _expiryRing[_expiryCursor];
-            if (card.LastTicks < cutoff)
-            {
-                Forget(card);
-            }
-            else
-            {
-                _expiryCursor++;
-            }
-        }
-    }
-
-    private void Forget(CardState card)
-    {
-        _cards.Remove(card.Hash);
-        var last = _expiryRing[^1];
-        _expiryRing[card.SweepIndex] = last;
-        last.SweepIndex = card.SweepIndex;
-        _expiryRing.RemoveAt(_expiryRing.Count - 1);
-    }
+    private void ExpireSomeIdleCards() => _cards.ExpireSome(_clock - _cardIdleTicks, _options.ExpiryChecksPerTransaction);
 }

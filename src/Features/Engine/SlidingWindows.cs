@@ -46,6 +46,15 @@ internal struct SlidingWindows
 
     public readonly double Sum24h => _sum24h;
 
+    /// <summary>Starts loading the first event of each window (the next to leave) and the slot the next event goes to.</summary>
+    public readonly void Prefetch()
+    {
+        Common.Prefetch.Line(in _events[(int)(_start24h & _mask)]);
+        Common.Prefetch.Line(in _events[(int)(_start1h & _mask)]);
+        Common.Prefetch.Line(in _events[(int)(_start1m & _mask)]);
+        Common.Prefetch.Line(in _events[(int)(_next & _mask)]);
+    }
+
     /// <summary>Drops the events that have left each window at time <paramref name="now"/>.</summary>
     public void Advance(long now)
     {

@@ -1,21 +1,22 @@
-using System.Collections.Concurrent;
 using FraudStream.Core.Contracts;
+using FraudStream.Features.Common;
 using FraudStream.Features.Engine;
 
 namespace FraudStream.Features.Graph;
 
 /// <summary>
 /// The cards–merchants–devices graph shared by every <see cref="FeatureEngine"/> of a process. Safe for
-/// concurrent use: each merchant, device, category and index stripe has its own lock; there is no
-/// process-wide lock. Labels are applied with <see cref="ApplyLabel"/> in reported-at order and take
+/// concurrent use: each merchant, category, device segment and index stripe has its own gate (an
+/// inline spin lock); node lookups take none; there is no process-wide lock. Labels are applied with <see cref="ApplyLabel"/> in reported-at order and take
 /// effect at once; callers must apply a label only once its reported time has come (see
 /// <see cref="Replay.FeatureReplay"/>), which is what keeps labels from leaking into earlier features.
 /// </summary>
 public sealed class MerchantGraph
 {
-    private readonly ConcurrentDictionary<string, MerchantNode> _merchants = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DeviceNode> _devices = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, CategoryNode> _categories = new(StringComparer.Ordinal);
+    // Keyed by the id's stable hash, as cards are: the engine hashes each id once per transaction.
+    private readonly NodeTable<MerchantNode> _merchants = new();
+    private readonly DeviceTable _devices = new();
+    private readonly NodeTable<CategoryNode> _categories = new();
     private readonly TransactionIndex _index;
     private readonly double _fraudDecayTicks;
     private readonly double _compromiseDecayTicks;
@@ -53,11 +54,11 @@ public sealed class MerchantGraph
 
     /// <summary>The published smoothed fraud rate of a merchant, or NaN if unknown.</summary>
     public double MerchantFraudRate(string merchant) =>
-        _merchants.TryGetValue(merchant, out var node) ? node.FraudRate : double.NaN;
+        _merchants.Find(StableHash.OfId(merchant)) is { } node ? node.FraudRate : double.NaN;
 
     /// <summary>The published two-hop compromise share of a merchant, or NaN if unknown.</summary>
     public double MerchantCompromiseShare(string merchant) =>
-        _merchants.TryGetValue(merchant, out var node) ? node.CompromiseShare : double.NaN;
+        _merchants.Find(StableHash.OfId(merchant)) is { } node ? node.CompromiseShare : double.NaN;
 
     /// <summary>Applies a label now. Only fraud labels change state; returns false when the id is unknown.</summary>
     public bool ApplyLabel(Label label)
@@ -75,11 +76,16 @@ public sealed class MerchantGraph
         }
 
         var now = label.ReportedAt.Ticks;
-        lock (merchant.Gate)
+        merchant.Gate.Enter();
+        try
         {
             Decay(merchant, now);
             merchant.Frauds += 1;
             Publish(merchant);
+        }
+        finally
+        {
+            merchant.Gate.Exit();
         }
 
         PropagateToEarlierMerchants(card, txTicks, now);
@@ -91,76 +97,27 @@ public sealed class MerchantGraph
     public int ExpireIdle(DateTime now)
     {
         var cutoff = now.Ticks - _idleTicks;
-        var removed = 0;
-        foreach (var pair in _merchants)
-        {
-            if (pair.Value.LastTicks < cutoff && _merchants.TryRemove(pair))
-            {
-                removed++;
-            }
-        }
-
-        foreach (var pair in _devices)
-        {
-            if (pair.Value.LastTicks < cutoff && _devices.TryRemove(pair))
-            {
-                removed++;
-            }
-        }
-
-        foreach (var pair in _categories)
-        {
-            if (pair.Value.LastTicks < cutoff && _categories.TryRemove(pair))
-            {
-                removed++;
-            }
-        }
-
-        return removed;
+        return _merchants.RemoveIdle(cutoff) + _devices.RemoveIdle(cutoff) + _categories.RemoveIdle(cutoff);
     }
 
     public long ApproximateBytes =>
         (_merchants.Count * (MerchantNode.ApproximateBytes + 64))
-        + (_devices.Count * (DeviceNode.ApproximateBytes + 64))
+        + _devices.ApproximateBytes
         + (_categories.Count * 128L)
         + _index.ApproximateBytes;
 
-    internal MerchantNode Merchant(string key)
-    {
-        if (_merchants.TryGetValue(key, out var node))
-        {
-            return node;
-        }
+    /// <summary>The merchant whose id hashes (<see cref="StableHash.OfId"/>) to <paramref name="hash"/>, added if new.</summary>
+    internal MerchantNode Merchant(ulong hash) => _merchants.GetOrAdd(hash, static h => new MerchantNode(h));
 
-        return _merchants.GetOrAdd(key, static k => new MerchantNode(Common.StableHash.Of(k)));
-    }
-
-    internal DeviceNode Device(string key)
-    {
-        if (_devices.TryGetValue(key, out var node))
-        {
-            return node;
-        }
-
-        return _devices.GetOrAdd(key, static k => new DeviceNode(Common.StableHash.Of(k)));
-    }
-
-    internal CategoryNode Category(string key)
-    {
-        if (_categories.TryGetValue(key, out var node))
-        {
-            return node;
-        }
-
-        return _categories.GetOrAdd(key, static _ => new CategoryNode());
-    }
+    internal CategoryNode Category(ulong hash) => _categories.GetOrAdd(hash, static h => new CategoryNode(h));
 
     /// <summary>Reads the merchant's features as of <paramref name="now"/>, then counts this transaction.</summary>
     internal void ReadAndUpdateMerchant(
         MerchantNode merchant, long now, ulong cardHash, bool newCustomer,
         out float fraudRate, out float degree24h, out float compromiseShare)
     {
-        lock (merchant.Gate)
+        merchant.Gate.Enter();
+        try
         {
             now = Math.Max(now, merchant.LastTicks);
             merchant.Customers24h.Advance(now / TimeSpan.TicksPerHour);
@@ -179,48 +136,22 @@ public sealed class MerchantGraph
             merchant.Customers24h.Add(cardHash);
             Publish(merchant);
         }
-    }
-
-    /// <summary>Distinct cards seen on the device in the 24 h before <paramref name="now"/>, then records this card.</summary>
-    internal static float ReadAndUpdateDevice(DeviceNode device, long now, ulong cardHash)
-    {
-        lock (device)
+        finally
         {
-            now = Math.Max(now, device.LastTicks);
-            var cutoff = now - TimeSpan.TicksPerDay;
-            var distinct = 0;
-            var found = -1;
-            var oldest = 0;
-            for (var i = 0; i < device.Count; i++)
-            {
-                if (device.CardTicks[i] > cutoff)
-                {
-                    distinct++;
-                }
-
-                if (device.Cards[i] == cardHash)
-                {
-                    found = i;
-                }
-
-                if (device.CardTicks[i] < device.CardTicks[oldest])
-                {
-                    oldest = i;
-                }
-            }
-
-            var slot = found >= 0 ? found : device.Count < DeviceNode.Slots ? device.Count++ : oldest;
-            device.Cards[slot] = cardHash;
-            device.CardTicks[slot] = now;
-            device.LastTicks = now;
-            return distinct;
+            merchant.Gate.Exit();
         }
     }
+
+    internal void PrefetchDevice(ulong deviceHash) => _devices.Prefetch(deviceHash);
+
+    /// <summary>Distinct cards seen on the device in the 24 h before <paramref name="now"/>, then records this card.</summary>
+    internal float ReadAndUpdateDevice(ulong deviceHash, long now, ulong cardHash) => _devices.ReadAndUpdate(deviceHash, now, cardHash);
 
     /// <summary>Amount against the category's mean before this transaction (NaN when the category is new), then updates it.</summary>
     internal static float ReadAndUpdateCategory(CategoryNode category, long now, double amount)
     {
-        lock (category.Gate)
+        category.Gate.Enter();
+        try
         {
             var ratio = category.Count > 0 && category.Mean > 0 ? (float)(amount / category.Mean) : float.NaN;
             var weight = Math.Min(category.Count + 1, CategoryNode.MaxWeight);
@@ -228,6 +159,10 @@ public sealed class MerchantGraph
             category.Count++;
             category.LastTicks = Math.Max(now, category.LastTicks);
             return ratio;
+        }
+        finally
+        {
+            category.Gate.Exit();
         }
     }
 
@@ -270,25 +205,43 @@ public sealed class MerchantGraph
             }
 
             card.ReportedTicks = fraudTxTicks;
-            for (var i = 0; i < card.VisitCount; i++)
+
+            // The card's engine may be writing its visits right now: read them under its seqlock,
+            // again if the version was odd or moved (each read is acquire, so none slips past the check).
+            int version;
+            do
             {
-                ref var visit = ref card.Visits[i];
-                if (visit.Node is not null && visit.FirstTicks < fraudTxTicks && visit.LastTicks >= fraudTxTicks - _lookbackTicks)
+                count = 0;
+                version = card.VisitsVersion;
+                var visitCount = Math.Min(Volatile.Read(ref card.VisitCount), CardState.MerchantSlots);
+                for (var i = 0; i < visitCount; i++)
                 {
-                    merchants[count] = visit.Node;
-                    count++;
+                    ref var visit = ref card.Visits[i];
+                    var node = Volatile.Read(ref visit.Node);
+                    if (node is not null && Volatile.Read(ref visit.FirstTicks) < fraudTxTicks
+                        && Volatile.Read(ref visit.LastTicks) >= fraudTxTicks - _lookbackTicks)
+                    {
+                        merchants[count] = node;
+                        count++;
+                    }
                 }
             }
+            while ((version & 1) != 0 || card.VisitsVersion != version);
         }
 
         for (var i = 0; i < count; i++)
         {
             var merchant = merchants[i]!;
-            lock (merchant.Gate)
+            merchant.Gate.Enter();
+            try
             {
                 Decay(merchant, now);
                 merchant.CompromisedCustomers += 1;
                 Publish(merchant);
+            }
+            finally
+            {
+                merchant.Gate.Exit();
             }
         }
     }

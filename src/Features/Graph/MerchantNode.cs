@@ -5,16 +5,17 @@ namespace FraudStream.Features.Graph;
 /// application, always under its own <see cref="Gate"/>; the derived rates are also published as
 /// plain doubles so a card can read its merchants' shares without taking their locks.
 /// </summary>
-public sealed class MerchantNode
+public sealed class MerchantNode : IGraphNode
 {
     internal MerchantNode(ulong hash) => Hash = hash;
 
-    /// <summary>Stable hash of the merchant id (what cards remember it by).</summary>
+    /// <summary>Hash of the merchant id (<see cref="Common.StableHash.OfId"/>; what cards remember it by).</summary>
     internal ulong Hash { get; }
 
-    internal Lock Gate { get; } = new();
+    // Fields: the gate and the counter are structs held inline and used in place.
+    internal Common.SpinGate Gate;
 
-    internal HourlyDistinctCounter Customers24h { get; } = new();
+    internal HourlyDistinctCounter Customers24h = new();
 
     /// <summary>Latest event time applied (ticks); decay runs from here.</summary>
     internal long LastTicks { get; set; } = long.MinValue;
@@ -43,51 +44,32 @@ public sealed class MerchantNode
         internal set => Volatile.Write(ref _compromiseShare, value);
     }
 
+    /// <summary>Starts loading the node's counters and what its distinct counter touches in <paramref name="hour"/>.</summary>
+    internal void Prefetch(long hour)
+    {
+        Common.Prefetch.Object(this, 128); // counters and published rates
+        Customers24h.Prefetch(hour);
+    }
+
+    /// <summary>Starts loading the published rates (what a card reads of the merchants it visited).</summary>
+    internal void PrefetchShares() => Common.Prefetch.Line(in _compromiseShare);
+
+    ulong IGraphNode.Hash => Hash;
+
+    long IGraphNode.LastTicks => LastTicks;
+
     internal static long ApproximateBytes => 120 + HourlyDistinctCounter.ApproximateBytes + 24;
 }
 
-/// <summary>
-/// One device: the last few cards seen on it and when. Everything inline in one object (devices are
-/// many and mostly cold); locked on itself.
-/// </summary>
-internal sealed class DeviceNode
-{
-    public const int Slots = 8;
-
-    // Fields: the inline arrays are indexed in place.
-    public DeviceCards Cards;
-    public DeviceTicks CardTicks;
-
-    public DeviceNode(ulong hash) => Hash = hash;
-
-    public ulong Hash { get; }
-
-    public int Count { get; set; }
-
-    public long LastTicks { get; set; } = long.MinValue;
-
-    public static long ApproximateBytes => 48 + (Slots * 16);
-}
-
-[System.Runtime.CompilerServices.InlineArray(DeviceNode.Slots)]
-internal struct DeviceCards
-{
-    private ulong _element;
-}
-
-[System.Runtime.CompilerServices.InlineArray(DeviceNode.Slots)]
-internal struct DeviceTicks
-{
-    private long _element;
-}
-
 /// <summary>The norm of a merchant category: running mean amount over all cards.</summary>
-internal sealed class CategoryNode
+internal sealed class CategoryNode(ulong hash) : IGraphNode
 {
     /// <summary>Past this many observations the mean becomes an exponential average that keeps adapting.</summary>
     public const long MaxWeight = 10_000;
 
-    public Lock Gate { get; } = new();
+    public ulong Hash { get; } = hash;
+
+    public Common.SpinGate Gate; // a field: used in place
 
     public long Count { get; set; }
 

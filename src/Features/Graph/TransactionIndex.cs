@@ -6,8 +6,11 @@ namespace FraudStream.Features.Graph;
 /// <summary>
 /// Bounded id → (card, merchant, time) index of recent transactions, so a label (which carries only
 /// the transaction id) can find what it is about. Striped by id hash, each stripe a FIFO ring with
-/// hash chains and its own lock: no lock is shared by all writers, nothing allocates after start.
-/// The oldest entry of a stripe is overwritten when it is full.
+/// hash chains and its own gate (an inline spin lock): no lock is shared by all writers, nothing allocates after start.
+/// The oldest entry of a stripe is overwritten when it is full. Recording only appends to the ring;
+/// entries are linked into their hash chains in a batch by the next lookup (labels are far rarer
+/// than transactions, and a batch overlaps its cache misses where one insert per transaction waits
+/// on a cold bucket each time).
 /// </summary>
 internal sealed class TransactionIndex
 {
@@ -27,13 +30,22 @@ internal sealed class TransactionIndex
 
     public long ApproximateBytes => _stripes[0].ApproximateBytes * StripeCount;
 
-    public void Record(string id, CardState card, MerchantNode merchant, long ticks)
+    /// <summary>Starts loading the ring slot the next record of an id hashing to <paramref name="idHash"/> goes to. No lock: only a hint.</summary>
+    public void Prefetch(ulong idHash) => _stripes[(int)(idHash >> 58)].Prefetch();
+
+    /// <summary>Records a transaction by its id's hash (<see cref="StableHash.Of"/>, as lookups use).</summary>
+    public void Record(ulong idHash, CardState card, MerchantNode merchant, long ticks)
     {
-        var hash = StableHash.Of(id);
+        var hash = idHash;
         var stripe = _stripes[(int)(hash >> 58)];
-        lock (stripe.Gate)
+        stripe.Gate.Enter();
+        try
         {
             stripe.Insert(hash, card, merchant, ticks);
+        }
+        finally
+        {
+            stripe.Gate.Exit();
         }
     }
 
@@ -41,17 +53,24 @@ internal sealed class TransactionIndex
     {
         var hash = StableHash.Of(id);
         var stripe = _stripes[(int)(hash >> 58)];
-        lock (stripe.Gate)
+        stripe.Gate.Enter();
+        try
         {
             return stripe.TryFind(hash, out card, out merchant, out ticks);
+        }
+        finally
+        {
+            stripe.Gate.Exit();
         }
     }
 
     /// <summary>
     /// A FIFO ring of entries with hash chains linked by sequence number: a link is valid only while
     /// the slot it names still holds that sequence, so overwriting the oldest entry needs no unlinking
-    /// (chains run newest to oldest, so the first stale link ends the walk). An insert touches the next
-    /// ring slot and one bucket.
+    /// (chains run newest to oldest, so the first stale link ends the walk). An insert touches only the
+    /// next ring slot; a lookup first links what was inserted since the last one, in sequence order, so
+    /// the chains are exactly those eager linking would have built (entries overwritten before being
+    /// linked could not have been found either).
     /// </summary>
     private sealed class Stripe
     {
@@ -59,6 +78,8 @@ internal sealed class TransactionIndex
         private readonly long[] _buckets;
         private readonly int _bucketMask;
         private long _nextSeq;
+        private long _linkedSeq; // entries before this sequence are in their chains
+        private int _nextSlot; // _nextSeq % Capacity, kept without dividing
 
         public Stripe(int capacity)
         {
@@ -74,28 +95,29 @@ internal sealed class TransactionIndex
             }
         }
 
-        public Lock Gate { get; } = new();
+        public SpinGate Gate; // a field: used in place
 
         public int Capacity { get; }
 
         public long ApproximateBytes => 64 + (Capacity * 48L) + (_buckets.Length * 8L);
 
+        public void Prefetch() => Common.Prefetch.Line(in _entries[_nextSlot]);
+
         public void Insert(ulong hash, CardState card, MerchantNode merchant, long ticks)
         {
             var seq = _nextSeq++;
-            ref var entry = ref _entries[(int)(seq % Capacity)];
-            ref var head = ref _buckets[(int)(hash & (ulong)_bucketMask)];
+            ref var entry = ref _entries[_nextSlot];
+            _nextSlot = _nextSlot + 1 == Capacity ? 0 : _nextSlot + 1;
             entry.Id = hash;
             entry.Card = card;
             entry.Merchant = merchant;
             entry.Ticks = ticks;
             entry.Seq = seq;
-            entry.Next = head;
-            head = seq;
         }
 
         public bool TryFind(ulong hash, out CardState? card, out MerchantNode? merchant, out long ticks)
         {
+            LinkPending();
             var link = _buckets[(int)(hash & (ulong)_bucketMask)];
             while (link >= 0)
             {
@@ -120,6 +142,20 @@ internal sealed class TransactionIndex
             merchant = null;
             ticks = 0;
             return false;
+        }
+
+        private void LinkPending()
+        {
+            var seq = Math.Max(_linkedSeq, _nextSeq - Capacity);
+            for (; seq < _nextSeq; seq++)
+            {
+                ref var entry = ref _entries[(int)(seq % Capacity)];
+                ref var head = ref _buckets[(int)(entry.Id & (ulong)_bucketMask)];
+                entry.Next = head;
+                head = seq;
+            }
+
+            _linkedSeq = _nextSeq;
         }
 
         private struct Entry

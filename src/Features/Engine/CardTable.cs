@@ -1,0 +1,156 @@
+namespace FraudStream.Features.Engine;
+
+/// <summary>
+/// One engine's cards, keyed by the card id's stable 64-bit hash. Open addressing with linear probing
+/// over (hash, card) pairs, so a lookup reads one slot (one cache line) before the card itself, where
+/// a <see cref="Dictionary{TKey, TValue}"/> reads its bucket array and then its entry array. Also the
+/// expiry ring: every card with its latest time in a dense array, swept round robin without touching
+/// the (cold) cards themselves. Single-threaded, like the engine; allocates only when it grows.
+/// </summary>
+internal sealed class CardTable
+{
+    private const int InitialCapacity = 1024;
+
+    private Slot[] _slots = new Slot[InitialCapacity];
+    private int _mask = InitialCapacity - 1;
+
+    // The expiry ring: cards in no particular order, each with its LastTicks (kept equal by Touch).
+    private CardState[] _ring = new CardState[InitialCapacity];
+    private long[] _ringLastTicks = new long[InitialCapacity];
+    private int _count;
+    private int _sweepCursor;
+
+    public int Count => _count;
+
+    public ReadOnlySpan<CardState> Cards => _ring.AsSpan(0, _count);
+
+    /// <summary>Starts loading the slot a lookup of <paramref name="hash"/> reads first.</summary>
+    public void Prefetch(ulong hash) => Common.Prefetch.Line(in _slots[(int)hash & _mask]);
+
+    public bool TryGet(ulong hash, out CardState card)
+    {
+        var slots = _slots;
+        var mask = _mask;
+        for (var i = (int)hash & mask; ; i = (i + 1) & mask)
+        {
+            ref var slot = ref slots[i];
+            if (slot.Card is null)
+            {
+                card = null!;
+                return false;
+            }
+
+            if (slot.Hash == hash)
+            {
+                card = slot.Card;
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Adds a card not yet in the table.</summary>
+    public void Add(CardState card)
+    {
+        if ((_count + 1) * 2 > _slots.Length)
+        {
+            Grow();
+        }
+
+        Place(_slots, _mask, card);
+        if (_count == _ring.Length)
+        {
+            Array.Resize(ref _ring, _count * 2);
+            Array.Resize(ref _ringLastTicks, _count * 2);
+        }
+
+        card.SweepIndex = _count;
+        _ring[_count] = card;
+        _ringLastTicks[_count] = card.LastTicks;
+        _count++;
+    }
+
+    /// <summary>Records the card's new latest time for the sweep.</summary>
+    public void Touch(CardState card, long lastTicks) => _ringLastTicks[card.SweepIndex] = lastTicks;
+
+    /// <summary>Checks up to <paramref name="checks"/> cards, round robin, and removes those idle since before <paramref name="cutoff"/>.</summary>
+    public void ExpireSome(long cutoff, int checks)
+    {
+        for (var i = 0; i < checks && _count > 0; i++)
+        {
+            if (_sweepCursor >= _count)
+            {
+                _sweepCursor = 0;
+            }
+
+            if (_ringLastTicks[_sweepCursor] < cutoff)
+            {
+                Remove(_ring[_sweepCursor]);
+            }
+            else
+            {
+                _sweepCursor++;
+            }
+        }
+    }
+
+    private void Remove(CardState card)
+    {
+        // Backward-shift deletion: later members of the probe run move up, so no tombstones build up.
+        var slots = _slots;
+        var mask = _mask;
+        var hole = (int)card.Hash & mask;
+        while (!ReferenceEquals(slots[hole].Card, card))
+        {
+            hole = (hole + 1) & mask;
+        }
+
+        for (var i = (hole + 1) & mask; slots[i].Card is not null; i = (i + 1) & mask)
+        {
+            var home = (int)slots[i].Hash & mask;
+            if (((i - home) & mask) >= ((i - hole) & mask))
+            {
+                slots[hole] = slots[i];
+                hole = i;
+            }
+        }
+
+        slots[hole] = default;
+
+        var last = _count - 1;
+        var index = card.SweepIndex;
+        _ring[index] = _ring[last];
+        _ringLastTicks[index] = _ringLastTicks[last];
+        _ring[index].SweepIndex = index;
+        _ring[last] = null!;
+        _count = last;
+    }
+
+    private void Grow()
+    {
+        var slots = new Slot[_slots.Length * 2];
+        var mask = slots.Length - 1;
+        foreach (var slot in _slots)
+        {
+            if (slot.Card is not null)
+            {
+                Place(slots, mask, slot.Card);
+            }
+        }
+
+        _slots = slots;
+        _mask = mask;
+    }
+
+    private static void Place(Slot[] slots, int mask, CardState card)
+    {
+        var i = (int)card.Hash & mask;
+        while (slots[i].Card is not null)
+        {
+            i = (i + 1) & mask;
+        }
+
+        slots[i] = new Slot(card.Hash, card);
+    }
+
+    private readonly record struct Slot(ulong Hash, CardState? Card);
+}
