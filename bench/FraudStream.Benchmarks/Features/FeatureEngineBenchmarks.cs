@@ -9,7 +9,9 @@ namespace FraudStream.Benchmarks.Features;
 /// <summary>
 /// Update + read of every feature for one transaction on warm state: 50,000 cards, 2,000 merchants,
 /// 20,000 devices, half the transactions located, more than a day of history already replayed. Like
-/// the pipeline, one pooled <see cref="Transaction"/> is refilled per message.
+/// the pipeline, one pooled <see cref="Transaction"/> is refilled per message. <see cref="ProcessTransactionsInBatches"/>
+/// drives the engine as a pipeline worker does when it takes a batch off its queue: the batch's transactions
+/// (one pooled object each) are announced three ahead with <see cref="FeatureEngine.PrefetchAhead"/>.
 /// </summary>
 [MemoryDiagnoser]
 public class FeatureEngineBenchmarks
@@ -18,10 +20,17 @@ public class FeatureEngineBenchmarks
     private const int Merchants = 2_000;
     private const int Devices = 20_000;
     private const int Batch = 1_000;
+
+    /// <summary>The pipeline worker's largest batch (Pipeline:MaxBatch's default).</summary>
+    private const int WorkerBatch = 64;
+
+    /// <summary>As the pipeline worker announces them.</summary>
+    private const int PrefetchDistance = 3;
     private const int Script = 1 << 18;
 
     private readonly float[] _features = new float[FeatureSchema.Count];
     private readonly Transaction _tx = new() { Currency = "EUR" };
+    private readonly Transaction[] _workerBatch = new Transaction[WorkerBatch];
     private string[] _cardNames = [];
     private string[] _merchantNames = [];
     private string[] _deviceNames = [];
@@ -56,6 +65,11 @@ public class FeatureEngineBenchmarks
                 (PaymentChannel)random.Next(1, 4));
         }
 
+        for (var i = 0; i < _workerBatch.Length; i++)
+        {
+            _workerBatch[i] = new Transaction { Currency = "EUR" };
+        }
+
         _engine = new FeatureEngine(new MerchantGraph());
         _clock = new DateTime(2026, 11, 1, 0, 0, 0, DateTimeKind.Utc);
         for (var i = 0; i < 240_000; i++)
@@ -75,10 +89,45 @@ public class FeatureEngineBenchmarks
         return _features[FeatureSchema.CardCount24h];
     }
 
+    [Benchmark(OperationsPerInvoke = WorkerBatch * (Batch / WorkerBatch))]
+    public float ProcessTransactionsInBatches()
+    {
+        for (var b = 0; b < Batch / WorkerBatch; b++)
+        {
+            var batch = _workerBatch;
+            for (var i = 0; i < batch.Length; i++)
+            {
+                Fill(batch[i]);
+            }
+
+            for (var i = 0; i < PrefetchDistance; i++)
+            {
+                _engine.PrefetchAhead(batch[i]);
+            }
+
+            for (var i = 0; i < batch.Length; i++)
+            {
+                if (i + PrefetchDistance < batch.Length)
+                {
+                    _engine.PrefetchAhead(batch[i + PrefetchDistance]);
+                }
+
+                _engine.Process(batch[i], _features);
+            }
+        }
+
+        return _features[FeatureSchema.CardCount24h];
+    }
+
     private void Next()
     {
+        Fill(_tx);
+        _engine.Process(_tx, _features);
+    }
+
+    private void Fill(Transaction tx)
+    {
         ref readonly var step = ref _script[_next];
-        var tx = _tx;
         tx.Id = _ids[_next & (_ids.Length - 1)];
         tx.Card = _cardNames[step.Card];
         tx.Merchant = _merchantNames[step.Merchant];
@@ -92,7 +141,6 @@ public class FeatureEngineBenchmarks
         _clock = _clock.AddTicks(TimeSpan.TicksPerSecond / 2);
         tx.Timestamp = _clock;
         _next = (_next + 1) & (Script - 1);
-        _engine.Process(tx, _features);
     }
 
     private static string[] Names(string prefix, int count)

@@ -110,9 +110,12 @@ internal sealed class CardState
     /// <summary>Starts loading the lines a transaction reads: this object's fields and the window ring's ends.</summary>
     public void Prefetch()
     {
-        Common.Prefetch.Object(this, HotBytes);
+        PrefetchFields();
         Windows.Prefetch();
     }
+
+    /// <summary>Starts loading this object's fields only: needs nothing of the card to be loaded already.</summary>
+    public void PrefetchFields() => Common.Prefetch.Object(this, HotBytes);
 
     /// <summary>Starts loading the published shares of the merchants visited (read for card.exposure).</summary>
     public void PrefetchVisitedMerchants()

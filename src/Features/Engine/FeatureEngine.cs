@@ -31,6 +31,8 @@ public sealed class FeatureEngine
     private readonly FeatureOptions _options;
     private readonly long _cardIdleTicks;
     private long _clock = long.MinValue;
+    private ulong _slotAhead; // card hash whose table slot was requested on the last PrefetchAhead; 0: none
+    private CardState? _cardAhead; // card whose fields were requested on the last PrefetchAhead
 
     public FeatureEngine(MerchantGraph graph)
     {
@@ -46,6 +48,43 @@ public sealed class FeatureEngine
 
     /// <summary>Latest event time this engine has seen.</summary>
     public DateTime Clock => _clock == long.MinValue ? DateTime.MinValue : new DateTime(_clock, DateTimeKind.Utc);
+
+    /// <summary>
+    /// A hint for batches: <paramref name="upcoming"/> will be processed three <see cref="Process"/> calls from
+    /// now, so its state can start loading, one link of the chain per call: now the card's table slot (and the
+    /// device's); on the next call the card, whose address that slot holds; on the one after, what the card
+    /// points to (its window ring, its merchants' shares). With the card state far larger than the cache, this
+    /// overlaps each transaction's cache misses with the work on the ones before it, and no request waits on a
+    /// line that has not arrived. Changes no value; a transaction announced but never processed costs nothing.
+    /// </summary>
+    public void PrefetchAhead(Transaction upcoming)
+    {
+        ArgumentNullException.ThrowIfNull(upcoming);
+        if (_cardAhead is { } loaded)
+        {
+            loaded.Windows.Prefetch();
+            loaded.PrefetchVisitedMerchants();
+        }
+
+        _cardAhead = null;
+        if (_slotAhead != 0 && _cards.TryGet(_slotAhead, out var card))
+        {
+            card.PrefetchFields();
+            _cardAhead = card;
+        }
+
+        _slotAhead = upcoming.Card is null ? 0 : StableHash.Of(upcoming.Card);
+        if (_slotAhead != 0)
+        {
+            _cards.Prefetch(_slotAhead);
+        }
+
+        var device = StableHash.OfId(upcoming.Device);
+        if (device != 0)
+        {
+            _graph.PrefetchDevice(device);
+        }
+    }
 
     /// <summary>
     /// Writes <see cref="FeatureSchema.Count"/> features of <paramref name="tx"/> (computed from the

@@ -20,6 +20,12 @@ public interface IFeatureWorker
 {
     /// <summary>Writes the features of <paramref name="tx"/> as of before it, then adds it to the state.</summary>
     void Process(Transaction tx, Span<float> features);
+
+    /// <summary>
+    /// A hint: <paramref name="upcoming"/> will be processed three <see cref="Process"/> calls from now, so its
+    /// state can start loading. Never changes a value.
+    /// </summary>
+    void PrefetchAhead(Transaction upcoming);
 }
 
 /// <summary>The model. Scores are probabilities in 0..1, NaN when no model is available.</summary>

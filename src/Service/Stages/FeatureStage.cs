@@ -28,5 +28,7 @@ public sealed class FeatureStage(FeatureOptions options) : IFeatureStage
     private sealed class Worker(FeatureEngine engine) : IFeatureWorker
     {
         public void Process(Transaction tx, Span<float> features) => engine.Process(tx, features);
+
+        public void PrefetchAhead(Transaction upcoming) => engine.PrefetchAhead(upcoming);
     }
 }
