@@ -8,7 +8,7 @@ app=/root/gpu/app/fraudstream
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$OUT/gpu.txt" 2>&1
 nproc >> "$OUT/gpu.txt"
 
-"$app" bench scoring --device cuda --model data/model --batch 1,8,64,256,1024,4096 --iterations 2000 \
+[ "${SKIP_SCORING:-0}" = 1 ] || "$app" bench scoring --device cuda --model data/model --batch 1,8,64,256,1024,4096 --iterations 2000 \
   --cuda-graphs both --json-report "$OUT/h200-cuda.json" > "$OUT/bench-cuda.txt" 2>&1
 for graphs in on off; do
   "$app" bench scoring --device cuda --model data/model --batch 64 --iterations 3000 --cuda-graphs "$graphs" \
@@ -26,9 +26,11 @@ rm -rf /tmp/traversal && cp -r data/model /tmp/traversal
   --json-report "$OUT/h200-cpu.json" > "$OUT/bench-cpu.txt" 2>&1
 
 if [ "${RUN_DEMO:-0}" = 1 ]; then
-  for rate in 20000 40000; do
+  for rate in ${DEMO_RATES:-20000 40000}; do
     "$app" demo --device cuda --transactions $((rate * 10)) --rate "$rate" --dashboard-port 0 \
       --json-report "$OUT/demo-cuda-$((rate / 1000))k.json" > "$OUT/demo-cuda-$((rate / 1000))k.txt" 2>&1
   done
 fi
 tail -n 30 "$OUT"/bench-*.txt
+# The device tool brings back only a few files: everything also goes in one archive.
+tar -C "$OUT" -czf /tmp/h200-results.tgz . && mv /tmp/h200-results.tgz "$OUT/h200-results.tgz"
