@@ -32,5 +32,5 @@ if [ "${RUN_DEMO:-0}" = 1 ]; then
   done
 fi
 tail -n 30 "$OUT"/bench-*.txt
-# The device tool brings back only a few files: everything also goes in one archive.
-tar -C "$OUT" -czf /tmp/h200-results.tgz . && mv /tmp/h200-results.tgz "$OUT/h200-results.tgz"
+# The device tool brings back only the first few files by name: everything also goes in one archive named first.
+tar -C "$OUT" -czf /tmp/h200-results.tgz . && mv /tmp/h200-results.tgz "$OUT/00-h200-results.tgz"
