@@ -22,6 +22,24 @@ public sealed class ScoringServiceTests(TrainedModels models) : IClassFixture<Tr
     }
 
     [Fact]
+    public void The_batcher_waits_only_where_merging_pays_unless_a_wait_is_configured()
+    {
+        Assert.Equal(ScoringOptions.DefaultCudaWaitMicros, new ScoringOptions().WaitMicrosFor("cuda"));
+        Assert.Equal(0, new ScoringOptions().WaitMicrosFor("cpu"));
+        Assert.Equal(0, new ScoringOptions().WaitMicrosFor("none"));
+        Assert.Equal(100, Cpu().WaitMicrosFor("cuda"));
+
+        using var configured = new ScoringService(Cpu(), new TestLogger());
+        using var unset = new ScoringService(new ScoringOptions { Device = ScoringDevice.Cpu, Graph = ScoringGraph.Tensor, MaxBatchSize = 64 }, new TestLogger());
+        configured.Swap(models.FastTreePackage);
+        unset.Swap(models.FastTreePackage);
+
+        Assert.Equal("cpu", unset.Device);
+        Assert.Equal(0, unset.Batcher.MaxWaitMicros);
+        Assert.Equal(100, configured.Batcher.MaxWaitMicros);
+    }
+
+    [Fact]
     public void A_rejected_package_keeps_the_current_model()
     {
         using var service = new ScoringService(Cpu(), new TestLogger());

@@ -25,7 +25,7 @@ public sealed class MicroBatcher : IDisposable
 
     private readonly IBatchExecutor _executor;
     private readonly int _featureCount;
-    private readonly long _maxWaitTicks;
+    private long _maxWaitTicks;
     private readonly ConcurrentQueue<Slot> _pending = new();
     private readonly ConcurrentQueue<Slot> _free = new();
     private readonly ManualResetEventSlim _work = new(false, spinCount: 100);
@@ -64,7 +64,15 @@ public sealed class MicroBatcher : IDisposable
 
     public int MaxBatchSize { get; }
 
-    public int MaxWaitMicros { get; }
+    public int MaxWaitMicros { get; private set; }
+
+    /// <summary>Changes the wait for batches formed from now on (e.g. when a model on another device swaps in).</summary>
+    public void SetMaxWait(int maxWaitMicros)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxWaitMicros);
+        MaxWaitMicros = maxWaitMicros;
+        Volatile.Write(ref _maxWaitTicks, maxWaitMicros * Stopwatch.Frequency / 1_000_000);
+    }
 
     public long Batches => Interlocked.Read(ref _batches);
 
@@ -184,7 +192,7 @@ public sealed class MicroBatcher : IDisposable
             return;
         }
 
-        var deadline = first.EnqueuedAt + _maxWaitTicks;
+        var deadline = first.EnqueuedAt + Volatile.Read(ref _maxWaitTicks);
         var next = first;
         while (true)
         {

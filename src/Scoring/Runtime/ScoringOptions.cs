@@ -27,8 +27,18 @@ public sealed class ScoringOptions
     /// <summary>Largest batch the scorer runs at once; bigger requests are split.</summary>
     public int MaxBatchSize { get; set; } = 256;
 
-    /// <summary>How long the micro-batcher holds the first queued submission waiting for more.</summary>
-    public int MaxWaitMicros { get; set; } = 200;
+    /// <summary>
+    /// How long the micro-batcher holds the first queued submission waiting for more. Unset: by the device the
+    /// model loaded on — <see cref="DefaultCudaWaitMicros"/> on CUDA, where merging workers' rows pays, none on
+    /// the CPU, where each worker already scores its own batch and the wait would only spin on cores the
+    /// pipeline needs.
+    /// </summary>
+    public int? MaxWaitMicros { get; set; }
+
+    public const int DefaultCudaWaitMicros = 200;
+
+    /// <summary>The micro-batcher's wait for a scorer on <paramref name="device"/> ("cuda", "cpu" or "none").</summary>
+    public int WaitMicrosFor(string device) => MaxWaitMicros ?? (device == "cuda" ? DefaultCudaWaitMicros : 0);
 
     /// <summary>Try CUDA graph capture (one graph per batch bucket) and keep it if it is faster.</summary>
     public bool CudaGraphs { get; set; } = true;
@@ -67,7 +77,7 @@ public sealed class ScoringOptions
             throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, "must be 1..65536");
         }
 
-        if (MaxWaitMicros < 0)
+        if (MaxWaitMicros is < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxWaitMicros), MaxWaitMicros, "must be >= 0");
         }

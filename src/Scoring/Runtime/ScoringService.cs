@@ -30,7 +30,7 @@ public sealed class ScoringService : IBatchExecutor, IDisposable
         options.Validate();
         _options = options;
         _logger = logger;
-        _batcher = new MicroBatcher(this, FeatureSchema.Count, options.MaxBatchSize, options.MaxWaitMicros, options.MaxPendingSubmissions);
+        _batcher = new MicroBatcher(this, FeatureSchema.Count, options.MaxBatchSize, options.WaitMicrosFor("none"), options.MaxPendingSubmissions);
     }
 
     public bool ModelAvailable => Volatile.Read(ref _current) is not null;
@@ -57,6 +57,7 @@ public sealed class ScoringService : IBatchExecutor, IDisposable
         lock (_swapLock)
         {
             var next = ScorerFactory.Create(packageDir, _options, _logger);
+            _batcher.SetMaxWait(_options.WaitMicrosFor(next.Device));
             var previous = Interlocked.Exchange(ref _current, next);
             WaitForBatchInFlight();
             previous?.Dispose();

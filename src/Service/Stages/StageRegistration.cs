@@ -22,15 +22,6 @@ public static class StageRegistration
             {
                 Device = ScoringOptions.ParseDevice(configuration["Scoring:Device"] ?? "auto"),
             };
-            // The micro-batcher's wait for submissions from other workers pays on a GPU; on the CPU each worker
-            // already scores its own batch, and the wait is a scoring thread spinning on cores the pipeline needs
-            // (2-core demo: less CPU, lower tail). Only an explicit CUDA device keeps the batcher's default wait;
-            // Scoring:MaxWaitMicros still overrides.
-            if (options.Device != ScoringDevice.Cuda)
-            {
-                options.MaxWaitMicros = 0;
-            }
-
             configuration.GetSection("Scoring").Bind(options);
             options.Validate();
             return options;
