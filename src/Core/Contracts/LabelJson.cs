@@ -41,6 +41,12 @@ public static class LabelJson
                 return false;
             }
 
+            if (!StorableText.IsClean(id.GetString()))
+            {
+                error = "label id contains a control character or an unpaired surrogate";
+                return false;
+            }
+
             if (!root.TryGetProperty("fraud", out var fraud) || fraud.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
             {
                 error = "label needs a boolean fraud";
@@ -60,6 +66,12 @@ public static class LabelJson
         catch (JsonException ex)
         {
             error = "invalid JSON: " + ex.Message;
+            return false;
+        }
+        catch (InvalidOperationException ex)
+        {
+            // An escaped unpaired surrogate in a string: not decodable, and no store could keep it.
+            error = "label text is not valid UTF-16: " + ex.Message;
             return false;
         }
     }

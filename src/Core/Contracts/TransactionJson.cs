@@ -41,6 +41,12 @@ public static class TransactionJson
             error = new(DeadLetterReason.InvalidJson, $"invalid JSON at byte {ex.BytePositionInLine}: {FirstLine(ex.Message)}");
             return false;
         }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json refuses to decode an escaped unpaired surrogate ("\ud800"): no store could keep it.
+            error = new(DeadLetterReason.InvalidValue, $"a string is not valid UTF-16: {FirstLine(ex.Message)}");
+            return false;
+        }
     }
 
     private static bool TryRead(ReadOnlySpan<byte> utf8, Transaction tx, out ParseError error)
@@ -198,6 +204,11 @@ public static class TransactionJson
                 else if (reader.TokenType == JsonTokenType.String)
                 {
                     tx.Device = reader.GetString();
+                    if (!StorableText.IsClean(tx.Device))
+                    {
+                        error = new(DeadLetterReason.InvalidValue, "device contains a control character or an unpaired surrogate");
+                        return false;
+                    }
                 }
                 else
                 {
@@ -277,6 +288,12 @@ public static class TransactionJson
             return false;
         }
 
+        if (!StorableText.IsClean(value))
+        {
+            error = new(DeadLetterReason.InvalidValue, $"{field} contains a control character or an unpaired surrogate");
+            return false;
+        }
+
         error = default;
         return true;
     }
@@ -343,7 +360,7 @@ public static class TransactionJson
 
     private static string Printable(Utf8JsonReader reader)
     {
-        var s = reader.GetString() ?? "";
+        var s = StorableText.Sanitize(reader.GetString() ?? "");
         return s.Length > 16 ? s[..16] + "…" : s;
     }
 

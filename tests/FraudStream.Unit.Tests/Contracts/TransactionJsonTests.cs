@@ -60,11 +60,36 @@ public sealed class TransactionJsonTests
     [InlineData("\"id\":\"tx-1\"", "\"id\":7", DeadLetterReason.WrongType)]
     [InlineData("\"ts\":\"2026-11-01T10:15:00Z\"", "\"ts\":\"yesterday\"", DeadLetterReason.InvalidTimestamp)]
     [InlineData("\"lat\":52.52", "\"lat\":152.52", DeadLetterReason.InvalidValue)]
+    [InlineData("\"merchant\":\"m-9\"", "\"merchant\":\"a\\u0000b\"", DeadLetterReason.InvalidValue)]
+    [InlineData("\"card\":\"card-1\"", "\"card\":\"c\\ud800\"", DeadLetterReason.InvalidValue)]
+    [InlineData("\"id\":\"tx-1\"", "\"id\":\"tx\\udc00-1\"", DeadLetterReason.InvalidValue)]
+    [InlineData("\"category\":\"grocery\"", "\"category\":\"gro\\u0007cery\"", DeadLetterReason.InvalidValue)]
+    [InlineData("\"device\":\"d-1\"", "\"device\":\"d\\u001f\"", DeadLetterReason.InvalidValue)]
     public void Each_invalid_field_is_reported_with_its_reason(string from, string to, DeadLetterReason expected)
     {
         Assert.False(Parse(Valid.Replace(from, to, StringComparison.Ordinal), out _, out var error));
         Assert.Equal(expected, error.Reason);
         Assert.False(string.IsNullOrEmpty(error.Detail));
+    }
+
+    [Fact]
+    public void Text_no_store_accepts_never_reaches_a_dead_letter_detail()
+    {
+        Assert.False(Parse(Valid.Replace("\"currency\":\"EUR\"", "\"currency\":\"\\u0000\\u0001\"", StringComparison.Ordinal), out _, out var error));
+        Assert.Equal(DeadLetterReason.UnknownCurrency, error.Reason);
+        Assert.True(StorableText.IsClean(error.Detail), error.Detail);
+        Assert.Contains("\uFFFD\uFFFD", error.Detail, StringComparison.Ordinal);
+
+        Assert.False(Parse(Valid.Replace("\"currency\":\"EUR\"", "\"currency\":\"\\ud800\"", StringComparison.Ordinal), out _, out error));
+        Assert.Equal(DeadLetterReason.InvalidValue, error.Reason);
+        Assert.True(StorableText.IsClean(error.Detail), error.Detail);
+    }
+
+    [Fact]
+    public void Surrogate_pairs_are_clean_text()
+    {
+        Assert.True(Parse(Valid.Replace("\"merchant\":\"m-9\"", "\"merchant\":\"caf\\u00e9 \\ud83d\\ude00\"", StringComparison.Ordinal), out var tx, out _));
+        Assert.Equal("café 😀", tx.Merchant);
     }
 
     [Theory]
