@@ -28,6 +28,23 @@ public sealed class FraudStore
         $"INSERT INTO decisions ({DecisionColumns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) " +
         "ON CONFLICT (id) DO NOTHING";
 
+    /// <summary>
+    /// Opens a review item only when the stored decision for the id is a review: a redelivered transaction decided
+    /// differently the second time (its insert did nothing) must not open an item against the first decision.
+    /// </summary>
+    internal const string OpenReviewSql =
+        "INSERT INTO review_queue (id, created_at, status) SELECT @Id, @DecidedAt, 'open' " +
+        "WHERE EXISTS (SELECT 1 FROM decisions WHERE id = @Id AND decision = 'review') ON CONFLICT (id) DO NOTHING";
+
+    internal const string SqliteOpenReviewSql =
+        "INSERT INTO review_queue (id, created_at, status) SELECT ?1, ?2, 'open' " +
+        "WHERE EXISTS (SELECT 1 FROM decisions WHERE id = ?1 AND decision = 'review') ON CONFLICT (id) DO NOTHING";
+
+    /// <summary>The newest report wins: a label redelivered late never overwrites a later verdict.</summary>
+    internal const string LabelUpsertClause =
+        "ON CONFLICT (id) DO UPDATE SET fraud = excluded.fraud, reported_at = excluded.reported_at, source = excluded.source " +
+        "WHERE excluded.reported_at >= labels.reported_at";
+
     static FraudStore()
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
@@ -164,10 +181,7 @@ public sealed class FraudStore
 
         if (reviews is not null)
         {
-            await connection.ExecuteAsync(
-                "INSERT INTO review_queue (id, created_at, status) VALUES (@Id, @DecidedAt, 'open') ON CONFLICT (id) DO NOTHING",
-                reviews,
-                tx);
+            await connection.ExecuteAsync(OpenReviewSql, reviews, tx);
         }
 
         await tx.CommitAsync(cancellationToken);
@@ -298,7 +312,7 @@ public sealed class FraudStore
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         var n = await connection.ExecuteAsync(
             "INSERT INTO labels (id, fraud, reported_at, source) VALUES (@Id, @Fraud, @ReportedAt, @Source) " +
-            "ON CONFLICT (id) DO UPDATE SET fraud = excluded.fraud, reported_at = excluded.reported_at, source = excluded.source",
+            LabelUpsertClause,
             rows.Select(r => new { r.Id, r.Fraud, ReportedAt = Utc(r.ReportedAt), r.Source }),
             tx);
         await tx.CommitAsync(cancellationToken);
@@ -393,7 +407,7 @@ public sealed class FraudStore
             tx);
         await connection.ExecuteAsync(
             "INSERT INTO labels (id, fraud, reported_at, source) VALUES (@id, @fraud, @when, 'analyst') " +
-            "ON CONFLICT (id) DO UPDATE SET fraud = excluded.fraud, reported_at = excluded.reported_at, source = excluded.source",
+            LabelUpsertClause,
             new { id, fraud, when },
             tx);
         await tx.CommitAsync(cancellationToken);

@@ -45,13 +45,12 @@ public sealed class OutcomeWriter : IDisposable
             _commit = Prepare("COMMIT");
             _rollback = Prepare("ROLLBACK");
             _decision = Prepare(FraudStore.SqliteInsertDecisionSql);
-            _review = Prepare("INSERT INTO review_queue (id, created_at, status) VALUES (?1, ?2, 'open') ON CONFLICT (id) DO NOTHING");
+            _review = Prepare(FraudStore.SqliteOpenReviewSql);
             _deadLetter = Prepare(
                 "INSERT INTO dead_letters (source_topic, source_partition, source_offset, reason, detail, payload, received_at) " +
                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING");
             _label = Prepare(
-                "INSERT INTO labels (id, fraud, reported_at, source) VALUES (?1, ?2, ?3, ?4) " +
-                "ON CONFLICT (id) DO UPDATE SET fraud = excluded.fraud, reported_at = excluded.reported_at, source = excluded.source");
+                "INSERT INTO labels (id, fraud, reported_at, source) VALUES (?1, ?2, ?3, ?4) " + FraudStore.LabelUpsertClause);
         }
         catch
         {

@@ -160,4 +160,43 @@ public sealed class FraudStoreTests
         Assert.Equal(new byte[] { 0x7b, 0x00 }, Assert.Single(await store.GetDeadLettersAsync(10)).Payload);
         Assert.True((await store.GetLabeledDecisionsAsync()).Single(d => d.Id == "tx-w1").Fraud);
     }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_label_redelivered_late_never_overwrites_a_newer_verdict(StoreProvider provider)
+    {
+        var store = await StoreFixtures.NewStoreAsync(provider);
+        await store.InsertDecisionsAsync([StoreFixtures.Decision("tx-a"), StoreFixtures.Decision("tx-b")]);
+        var earlier = new DateTime(2026, 11, 2, 8, 0, 0, DateTimeKind.Utc);
+        var later = earlier.AddHours(3).AddTicks(5);
+
+        await store.UpsertLabelsAsync([new LabelRecord { Id = "tx-a", Fraud = true, ReportedAt = later }]);
+        await store.UpsertLabelsAsync([new LabelRecord { Id = "tx-a", Fraud = false, ReportedAt = earlier }]);
+        using (var writer = await store.OpenOutcomeWriterAsync())
+        {
+            writer.WriteLabels([new LabelRecord { Id = "tx-b", Fraud = true, ReportedAt = later }], []);
+            writer.WriteLabels([new LabelRecord { Id = "tx-b", Fraud = false, ReportedAt = earlier }], []);
+        }
+
+        var labeled = await store.GetLabeledDecisionsAsync();
+        Assert.True(labeled.Single(d => d.Id == "tx-a").Fraud);
+        Assert.True(labeled.Single(d => d.Id == "tx-b").Fraud);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_redelivery_decided_review_opens_no_item_against_a_stored_approve(StoreProvider provider)
+    {
+        var store = await StoreFixtures.NewStoreAsync(provider);
+        await store.InsertDecisionsAsync([StoreFixtures.Decision("tx-r1", "approve")]);
+        using (var writer = await store.OpenOutcomeWriterAsync())
+        {
+            writer.Write([StoreFixtures.Decision("tx-r2", "approve")], []);
+            Assert.Equal(0, writer.Write([StoreFixtures.Decision("tx-r2", "review")], []));
+        }
+
+        Assert.Equal(0, await store.InsertDecisionsAsync([StoreFixtures.Decision("tx-r1", "review")]));
+        Assert.Empty(await store.GetOpenReviewsAsync(10));
+        Assert.Equal("approve", (await store.GetDecisionAsync("tx-r1"))!.Decision);
+    }
 }
