@@ -127,17 +127,33 @@ internal sealed partial class LabelConsumer
         if (batch.Count > 0 || bad.Count > 0)
         {
             // This thread's own writer: one connection and prepared statements, labels and bad labels in one transaction.
-            // A failure ends the loop as before (the service stops); the offsets were not stored, so they are read again.
-            try
+            // A store failure (an outage, a busy database) is retried with backoff on a fresh connection, keeping the
+            // batch and its offsets: the labels were already applied to the features, so they must not be read again
+            // while this process runs. Only a stop gives up; the offsets were not stored, so the next run reads them.
+            var delayMs = 100;
+            while (true)
             {
-                writer ??= _store.OpenOutcomeWriterAsync().GetAwaiter().GetResult();
-                writer.WriteLabels(batch, bad);
-            }
-            catch
-            {
-                writer?.Dispose();
-                writer = null;
-                throw;
+                try
+                {
+                    writer ??= _store.OpenOutcomeWriterAsync().GetAwaiter().GetResult();
+                    writer.WriteLabels(batch, bad);
+                    break;
+                }
+#pragma warning disable CA1031 // Any store error is retried; the loop must not die on a transient failure.
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+#pragma warning restore CA1031
+                {
+                    writer?.Dispose();
+                    writer = null;
+                    if (_stopping)
+                    {
+                        throw;
+                    }
+
+                    LogStoreRetry(_logger, batch.Count + bad.Count, delayMs, ex.Message);
+                    Thread.Sleep(delayMs);
+                    delayMs = Math.Min(delayMs * 2, 5_000);
+                }
             }
 
             Volatile.Write(ref _labels, _labels + batch.Count);
@@ -153,6 +169,9 @@ internal sealed partial class LabelConsumer
         bad.Clear();
         offsets.Clear();
     }
+
+    [LoggerMessage(EventId = 1303, Level = LogLevel.Error, Message = "Storing {Count} labels failed; retrying in {DelayMs} ms: {Reason}")]
+    private static partial void LogStoreRetry(ILogger logger, int count, int delayMs, string reason);
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Labels consumer: {Reason}")]
     private static partial void LogKafkaError(ILogger logger, string reason);
