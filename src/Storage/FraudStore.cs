@@ -160,17 +160,56 @@ public sealed class FraudStore
 
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var inserted = 0;
-        List<DecisionRecord>? reviews = null;
-        if (Provider == StoreProvider.Postgres)
+        var inserted = await InsertDecisionsAsync(connection, tx, rows);
+        await tx.CommitAsync(cancellationToken);
+        return inserted;
+    }
+
+    /// <summary>
+    /// Decisions and dead letters of one batch in one transaction (the PostgreSQL side of <see cref="OutcomeWriter"/>):
+    /// either all of it is stored or none. Returns the decisions inserted.
+    /// </summary>
+    public async Task<int> WriteBatchAsync(IReadOnlyList<DecisionRecord> decisions, IReadOnlyList<DeadLetterRecord> deadLetters,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(decisions);
+        ArgumentNullException.ThrowIfNull(deadLetters);
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        var inserted = decisions.Count > 0 ? await InsertDecisionsAsync(connection, tx, decisions) : 0;
+        if (deadLetters.Count > 0)
         {
-            inserted = await InsertDecisionsPostgresAsync(connection, tx, rows);
-        }
-        else
-        {
-            inserted = InsertDecisionsSqlite((SqliteConnection)connection, (SqliteTransaction)tx, rows);
+            await InsertDeadLettersAsync(connection, tx, deadLetters);
         }
 
+        await tx.CommitAsync(cancellationToken);
+        return inserted;
+    }
+
+    /// <summary>Labels and the bad labels' dead letters in one transaction. Returns the labels written.</summary>
+    public async Task<int> WriteLabelBatchAsync(IReadOnlyList<LabelRecord> labels, IReadOnlyList<DeadLetterRecord> deadLetters,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(deadLetters);
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        var written = labels.Count > 0 ? await UpsertLabelsAsync(connection, tx, labels) : 0;
+        if (deadLetters.Count > 0)
+        {
+            await InsertDeadLettersAsync(connection, tx, deadLetters);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return written;
+    }
+
+    private async Task<int> InsertDecisionsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<DecisionRecord> rows)
+    {
+        var inserted = Provider == StoreProvider.Postgres
+            ? await InsertDecisionsPostgresAsync(connection, tx, rows)
+            : InsertDecisionsSqlite((SqliteConnection)connection, (SqliteTransaction)tx, rows);
+        List<DecisionRecord>? reviews = null;
         foreach (var row in rows)
         {
             if (row.Decision == "review")
@@ -184,7 +223,6 @@ public sealed class FraudStore
             await connection.ExecuteAsync(OpenReviewSql, reviews, tx);
         }
 
-        await tx.CommitAsync(cancellationToken);
         return inserted;
     }
 
@@ -289,15 +327,18 @@ public sealed class FraudStore
 
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var inserted = await connection.ExecuteAsync(
+        var inserted = await InsertDeadLettersAsync(connection, tx, rows);
+        await tx.CommitAsync(cancellationToken);
+        return inserted;
+    }
+
+    private static Task<int> InsertDeadLettersAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<DeadLetterRecord> rows) =>
+        connection.ExecuteAsync(
             "INSERT INTO dead_letters (source_topic, source_partition, source_offset, reason, detail, payload, received_at) " +
             "VALUES (@SourceTopic, @SourcePartition, @SourceOffset, @Reason, @Detail, @Payload, @ReceivedAt) " +
             "ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING",
             rows.Select(r => new { r.SourceTopic, r.SourcePartition, r.SourceOffset, r.Reason, r.Detail, r.Payload, ReceivedAt = Utc(r.ReceivedAt) }),
             tx);
-        await tx.CommitAsync(cancellationToken);
-        return inserted;
-    }
 
     /// <summary>Inserts or updates labels: a later verdict (an analyst's, a corrected chargeback) wins.</summary>
     public async Task<int> UpsertLabelsAsync(IReadOnlyList<LabelRecord> rows, CancellationToken cancellationToken = default)
@@ -310,14 +351,16 @@ public sealed class FraudStore
 
         await using var connection = await OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var n = await connection.ExecuteAsync(
-            "INSERT INTO labels (id, fraud, reported_at, source) VALUES (@Id, @Fraud, @ReportedAt, @Source) " +
-            LabelUpsertClause,
-            rows.Select(r => new { r.Id, r.Fraud, ReportedAt = Utc(r.ReportedAt), r.Source }),
-            tx);
+        var n = await UpsertLabelsAsync(connection, tx, rows);
         await tx.CommitAsync(cancellationToken);
         return n;
     }
+
+    private static Task<int> UpsertLabelsAsync(DbConnection connection, DbTransaction tx, IReadOnlyList<LabelRecord> rows) =>
+        connection.ExecuteAsync(
+            "INSERT INTO labels (id, fraud, reported_at, source) VALUES (@Id, @Fraud, @ReportedAt, @Source) " + LabelUpsertClause,
+            rows.Select(r => new { r.Id, r.Fraud, ReportedAt = Utc(r.ReportedAt), r.Source }),
+            tx);
 
     public async Task InsertLatencySecondsAsync(IReadOnlyList<LatencySecondRecord> rows, CancellationToken cancellationToken = default)
     {

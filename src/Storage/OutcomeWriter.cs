@@ -89,14 +89,8 @@ public sealed class OutcomeWriter : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_db is null)
         {
-            // PostgreSQL: one array insert per kind (called on the storage thread, which may block).
-            var n = decisions.Count > 0 ? _store.InsertDecisionsAsync(decisions).GetAwaiter().GetResult() : 0;
-            if (deadLetters.Count > 0)
-            {
-                _store.InsertDeadLettersAsync(deadLetters).GetAwaiter().GetResult();
-            }
-
-            return n;
+            // PostgreSQL: array inserts, the whole batch in one transaction (on the storage thread, which may block).
+            return decisions.Count + deadLetters.Count == 0 ? 0 : _store.WriteBatchAsync(decisions, deadLetters).GetAwaiter().GetResult();
         }
 
         if (decisions.Count == 0 && deadLetters.Count == 0)
@@ -152,13 +146,7 @@ public sealed class OutcomeWriter : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_db is null)
         {
-            var n = labels.Count > 0 ? _store.UpsertLabelsAsync(labels).GetAwaiter().GetResult() : 0;
-            if (deadLetters.Count > 0)
-            {
-                _store.InsertDeadLettersAsync(deadLetters).GetAwaiter().GetResult();
-            }
-
-            return n;
+            return labels.Count + deadLetters.Count == 0 ? 0 : _store.WriteLabelBatchAsync(labels, deadLetters).GetAwaiter().GetResult();
         }
 
         if (labels.Count == 0 && deadLetters.Count == 0)

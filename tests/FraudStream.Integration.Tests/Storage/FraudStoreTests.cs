@@ -199,4 +199,23 @@ public sealed class FraudStoreTests
         Assert.Empty(await store.GetOpenReviewsAsync(10));
         Assert.Equal("approve", (await store.GetDecisionAsync("tx-r1"))!.Decision);
     }
+
+    [PostgresFact]
+    public async Task On_PostgreSQL_a_batch_whose_dead_letter_fails_stores_none_of_its_decisions()
+    {
+        var store = await StoreFixtures.NewStoreAsync(StoreProvider.Postgres);
+        var refused = new DeadLetterRecord
+        {
+            SourceTopic = "transactions", SourcePartition = 0, SourceOffset = 9, Reason = "invalid_json",
+            Detail = "PostgreSQL refuses \0 in text", Payload = [1], ReceivedAt = DateTime.UtcNow,
+        };
+        using var writer = await store.OpenOutcomeWriterAsync();
+
+        Assert.ThrowsAny<Exception>(() => writer.Write([StoreFixtures.Decision("tx-atomic")], [refused]));
+        Assert.Equal(0, await store.CountDecisionsAsync());
+
+        refused.Detail = "stored";
+        Assert.Equal(1, writer.Write([StoreFixtures.Decision("tx-atomic")], [refused]));
+        Assert.Equal(1, await store.CountDeadLettersAsync());
+    }
 }
