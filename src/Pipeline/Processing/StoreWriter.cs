@@ -125,6 +125,8 @@ internal sealed partial class StoreWriter
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            // Persistence has stopped: the in-flight limit will fill and consumption stall, so say so loudly now.
+            LogStoreThreadFailed(_logger, ex);
             _stopped.TrySetException(ex);
         }
         finally
@@ -197,6 +199,9 @@ internal sealed partial class StoreWriter
             [.. _recentDeclines],
             new Dictionary<string, long>(_deadLetterReasons, StringComparer.Ordinal));
     }
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Critical, Message = "The store writer thread failed; no outcome is persisted until the service restarts")]
+    private static partial void LogStoreThreadFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "Storing {Count} outcomes failed; retrying in {DelayMs} ms")]
     private static partial void LogStoreFailed(ILogger logger, Exception ex, int count, double delayMs);
