@@ -120,7 +120,16 @@ internal sealed partial class DecisionEmitter : IDisposable
                 LogDeliveryFailed(_logger, report.Topic, report.Error.Reason);
             }
 
-            _retries.Add(slot);
+            try
+            {
+                _retries.Add(slot);
+            }
+            catch (InvalidOperationException)
+            {
+                // Completed or disposed (shutdown; ObjectDisposedException is one too): the slot stays undelivered,
+                // so its offset is never committed and the transaction is read again on the next start.
+            }
+
             return;
         }
 

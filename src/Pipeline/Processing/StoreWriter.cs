@@ -50,7 +50,22 @@ internal sealed partial class StoreWriter
         _thread.Start();
     }
 
-    public void Enqueue(InFlight slot) => _queue.Add(slot);
+    /// <summary>
+    /// Queues an acknowledged outcome for storing. After <see cref="CompleteAsync"/> (a drain that gave up waiting
+    /// for the broker) a late acknowledgement is refused and stays unstored, so its offset is never committed and the
+    /// transaction is read again on the next start. Called on librdkafka's delivery thread, which must not throw.
+    /// </summary>
+    public void Enqueue(InFlight slot)
+    {
+        try
+        {
+            _queue.Add(slot);
+        }
+        catch (InvalidOperationException)
+        {
+            LogLateOutcome(_logger);
+        }
+    }
 
     /// <summary>Stops accepting work and waits until everything queued is stored.</summary>
     public async Task CompleteAsync()
@@ -199,6 +214,9 @@ internal sealed partial class StoreWriter
             [.. _recentDeclines],
             new Dictionary<string, long>(_deadLetterReasons, StringComparer.Ordinal));
     }
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "An acknowledgement arrived after the store writer completed; its transaction is read again on the next start")]
+    private static partial void LogLateOutcome(ILogger logger);
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Critical, Message = "The store writer thread failed; no outcome is persisted until the service restarts")]
     private static partial void LogStoreThreadFailed(ILogger logger, Exception exception);
