@@ -49,7 +49,10 @@ internal sealed class NodeTable<TNode>
 
     public TNode GetOrAdd(ulong hash, Func<ulong, TNode> create) => Find(hash) ?? Add(hash, create);
 
-    /// <summary>Removes the nodes idle since before <paramref name="cutoff"/>; returns how many.</summary>
+    /// <summary>
+    /// Removes the nodes idle since before <paramref name="cutoff"/>; returns how many. A node never updated yet
+    /// (LastTicks still MinValue) is one a worker has just created and is about to update: it stays.
+    /// </summary>
     public int RemoveIdle(long cutoff)
     {
         lock (_writeGate)
@@ -58,7 +61,7 @@ internal sealed class NodeTable<TNode>
             var idle = 0;
             foreach (var slot in slots)
             {
-                if (slot.Node is not null && slot.Node.LastTicks < cutoff)
+                if (slot.Node is not null && IsIdle(slot.Node, cutoff))
                 {
                     idle++;
                 }
@@ -80,7 +83,7 @@ internal sealed class NodeTable<TNode>
                     continue;
                 }
 
-                if (slot.Node.LastTicks < cutoff)
+                if (IsIdle(slot.Node, cutoff))
                 {
                     removed++;
                     continue;
@@ -93,6 +96,12 @@ internal sealed class NodeTable<TNode>
             Volatile.Write(ref _count, _count - removed);
             return removed;
         }
+    }
+
+    private static bool IsIdle(TNode node, long cutoff)
+    {
+        var last = node.LastTicks;
+        return last != long.MinValue && last < cutoff;
     }
 
     private TNode Add(ulong hash, Func<ulong, TNode> create)
