@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
+using FraudStream.Core.Interop;
 
 namespace FraudStream.Ingest.Kafka;
 
@@ -32,7 +33,7 @@ internal static unsafe class LibrdkafkaNative
     {
         // Make Confluent.Kafka load its librdkafka first, then find that exact file in our address space.
         Library.Load();
-        var path = FindLoadedLibrdkafka()
+        var path = MappedLibraries.Find(static name => name.Contains("librdkafka", StringComparison.Ordinal) && name.EndsWith(".so", StringComparison.Ordinal))
             ?? throw new InvalidOperationException("librdkafka is not mapped into this process after Confluent.Kafka loaded it");
         var handle = NativeLibrary.Load(path);
         return new Exports
@@ -48,31 +49,5 @@ internal static unsafe class LibrdkafkaNative
             MockTopicCreate = (delegate* unmanaged<IntPtr, byte*, int, int, int>)NativeLibrary.GetExport(handle, "rd_kafka_mock_topic_create"),
             ErrToStr = (delegate* unmanaged<int, IntPtr>)NativeLibrary.GetExport(handle, "rd_kafka_err2str"),
         };
-    }
-
-    private static string? FindLoadedLibrdkafka()
-    {
-        const string maps = "/proc/self/maps";
-        if (!File.Exists(maps))
-        {
-            return null;
-        }
-
-        foreach (var line in File.ReadLines(maps))
-        {
-            var slash = line.IndexOf('/', StringComparison.Ordinal);
-            if (slash < 0)
-            {
-                continue;
-            }
-
-            var path = line[slash..].Trim();
-            if (Path.GetFileName(path).Contains("librdkafka", StringComparison.Ordinal) && path.EndsWith(".so", StringComparison.Ordinal))
-            {
-                return path;
-            }
-        }
-
-        return null;
     }
 }

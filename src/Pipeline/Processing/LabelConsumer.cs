@@ -130,31 +130,10 @@ internal sealed partial class LabelConsumer
             // A store failure (an outage, a busy database) is retried with backoff on a fresh connection, keeping the
             // batch and its offsets: the labels were already applied to the features, so they must not be read again
             // while this process runs. Only a stop gives up; the offsets were not stored, so the next run reads them.
-            var delayMs = 100;
-            while (true)
-            {
-                try
-                {
-                    writer ??= _store.OpenOutcomeWriterAsync().GetAwaiter().GetResult();
-                    writer.WriteLabels(batch, bad);
-                    break;
-                }
-#pragma warning disable CA1031 // Any store error is retried; the loop must not die on a transient failure.
-                catch (Exception ex) when (ex is not OutOfMemoryException)
-#pragma warning restore CA1031
-                {
-                    writer?.Dispose();
-                    writer = null;
-                    if (_stopping)
-                    {
-                        throw;
-                    }
-
-                    LogStoreRetry(_logger, batch.Count + bad.Count, delayMs, ex.Message);
-                    Thread.Sleep(delayMs);
-                    delayMs = Math.Min(delayMs * 2, 5_000);
-                }
-            }
+            OutcomeWriterRetry.Write(_store, ref writer, (batch, bad),
+                static (w, pending) => w.WriteLabels(pending.batch, pending.bad),
+                (ex, delayMs) => LogStoreRetry(_logger, batch.Count + bad.Count, delayMs, ex.Message),
+                giveUp: () => _stopping);
 
             Volatile.Write(ref _labels, _labels + batch.Count);
             Volatile.Write(ref _bad, _bad + bad.Count);

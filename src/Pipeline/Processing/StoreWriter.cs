@@ -152,29 +152,13 @@ internal sealed partial class StoreWriter
 
     private void PersistWithRetry(ref OutcomeWriter? writer, List<DecisionRecord> decisions, List<DeadLetterRecord> deadLetters)
     {
-        var delay = 100;
-        while (true)
-        {
-            try
-            {
-                writer ??= _store.OpenOutcomeWriterAsync().GetAwaiter().GetResult();
-                var inserted = writer.Write(decisions, deadLetters);
-                Counters.AddPersisted(inserted);
-                Counters.AddStoreDuplicates(decisions.Count - inserted);
-                return;
-            }
-#pragma warning disable CA1031 // Any store failure is retried: the slots must not be lost.
-            catch (Exception ex)
-#pragma warning restore CA1031
-            {
-                LogStoreFailed(_logger, ex, decisions.Count + deadLetters.Count, delay);
-                // A fresh connection next time; keep retrying even while stopping: a drain must persist what was produced.
-                writer?.Dispose();
-                writer = null;
-                Thread.Sleep(delay);
-                delay = Math.Min(delay * 2, 5_000);
-            }
-        }
+        // Retried even while stopping: a drain must persist what was produced.
+        var count = decisions.Count + deadLetters.Count;
+        var inserted = OutcomeWriterRetry.Write(_store, ref writer, (decisions, deadLetters),
+            static (w, batch) => w.Write(batch.decisions, batch.deadLetters),
+            (ex, delayMs) => LogStoreFailed(_logger, ex, count, delayMs));
+        Counters.AddPersisted(inserted);
+        Counters.AddStoreDuplicates(decisions.Count - inserted);
     }
 
     private void Track(DecisionRecord record, List<string> reasons)

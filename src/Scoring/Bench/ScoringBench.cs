@@ -103,7 +103,7 @@ public static class ScoringBench
         var agreement = new List<ScoringAgreement>();
         var cudaFailed = false;
         var checkRows = AgreementRows(maxBatch);
-        var (referenceName, reference) = ReferenceProbabilities(options, checkRows, logger);
+        var (referenceName, reference) = ReferenceProbabilities(options, manifest, checkRows, logger);
 
         foreach (var (mode, scoringOptions) in Modes(options, maxBatch))
         {
@@ -316,9 +316,9 @@ public static class ScoringBench
     }
 
     /// <summary>The ORT TreeEnsemble export on the CPU when the package has one (an implementation independent of the tensor graph), else the tensor graph on the CPU.</summary>
-    private static (string Name, float[] Probabilities) ReferenceProbabilities(ScoringBenchOptions options, float[] rows, ILogger logger)
+    private static (string Name, float[] Probabilities) ReferenceProbabilities(ScoringBenchOptions options, Packaging.ModelPackage manifest,
+        float[] rows, ILogger logger)
     {
-        var manifest = ScorerFactory.LoadManifest(options.PackageDir);
         var hasTrees = File.Exists(Path.Combine(options.PackageDir, manifest.Files.OnnxTreeEnsemble));
         using var scorer = ScorerFactory.Create(options.PackageDir, new ScoringOptions
         {

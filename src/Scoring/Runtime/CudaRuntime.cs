@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using FraudStream.Core.Interop;
 
 namespace FraudStream.Scoring.Runtime;
 
@@ -73,7 +74,7 @@ internal static unsafe class CudaRuntime
     private static Exports? Resolve()
     {
         var handle = IntPtr.Zero;
-        string? path = FindMapped();
+        string? path = MappedLibraries.Find(static name => name.StartsWith("libcudart.so", StringComparison.Ordinal));
         if (path is not null)
         {
             _ = NativeLibrary.TryLoad(path, out handle);
@@ -107,26 +108,6 @@ internal static unsafe class CudaRuntime
             HostUnregister = (delegate* unmanaged<void*, int>)NativeLibrary.GetExport(handle, "cudaHostUnregister"),
             GetErrorString = (delegate* unmanaged<int, IntPtr>)NativeLibrary.GetExport(handle, "cudaGetErrorString"),
         };
-    }
-
-    private static string? FindMapped()
-    {
-        const string maps = "/proc/self/maps";
-        if (!File.Exists(maps))
-        {
-            return null;
-        }
-
-        foreach (var line in File.ReadLines(maps))
-        {
-            var slash = line.IndexOf('/', StringComparison.Ordinal);
-            if (slash >= 0 && Path.GetFileName(line.AsSpan(slash)).StartsWith("libcudart.so", StringComparison.Ordinal))
-            {
-                return line[slash..].Trim();
-            }
-        }
-
-        return null;
     }
 
     private sealed class Exports
