@@ -1,3 +1,4 @@
+using FraudStream.Core.Stages;
 using FraudStream.Core.Contracts;
 using FraudStream.Rules.Runtime;
 

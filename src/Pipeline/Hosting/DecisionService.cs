@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using FraudStream.Ingest.Kafka;
 using FraudStream.Pipeline.Latency;
 using FraudStream.Pipeline.Processing;
-using FraudStream.Pipeline.Stages;
+using FraudStream.Core.Stages;
 using FraudStream.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,5 +1,5 @@
 using FraudStream.Pipeline.Latency;
-using FraudStream.Pipeline.Stages;
+using FraudStream.Core.Stages;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

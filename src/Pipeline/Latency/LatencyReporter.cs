@@ -1,3 +1,4 @@
+using FraudStream.Core.Latency;
 using FraudStream.Pipeline.Processing;
 using FraudStream.Storage;
 using FraudStream.Storage.Records;

@@ -1,3 +1,4 @@
+using FraudStream.Core.Latency;
 using System.Diagnostics;
 using HdrHistogram;
 

@@ -1,3 +1,4 @@
+using FraudStream.Core.Latency;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;

@@ -1,10 +1,11 @@
+using FraudStream.Core.Latency;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using FraudStream.Core.Contracts;
 using FraudStream.Pipeline.Latency;
-using FraudStream.Pipeline.Stages;
+using FraudStream.Core.Stages;
 
 namespace FraudStream.Pipeline.Processing;
 

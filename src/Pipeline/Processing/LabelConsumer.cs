@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using FraudStream.Core.Contracts;
 using FraudStream.Ingest.Kafka;
 using FraudStream.Pipeline.Hosting;
-using FraudStream.Pipeline.Stages;
+using FraudStream.Core.Stages;
 using FraudStream.Storage;
 using FraudStream.Storage.Records;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,5 @@
 using FraudStream.Core.Contracts;
+using FraudStream.Core.Stages;
 
 namespace FraudStream.Rules.Runtime;
 
@@ -7,7 +8,7 @@ namespace FraudStream.Rules.Runtime;
 /// counters. Not thread-safe: one per worker thread. Each call reads <see cref="RulesetProvider.Current"/>
 /// once, so a reload takes effect between transactions and never within one.
 /// </summary>
-public sealed class RulesWorker
+public sealed class RulesWorker : IRulesWorker
 {
     private readonly RulesetProvider _provider;
     private readonly RuleContext _context = new();
@@ -31,6 +32,3 @@ public sealed class RulesWorker
         return _provider.Current.Evaluate(context, reasons, Hits);
     }
 }
-
-/// <summary>A rule's hits summed over all workers, for the dashboard.</summary>
-public sealed record RuleHitTotal(string Name, DecisionKind Action, bool Shadow, long Hits);

@@ -1,3 +1,4 @@
+using FraudStream.Core.Stages;
 using FraudStream.Rules.Compilation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

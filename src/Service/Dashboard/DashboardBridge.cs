@@ -1,3 +1,4 @@
+using FraudStream.Core.Latency;
 using FraudStream.Core.Identifiers;
 using FraudStream.Dashboard.Hosting;
 using FraudStream.Dashboard.Snapshots;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using FraudStream.Dashboard.Hosting;
 using FraudStream.Dashboard.Snapshots;
-using FraudStream.Pipeline.Stages;
+using FraudStream.Core.Stages;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -3,7 +3,7 @@ using FraudStream.Features;
 using FraudStream.Features.Engine;
 using FraudStream.Features.Graph;
 using FraudStream.Features.Schema;
-using FraudStream.Pipeline.Stages;
+using FraudStream.Core.Stages;
 
 namespace FraudStream.Service.Stages;
 

@@ -1,5 +1,5 @@
 using FraudStream.Features.Schema;
-using FraudStream.Pipeline.Stages;
+using FraudStream.Core.Stages;
 using FraudStream.Scoring.Explain;
 using FraudStream.Scoring.Packaging;
 using FraudStream.Scoring.Runtime;

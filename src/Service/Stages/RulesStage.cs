@@ -1,6 +1,6 @@
 using FraudStream.Core.Contracts;
 using FraudStream.Dashboard.Snapshots;
-using FraudStream.Pipeline.Stages;
+using FraudStream.Core.Stages;
 using FraudStream.Rules.Runtime;
 using FraudStream.Service.Dashboard;
 
@@ -36,23 +36,10 @@ public sealed class RulesStage(RulesetProvider provider) : IRulesStage, IRulesSt
         }
     }
 
-    public IRulesWorker CreateWorker() => new Worker(provider);
+    /// <summary>The provider remembers each worker, so its hit counters reach <see cref="HitTotals"/>.</summary>
+    public IRulesWorker CreateWorker() => provider.CreateWorker();
+
+    public IReadOnlyList<RuleHitTotal> HitTotals() => provider.HitTotals();
 
     public void Dispose() => provider.Dispose();
-
-    private sealed class Worker(RulesetProvider provider) : IRulesWorker
-    {
-        private readonly RuleContext _context = new();
-        private readonly RuleHitCounters _hits = new();
-
-        public DecisionKind Decide(Transaction tx, float[] features, float score, float reviewThreshold, float declineThreshold, List<string> reasons)
-        {
-            _context.Transaction = tx;
-            _context.Features = features;
-            _context.Score = score;
-            _context.ReviewThreshold = reviewThreshold;
-            _context.DeclineThreshold = declineThreshold;
-            return provider.Current.Evaluate(_context, reasons, _hits);
-        }
-    }
 }

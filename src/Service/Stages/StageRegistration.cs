@@ -2,7 +2,7 @@ using FraudStream.Features;
 using FraudStream.Rules.Runtime;
 using FraudStream.Scoring.Runtime;
 using Microsoft.Extensions.Logging;
-using FraudStream.Pipeline.Stages;
+using FraudStream.Core.Stages;
 using FraudStream.Service.Stages;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

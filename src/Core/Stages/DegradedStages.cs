@@ -1,6 +1,6 @@
 using FraudStream.Core.Contracts;
 
-namespace FraudStream.Pipeline.Stages;
+namespace FraudStream.Core.Stages;
 
 /// <summary>
 /// What runs when no model package loads: every score is NaN and the decision says
@@ -40,6 +40,8 @@ public sealed class ThresholdOnlyRules : IRulesStage, IRulesWorker
     public string RulesetVersion => "thresholds-only";
 
     public IRulesWorker CreateWorker() => this;
+
+    public IReadOnlyList<RuleHitTotal> HitTotals() => [];
 
     public DecisionKind Decide(Transaction tx, float[] features, float score, float reviewThreshold, float declineThreshold, List<string> reasons)
     {

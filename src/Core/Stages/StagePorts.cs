@@ -1,6 +1,6 @@
 using FraudStream.Core.Contracts;
 
-namespace FraudStream.Pipeline.Stages;
+namespace FraudStream.Core.Stages;
 
 /// <summary>Per-card behaviour and merchant-graph features. One <see cref="IFeatureWorker"/> per pipeline worker.</summary>
 public interface IFeatureStage
@@ -55,7 +55,13 @@ public interface IRulesStage
     string RulesetVersion { get; }
 
     IRulesWorker CreateWorker();
+
+    /// <summary>Each rule's hits (shadow rules included) summed over all workers, for the dashboard and /metrics.</summary>
+    IReadOnlyList<RuleHitTotal> HitTotals();
 }
+
+/// <summary>A rule's hits summed over all workers.</summary>
+public sealed record RuleHitTotal(string Name, DecisionKind Action, bool Shadow, long Hits);
 
 public interface IRulesWorker
 {

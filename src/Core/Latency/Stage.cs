@@ -1,4 +1,4 @@
-namespace FraudStream.Pipeline.Latency;
+namespace FraudStream.Core.Latency;
 
 /// <summary>Where a transaction's time goes, in pipeline order. <see cref="EndToEnd"/> spans them all.</summary>
 public enum Stage
