@@ -56,21 +56,43 @@ internal sealed partial class DecisionEmitter : IDisposable
         Produce(_topics.Decisions, slot);
     }
 
-    /// <summary>The original bytes go out unchanged; reason and source position travel in headers.</summary>
+    /// <summary>
+    /// The most payload bytes a dead letter carries on the topic: a transaction over the parser's limit is refused
+    /// for its size anyway, and a dead letter must always fit under the broker's message limit (a 1 MB original plus
+    /// headers does not). The store keeps the whole payload.
+    /// </summary>
+    internal const int DeadLetterPayloadLimit = TransactionJson.MaxPayloadBytes;
+
+    /// <summary>The most key bytes a dead letter carries (a key is a card id; anything longer is not one).</summary>
+    internal const int DeadLetterKeyLimit = 256;
+
+    /// <summary>
+    /// The original bytes go out unchanged up to <see cref="DeadLetterPayloadLimit"/> (longer ones are cut, and the
+    /// <c>dlq.payload.truncated</c> header gives the original length); reason and source position travel in headers.
+    /// </summary>
     public void EmitDeadLetter(InFlight slot)
     {
-        slot.Message.Key = slot.Key!;
-        slot.Message.Value = slot.Payload;
+        slot.Message.Key = Truncated(slot.Key, DeadLetterKeyLimit)!;
+        slot.Message.Value = Truncated(slot.Payload, DeadLetterPayloadLimit)!;
         slot.Message.Timestamp = Timestamp.Default;
         var headers = new Headers();
         slot.Message.Headers = headers;
         headers.Add("dlq.reason", Encoding.UTF8.GetBytes(slot.Error.Reason.ToCode()));
-        headers.Add("dlq.detail", Encoding.UTF8.GetBytes(slot.Error.Detail));
+        headers.Add("dlq.detail", Encoding.UTF8.GetBytes(Truncated(slot.Error.Detail, 1024)));
         headers.Add("dlq.source.topic", Encoding.UTF8.GetBytes(_topics.Transactions));
         headers.Add("dlq.source.partition", Encoding.UTF8.GetBytes(slot.Partition.ToString(CultureInfo.InvariantCulture)));
         headers.Add("dlq.source.offset", Encoding.UTF8.GetBytes(slot.Offset.ToString(CultureInfo.InvariantCulture)));
+        if (slot.Payload.Length > DeadLetterPayloadLimit)
+        {
+            headers.Add("dlq.payload.truncated", Encoding.UTF8.GetBytes(slot.Payload.Length.ToString(CultureInfo.InvariantCulture)));
+        }
+
         Produce(_topics.DeadLetters, slot);
     }
+
+    private static byte[]? Truncated(byte[]? bytes, int limit) => bytes is null || bytes.Length <= limit ? bytes : bytes[..limit];
+
+    private static string Truncated(string text, int limit) => text.Length <= limit ? text : text[..limit];
 
     private static byte[]? KeyFor(InFlight slot)
     {
@@ -105,6 +127,38 @@ internal sealed partial class DecisionEmitter : IDisposable
                 // The local queue drains as the broker acknowledges: wait a moment (back-pressure).
                 Thread.Sleep(1);
             }
+            catch (KafkaException ex)
+            {
+                // Any other refusal (too large, unknown topic, a fatal producer) must not kill the calling worker or
+                // the retry thread: the slot stays in flight (its offset is never committed past) and is tried again.
+                DeliveryCounters.AddDeliveryRetry();
+                LogProduceRefused(ex.Error.Code, topic, ex.Error.Reason);
+                RetryLater(slot);
+                return;
+            }
+        }
+    }
+
+    private void RetryLater(InFlight slot)
+    {
+        try
+        {
+            _retries.Add(slot);
+        }
+        catch (InvalidOperationException)
+        {
+            // Completed or disposed (shutdown; ObjectDisposedException is one too): the slot stays undelivered,
+            // so its offset is never committed and the transaction is read again on the next start.
+        }
+    }
+
+    private void LogProduceRefused(ErrorCode code, string topic, string reason)
+    {
+        var now = Environment.TickCount64;
+        if (now - _lastFailureLog > 5_000)
+        {
+            _lastFailureLog = now;
+            LogProduceFailed(_logger, topic, code, reason);
         }
     }
 
@@ -121,16 +175,7 @@ internal sealed partial class DecisionEmitter : IDisposable
                 LogDeliveryFailed(_logger, report.Topic, report.Error.Reason);
             }
 
-            try
-            {
-                _retries.Add(slot);
-            }
-            catch (InvalidOperationException)
-            {
-                // Completed or disposed (shutdown; ObjectDisposedException is one too): the slot stays undelivered,
-                // so its offset is never committed and the transaction is read again on the next start.
-            }
-
+            RetryLater(slot);
             return;
         }
 
@@ -165,6 +210,9 @@ internal sealed partial class DecisionEmitter : IDisposable
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Delivery to {Topic} failed ({Reason}); producing again")]
     private static partial void LogDeliveryFailed(ILogger logger, string topic, string reason);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Producing to {Topic} was refused ({Code}: {Reason}); kept in flight and tried again")]
+    private static partial void LogProduceFailed(ILogger logger, string topic, ErrorCode code, string reason);
 }
 
 internal sealed record DecisionServiceTopics(string Transactions, string Decisions, string DeadLetters, string Labels);
