@@ -47,6 +47,9 @@ public sealed partial class DecisionService : BackgroundService
 
     public int InFlight => _consumer?.InFlightCount ?? 0;
 
+    /// <summary>The consumer's own counters (back-pressure pauses, partitions taken away).</summary>
+    public PipelineCounters? ConsumerCounters => _consumer?.Counters;
+
     public long LabelsReceived => _labels?.Labels ?? 0;
 
     public string ScorerDevice => _scoring.Device;

@@ -35,6 +35,13 @@ public sealed class DecisionServiceOptions
     [Range(16, 1_000_000)]
     public int MaxInFlight { get; set; } = 20_000;
 
+    /// <summary>
+    /// librdkafka's max.poll.interval.ms: an instance that does not poll for this long leaves the group. The consume
+    /// loop polls while paused for back-pressure, so only a wedged loop reaches it.
+    /// </summary>
+    [Range(1_000, 86_400_000)]
+    public int MaxPollIntervalMs { get; set; } = 300_000;
+
     [Range(1, 100_000)]
     public int StoreBatchSize { get; set; } = 2_000;
 

@@ -18,6 +18,8 @@ public sealed class PipelineCounters
     private long _persisted;
     private long _storeDuplicates;
     private long _deliveryRetries;
+    private long _pauses;
+    private long _partitionsTakenAway;
 
     public long Consumed => Volatile.Read(ref _consumed);
     public long Decided => Volatile.Read(ref _decided);
@@ -32,6 +34,12 @@ public sealed class PipelineCounters
     public long StoreDuplicates => Volatile.Read(ref _storeDuplicates);
     public long DeliveryRetries => Volatile.Read(ref _deliveryRetries);
 
+    /// <summary>Times consumption paused for back-pressure.</summary>
+    public long Pauses => Volatile.Read(ref _pauses);
+
+    /// <summary>Partitions revoked from or lost by this instance.</summary>
+    public long PartitionsTakenAway => Volatile.Read(ref _partitionsTakenAway);
+
     internal void AddConsumed() => Volatile.Write(ref _consumed, _consumed + 1);
     internal void AddDeadLettered() => Volatile.Write(ref _deadLettered, _deadLettered + 1);
     internal void AddDuplicate() => Volatile.Write(ref _duplicates, _duplicates + 1);
@@ -40,6 +48,8 @@ public sealed class PipelineCounters
     internal void AddPersisted(long n) => Volatile.Write(ref _persisted, _persisted + n);
     internal void AddStoreDuplicates(long n) => Volatile.Write(ref _storeDuplicates, _storeDuplicates + n);
     internal void AddDeliveryRetry() => Volatile.Write(ref _deliveryRetries, _deliveryRetries + 1);
+    internal void AddPause() => Volatile.Write(ref _pauses, _pauses + 1);
+    internal void AddPartitionsTakenAway(int n) => Volatile.Write(ref _partitionsTakenAway, _partitionsTakenAway + n);
 
     internal void AddDecision(Core.Contracts.DecisionKind kind)
     {
@@ -70,6 +80,8 @@ public sealed class PipelineCounters
             t.Produced += c.Produced;
             t.Persisted += c.Persisted;
             t.DeliveryRetries += c.DeliveryRetries;
+            t.Pauses += c.Pauses;
+            t.PartitionsTakenAway += c.PartitionsTakenAway;
         }
 
         return t;
@@ -89,4 +101,6 @@ public sealed class PipelineTotals
     public long Produced { get; set; }
     public long Persisted { get; set; }
     public long DeliveryRetries { get; set; }
+    public long Pauses { get; set; }
+    public long PartitionsTakenAway { get; set; }
 }

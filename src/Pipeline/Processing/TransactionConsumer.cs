@@ -30,6 +30,7 @@ internal sealed partial class TransactionConsumer
     private int _inFlight;
     private long _lastLagAt;
     private volatile bool _stopping;
+    private bool _paused;
     private volatile IReadOnlyDictionary<int, long> _lag = new Dictionary<int, long>();
 
     public TransactionConsumer(DecisionServiceOptions options, DecisionWorker[] workers, DecisionEmitter emitter, ILogger logger)
@@ -61,6 +62,7 @@ internal sealed partial class TransactionConsumer
         try
         {
             var config = KafkaClients.ConsumerConfig(_options.Bootstrap, _options.GroupId, _options.ClientId + "-consumer");
+            config.MaxPollIntervalMs = _options.MaxPollIntervalMs;
             // Key, value, headers (creation time) and timestamp are read; the topic name is known: not marshalled per message.
             config.ConsumeResultFields = "headers,timestamp";
             using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
@@ -73,17 +75,12 @@ internal sealed partial class TransactionConsumer
             while (!_stopping)
             {
                 Advance(consumer);
-                if (_inFlight >= _options.MaxInFlight)
-                {
-                    // Back-pressure: nothing more is taken until earlier messages are durably decided.
-                    Thread.Sleep(1);
-                    continue;
-                }
-
+                ApplyBackPressure(consumer);
                 ConsumeResult<byte[], byte[]>? result;
                 try
                 {
-                    result = consumer.Consume(20);
+                    // Paused, the loop still polls (group membership, rebalances, errors) but briefly, to resume soon.
+                    result = consumer.Consume(_paused ? 1 : 20);
                 }
                 catch (ConsumeException ex)
                 {
@@ -96,7 +93,14 @@ internal sealed partial class TransactionConsumer
                     continue;
                 }
 
+                // A message consumed is always dispatched, paused or not: a partition assigned while paused delivers
+                // before it is paused too.
                 Dispatch(result);
+                if (_paused)
+                {
+                    consumer.Pause([result.TopicPartition]);
+                }
+
                 ReportLag(consumer);
             }
 
@@ -121,6 +125,26 @@ internal sealed partial class TransactionConsumer
         {
             LogConsumerFailed(_logger, ex);
             _stopped.TrySetException(ex);
+        }
+    }
+
+    /// <summary>
+    /// Pauses every assigned partition when <c>MaxInFlight</c> messages are out and resumes them once a quarter has
+    /// drained. The loop keeps calling Consume meanwhile, so a long store outage never exceeds max.poll.interval.ms
+    /// (which would evict the instance from the group and lose its partitions).
+    /// </summary>
+    private void ApplyBackPressure(IConsumer<byte[], byte[]> consumer)
+    {
+        if (!_paused && _inFlight >= _options.MaxInFlight)
+        {
+            consumer.Pause(consumer.Assignment);
+            _paused = true;
+            Counters.AddPause();
+        }
+        else if (_paused && _inFlight <= _options.MaxInFlight - (_options.MaxInFlight / 4))
+        {
+            consumer.Resume(consumer.Assignment);
+            _paused = false;
         }
     }
 
@@ -235,6 +259,7 @@ internal sealed partial class TransactionConsumer
     private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> revoked)
     {
         // Finish what we hold of these partitions and commit it, so the next owner starts after it.
+        Counters.AddPartitionsTakenAway(revoked.Count);
         var partitions = new HashSet<int>();
         foreach (var tpo in revoked)
         {
@@ -259,6 +284,7 @@ internal sealed partial class TransactionConsumer
     private void OnLost(List<TopicPartitionOffset> lost)
     {
         // Lost partitions cannot be committed: whatever was decided is recognised as duplicate on redelivery.
+        Counters.AddPartitionsTakenAway(lost.Count);
         foreach (var tpo in lost)
         {
             LogPartitionLost(_logger, tpo.Partition.Value);

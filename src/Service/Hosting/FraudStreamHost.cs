@@ -67,6 +67,11 @@ public static class FraudStreamHost
         Put("Rules:File", s.RulesFile);
         Put("Dashboard:Port", s.DashboardPort);
         Put("Dashboard:ReviewToken", s.ReviewToken);
+        foreach (var (key, value) in s.Configuration ?? new Dictionary<string, string?>())
+        {
+            Put(key, value);
+        }
+
         return map;
     }
 }

@@ -13,4 +13,7 @@ public sealed record ServeSettings
     public int? Workers { get; init; }
     public string? GroupId { get; init; }
     public string? ReviewToken { get; init; }
+
+    /// <summary>Further configuration keys (<c>Section:Key</c>), above appsettings and the environment.</summary>
+    public IReadOnlyDictionary<string, string?>? Configuration { get; init; }
 }
