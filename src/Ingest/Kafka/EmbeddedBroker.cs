@@ -10,7 +10,7 @@ namespace FraudStream.Ingest.Kafka;
 /// Known limits (librdkafka 2.16): each partition keeps only ~5 MiB or 100k batches and drops older ones;
 /// idempotent-producer retries are not deduplicated, so consumers must be idempotent by id.
 /// </summary>
-public sealed unsafe class EmbeddedBroker : IDisposable
+public sealed unsafe partial class EmbeddedBroker : IDisposable
 {
     private const int ProducerType = 0;
     private IntPtr _handle;

@@ -27,6 +27,12 @@ internal static unsafe class LibrdkafkaNative
         public required delegate* unmanaged<IntPtr, IntPtr> MockClusterBootstraps { get; init; }
         public required delegate* unmanaged<IntPtr, byte*, int, int, int> MockTopicCreate { get; init; }
         public required delegate* unmanaged<int, IntPtr> ErrToStr { get; init; }
+        public required delegate* unmanaged<IntPtr, int, int> MockBrokerSetDown { get; init; }
+        public required delegate* unmanaged<IntPtr, int, int> MockBrokerSetUp { get; init; }
+        public required delegate* unmanaged<IntPtr, int, int, int> MockBrokerSetRtt { get; init; }
+        public required delegate* unmanaged<IntPtr, short, nuint, int*, void> MockPushRequestErrorsArray { get; init; }
+        public required delegate* unmanaged<IntPtr, byte*, int, int, int> MockPartitionSetLeader { get; init; }
+        public required delegate* unmanaged<IntPtr, byte*, byte*, int, int> MockCoordinatorSet { get; init; }
     }
 
     private static Exports Resolve()
@@ -48,6 +54,12 @@ internal static unsafe class LibrdkafkaNative
             MockClusterBootstraps = (delegate* unmanaged<IntPtr, IntPtr>)NativeLibrary.GetExport(handle, "rd_kafka_mock_cluster_bootstraps"),
             MockTopicCreate = (delegate* unmanaged<IntPtr, byte*, int, int, int>)NativeLibrary.GetExport(handle, "rd_kafka_mock_topic_create"),
             ErrToStr = (delegate* unmanaged<int, IntPtr>)NativeLibrary.GetExport(handle, "rd_kafka_err2str"),
+            MockBrokerSetDown = (delegate* unmanaged<IntPtr, int, int>)NativeLibrary.GetExport(handle, "rd_kafka_mock_broker_set_down"),
+            MockBrokerSetUp = (delegate* unmanaged<IntPtr, int, int>)NativeLibrary.GetExport(handle, "rd_kafka_mock_broker_set_up"),
+            MockBrokerSetRtt = (delegate* unmanaged<IntPtr, int, int, int>)NativeLibrary.GetExport(handle, "rd_kafka_mock_broker_set_rtt"),
+            MockPushRequestErrorsArray = (delegate* unmanaged<IntPtr, short, nuint, int*, void>)NativeLibrary.GetExport(handle, "rd_kafka_mock_push_request_errors_array"),
+            MockPartitionSetLeader = (delegate* unmanaged<IntPtr, byte*, int, int, int>)NativeLibrary.GetExport(handle, "rd_kafka_mock_partition_set_leader"),
+            MockCoordinatorSet = (delegate* unmanaged<IntPtr, byte*, byte*, int, int>)NativeLibrary.GetExport(handle, "rd_kafka_mock_coordinator_set"),
         };
     }
 }

@@ -71,6 +71,7 @@ public sealed partial class DecisionService : BackgroundService
         // Delivery handlers use the slot they were bound to, never the reported message: don't copy key, value
         // and headers back into .NET for every acknowledgement.
         producerConfig.DeliveryReportFields = "none";
+        producerConfig.MessageTimeoutMs = _options.DeliveryTimeoutMs;
         using var producer = new ProducerBuilder<byte[], byte[]>(producerConfig)
             .SetErrorHandler((_, e) => LogProducerError(_logger, e.Reason))
             .Build();

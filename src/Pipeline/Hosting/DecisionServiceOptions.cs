@@ -66,4 +66,13 @@ public sealed class DecisionServiceOptions
     /// </summary>
     [Range(0, 1_000)]
     public double ProducerLingerMs { get; set; } = 2;
+
+    /// <summary>
+    /// librdkafka's message.timeout.ms for decisions and dead letters. 0, the default, never gives up: the producer
+    /// retries through a broker outage itself, in order (idempotent), and back-pressure pauses consumption meanwhile.
+    /// A finite timeout hands timed-out deliveries to the service's own retry, which does not keep per-card order
+    /// across the timed-out ones.
+    /// </summary>
+    [Range(0, 86_400_000)]
+    public int DeliveryTimeoutMs { get; set; }
 }
