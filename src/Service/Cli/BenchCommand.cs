@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FraudStream.Ingest.Kafka;
 using FraudStream.Scoring.Bench;
 using FraudStream.Scoring.Runtime;
 using Microsoft.Extensions.Logging;
@@ -52,6 +53,44 @@ internal static class BenchCommand
             ScoringBench.Run(options, loggers.CreateLogger("bench"), Console.Out);
             return 0;
         });
-        return new Command("bench", "Benchmarks that write JSON reports") { scoring };
+        return new Command("bench", "Benchmarks that write JSON reports") { scoring, CreateFloor() };
+    }
+
+    /// <summary><c>fraudstream bench floor</c>: the Kafka path alone (produce → broker → consume → produce → ack).</summary>
+    private static Command CreateFloor()
+    {
+        var bootstrap = CommonOptions.Bootstrap(required: false);
+        var rate = new Option<double>("--rate") { Description = "Transactions per second", DefaultValueFactory = _ => 5000 };
+        var count = new Option<int>("--transactions") { Description = "Transactions to send", DefaultValueFactory = _ => 50_000 };
+        var brokers = new Option<int>("--brokers") { Description = "Embedded brokers (without --bootstrap)", DefaultValueFactory = _ => 3 };
+        var partitions = new Option<int>("--partitions") { Description = "Partitions of each topic (the demo's default)", DefaultValueFactory = _ => 6 };
+        var warmup = new Option<double>("--warmup-seconds") { Description = "Seconds at the start not recorded", DefaultValueFactory = _ => 2 };
+        var report = new Option<string?>("--json-report") { Description = "Write the result as JSON to this file" };
+        var floor = new Command("floor", "The Kafka floor: the service's path with no decision stages, same client settings, partitions and rate")
+        {
+            bootstrap, rate, count, brokers, partitions, warmup, report,
+        };
+        floor.SetAction(parse =>
+        {
+            var options = new KafkaFloorOptions
+            {
+                Bootstrap = parse.GetValue(bootstrap),
+                Rate = parse.GetValue(rate),
+                Transactions = parse.GetValue(count),
+                Brokers = parse.GetValue(brokers),
+                Partitions = parse.GetValue(partitions),
+                WarmupSeconds = parse.GetValue(warmup),
+            };
+            var result = KafkaFloor.Run(options, Console.Out);
+            Console.WriteLine($"floor ({result.Broker}, {result.Partitions} partitions): {result.AchievedRate:F0}/s of {result.RequestedRate:F0}/s requested, " +
+                $"{result.Recorded:N0} recorded; p50 {result.P50Ms:F2} ms, p99 {result.P99Ms:F2} ms, p99.9 {result.P999Ms:F2} ms, max {result.MaxMs:F2} ms");
+            if (parse.GetValue(report) is { } path)
+            {
+                KafkaFloor.WriteJson(result, path);
+            }
+
+            return result.Recorded > 0 ? 0 : 1;
+        });
+        return floor;
     }
 }
