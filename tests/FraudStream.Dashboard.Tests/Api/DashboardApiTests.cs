@@ -39,6 +39,23 @@ public sealed class DashboardApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_missing_score_is_sent_as_null_so_declines_and_reviews_stay_valid_json_while_the_model_is_down()
+    {
+        _server.State.Publish(TestSnapshots.Create(1) with { RecentDeclines = [TestSnapshots.ModelUnavailableDecline(1)] });
+        _server.Reviews.Add(TestSnapshots.ModelUnavailableReview("r-no-model"));
+
+        using var snapshot = await GetJsonAsync("/api/snapshot");
+        var decline = snapshot.RootElement.GetProperty("recent_declines")[0];
+        Assert.Equal(JsonValueKind.Null, decline.GetProperty("score").ValueKind);
+        Assert.Equal("model_unavailable", decline.GetProperty("reasons")[0].GetString());
+
+        using var reviews = await GetJsonAsync("/api/reviews");
+        var review = reviews.RootElement.GetProperty("items")[0];
+        Assert.Equal("r-no-model", review.GetProperty("id").GetString());
+        Assert.Equal(JsonValueKind.Null, review.GetProperty("score").ValueKind);
+    }
+
+    [Fact]
     public async Task History_returns_the_snapshots_of_the_requested_window_oldest_first()
     {
         for (var step = 0; step < 30; step++)

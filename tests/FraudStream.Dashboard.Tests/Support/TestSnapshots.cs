@@ -1,3 +1,4 @@
+using FraudStream.Dashboard.Reviews;
 using FraudStream.Dashboard.Snapshots;
 
 namespace FraudStream.Dashboard.Tests.Support;
@@ -11,6 +12,31 @@ internal static class TestSnapshots
     public const string RawPan = "4111111111111111";
 
     public static readonly DateTimeOffset Start = new(2026, 11, 29, 3, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A decline made while no model scores: the rules decided, and there is no score to show.</summary>
+    public static RecentDecline ModelUnavailableDecline(int step) => new()
+    {
+        Id = "tx-no-model-" + step,
+        Card = "••••0004",
+        Amount = 75m,
+        Currency = "EUR",
+        Score = double.NaN,
+        Reasons = ["model_unavailable", "blocked_merchant"],
+        Time = Start.AddSeconds(step),
+    };
+
+    /// <summary>A review item queued while no model scores.</summary>
+    public static ReviewItem ModelUnavailableReview(string id) => new()
+    {
+        Id = id,
+        Time = Start,
+        Card = "••••0004",
+        Merchant = "M1823072687",
+        Amount = 75m,
+        Currency = "EUR",
+        Score = double.NaN,
+        Reasons = ["model_unavailable", "velocity_hour"],
+    };
 
     public static DashboardSnapshot Create(int step, double p99Ms = 20, DateTimeOffset? at = null)
     {
