@@ -43,6 +43,8 @@ public sealed class DashboardApiTests : IAsyncLifetime
     {
         _server.State.Publish(TestSnapshots.Create(1) with { RecentDeclines = [TestSnapshots.ModelUnavailableDecline(1)] });
         _server.Reviews.Add(TestSnapshots.ModelUnavailableReview("r-no-model"));
+        // A scorer that produced NaN is treated as no score too: "NaN" never reaches the page.
+        _server.Reviews.Add(TestSnapshots.ModelUnavailableReview("r-nan") with { Score = double.NaN, Time = TestSnapshots.Start.AddMinutes(1) });
 
         using var snapshot = await GetJsonAsync("/api/snapshot");
         var decline = snapshot.RootElement.GetProperty("recent_declines")[0];
@@ -50,9 +52,23 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal("model_unavailable", decline.GetProperty("reasons")[0].GetString());
 
         using var reviews = await GetJsonAsync("/api/reviews");
-        var review = reviews.RootElement.GetProperty("items")[0];
-        Assert.Equal("r-no-model", review.GetProperty("id").GetString());
-        Assert.Equal(JsonValueKind.Null, review.GetProperty("score").ValueKind);
+        var items = reviews.RootElement.GetProperty("items");
+        Assert.Equal(["r-no-model", "r-nan"], items.EnumerateArray().Select(i => i.GetProperty("id").GetString()));
+        Assert.All(items.EnumerateArray(), item => Assert.Equal(JsonValueKind.Null, item.GetProperty("score").ValueKind));
+    }
+
+    [Fact]
+    public async Task Config_serves_every_stage_in_pipeline_order_and_the_decisions_latency_target()
+    {
+        using var json = await GetJsonAsync("/api/config");
+        var root = json.RootElement;
+        Assert.Equal(TestSnapshots.TargetMs, root.GetProperty("target_ms").GetDouble());
+        var stages = root.GetProperty("stages").EnumerateArray().ToList();
+        Assert.Equal(Core.Latency.StageNames.All, stages.Select(s => s.GetProperty("name").GetString()));
+        // The steps of the end-to-end path are the stages before persist; persist and end_to_end are not steps of it.
+        Assert.Equal(
+            Enum.GetValues<Core.Latency.Stage>().Select(s => s < Core.Latency.Stage.Persist),
+            stages.Select(s => s.GetProperty("step_of_end_to_end").GetBoolean()));
     }
 
     [Fact]

@@ -98,6 +98,26 @@ public sealed class DashboardPageTests
     }
 
     [ChromiumFact]
+    public async Task Stage_table_shows_every_stage_of_the_pipeline_and_the_rules_table_every_rule_with_its_hits()
+    {
+        await using var server = await DashboardServer.StartAsync();
+        server.Feed.Publish(TestPipelineSnapshots.Create(0));
+
+        await using var browser = await BrowserSession.OpenAsync(server.Address);
+        var page = browser.Page;
+        await page.WaitForSelectorAsync("#rule-hits-table td:has-text('amount_outlier')", Selector());
+
+        var stages = await page.EvalOnSelectorAllAsync<string[]>("#stages-table tbody tr td:first-child", "cells => cells.map(c => c.textContent)");
+        Assert.Equal(Core.Latency.StageNames.All, stages);
+        var rules = await page.EvalOnSelectorAllAsync<string[][]>(
+            "#rule-hits-table tbody tr", "rows => rows.map(r => Array.from(r.cells, c => c.textContent))");
+        Assert.Equal(
+            [["blocked_merchant", "decline", "live", "12"], ["velocity_hour", "review", "live", "40"], ["amount_outlier", "review", "shadow", "7"]],
+            rules);
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [ChromiumFact]
     public async Task Decline_and_review_tables_render_rows_without_a_score_while_the_model_is_down()
     {
         await using var server = await DashboardServer.StartAsync();

@@ -1,3 +1,7 @@
+using FraudStream.Core.Contracts;
+using FraudStream.Core.Latency;
+using FraudStream.Core.Stages;
+using FraudStream.Core.Telemetry;
 using FraudStream.Dashboard.Reviews;
 using FraudStream.Dashboard.Snapshots;
 
@@ -20,7 +24,7 @@ internal static class TestSnapshots
         Card = "••••0004",
         Amount = 75m,
         Currency = "EUR",
-        Score = double.NaN,
+        Score = null,
         Reasons = ["model_unavailable", "blocked_merchant"],
         Time = Start.AddSeconds(step),
     };
@@ -34,7 +38,7 @@ internal static class TestSnapshots
         Merchant = "M1823072687",
         Amount = 75m,
         Currency = "EUR",
-        Score = double.NaN,
+        Score = null,
         Reasons = ["model_unavailable", "velocity_hour"],
     };
 
@@ -96,6 +100,7 @@ internal static class TestSnapshots
             {
                 RulesetVersion = "rules-v7",
                 ReloadErrors = [new RulesReloadError(Start, "rule 'velocity' failed to compile near card 4111 1111 1111 1111")],
+                HitTotals = [new RuleHitTotal("high_amount_new_merchant", DecisionKind.Review, false, 42 + step), new RuleHitTotal("amount_outlier", DecisionKind.Review, true, 5)],
             },
             DecisionsPerSecond = new DecisionCounts { Approve = decided - 30, Review = 20, Decline = 10 },
             DecisionsTotal = new DecisionCounts { Approve = (decided - 30) * (step + 1), Review = 20L * (step + 1), Decline = 10L * (step + 1) },
