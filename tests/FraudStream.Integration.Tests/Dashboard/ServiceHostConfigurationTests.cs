@@ -1,5 +1,13 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using FraudStream.Pipeline.Hosting;
 using FraudStream.Service.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace FraudStream.Integration.Tests.Dashboard;
@@ -19,6 +27,30 @@ public sealed class ServiceHostConfigurationTests
         ReviewToken = reviewToken,
         TargetMs = 45,
     };
+
+    [Fact]
+    public void With_a_dashboard_port_one_web_application_holds_the_decision_service_and_the_dashboard_endpoints()
+    {
+        using var host = FraudStreamHost.Build(Settings(FreePort()));
+
+        var app = Assert.IsType<WebApplication>(host);
+        Assert.NotNull(app.Services.GetService<IServer>());
+        Assert.Contains(app.Services.GetServices<IHostedService>(), s => s is DecisionService);
+        var routes = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+            .Select(e => e.RoutePattern.RawText).ToList();
+        Assert.Contains("/api/config", routes);
+        Assert.Contains("/metrics", routes);
+    }
+
+    [Fact]
+    public void With_dashboard_port_0_nothing_listens_the_host_has_no_web_server()
+    {
+        using var host = FraudStreamHost.Build(Settings(0));
+
+        Assert.IsNotType<WebApplication>(host);
+        Assert.Null(host.Services.GetService<IServer>());
+        Assert.Contains(host.Services.GetServices<IHostedService>(), s => s is DecisionService);
+    }
 
     [Theory]
     [InlineData(70000, null, "Dashboard:Port")]
@@ -69,6 +101,13 @@ public sealed class ServiceHostConfigurationTests
         Assert.StartsWith("configuration error: ", line, StringComparison.Ordinal);
         Assert.Contains("Dashboard:Port", line, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", await output + errors, StringComparison.Ordinal);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task StartAndStopAsync(ServeSettings settings)
