@@ -70,7 +70,10 @@ public sealed record OutcomeSummary(
     public static readonly OutcomeSummary Empty = new(new Dictionary<string, long>(), [], new Dictionary<string, long>());
 }
 
-/// <summary>A declined transaction as stored. <see cref="Card"/> is the card id as decided on: mask it before showing it.</summary>
+/// <summary>
+/// A declined transaction as stored. <see cref="Card"/> is the card id as decided on: whoever shows it masks it
+/// (the dashboard does).
+/// </summary>
 public sealed record DeclinedTransaction
 {
     public required string Id { get; init; }

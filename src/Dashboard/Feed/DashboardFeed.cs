@@ -112,22 +112,13 @@ public sealed class DashboardFeed(DashboardState state) : ITelemetryFeed
     }
 
     /// <summary>Newest first, card ids masked; no score (no model) stays null.</summary>
-    private static RecentDecline[] Declines(IReadOnlyList<DeclinedTransaction> oldestFirst)
+    private static DeclinedTransaction[] Declines(IReadOnlyList<DeclinedTransaction> oldestFirst)
     {
-        var declines = new RecentDecline[oldestFirst.Count];
+        var declines = new DeclinedTransaction[oldestFirst.Count];
         for (var i = 0; i < declines.Length; i++)
         {
-            var d = oldestFirst[oldestFirst.Count - 1 - i];
-            declines[i] = new RecentDecline
-            {
-                Id = d.Id,
-                Card = CardIdentifier.Mask(d.Card),
-                Amount = d.Amount,
-                Currency = d.Currency,
-                Score = d.Score,
-                Reasons = d.Reasons,
-                Time = new DateTimeOffset(DateTime.SpecifyKind(d.DecidedAt, DateTimeKind.Utc)),
-            };
+            var decline = oldestFirst[oldestFirst.Count - 1 - i];
+            declines[i] = decline with { Card = CardIdentifier.Mask(decline.Card) };
         }
 
         return declines;

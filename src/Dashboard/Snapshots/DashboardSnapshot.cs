@@ -49,7 +49,7 @@ public sealed record DashboardSnapshot
     public IReadOnlyList<RuleFiredCount> TopRules { get; init; } = [];
 
     /// <summary>Latest declines, newest first. Card ids must already be masked; the state masks again.</summary>
-    public IReadOnlyList<RecentDecline> RecentDeclines { get; init; } = [];
+    public IReadOnlyList<DeclinedTransaction> RecentDeclines { get; init; } = [];
 }
 
 /// <summary>Percentiles in milliseconds, and the share of transactions at or under the target (0..1).</summary>
@@ -151,22 +151,3 @@ public sealed record DecisionCounts
 }
 
 public sealed record RuleFiredCount(string Rule, long Count);
-
-public sealed record RecentDecline
-{
-    public required string Id { get; init; }
-
-    /// <summary>Masked card id (CardIdentifier.Mask).</summary>
-    public required string Card { get; init; }
-
-    public decimal Amount { get; init; }
-
-    public string Currency { get; init; } = "";
-
-    /// <summary>Null when no model scored it (model unavailable); the page shows "—".</summary>
-    public double? Score { get; init; }
-
-    public IReadOnlyList<string> Reasons { get; init; } = [];
-
-    public DateTimeOffset Time { get; init; }
-}

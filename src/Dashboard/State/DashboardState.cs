@@ -156,7 +156,7 @@ public sealed class DashboardState
 
     private static DashboardSnapshot Sanitize(DashboardSnapshot s)
     {
-        var declines = new RecentDecline[s.RecentDeclines.Count];
+        var declines = new DeclinedTransaction[s.RecentDeclines.Count];
         for (var i = 0; i < declines.Length; i++)
         {
             var d = s.RecentDeclines[i];

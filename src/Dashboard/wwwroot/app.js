@@ -232,7 +232,7 @@
     fillTable('rules-table', snapshot.top_rules.map((r) => [r.rule, formatCount(r.count)]), 2);
     fillTable('rule-hits-table', snapshot.rules.hit_totals.map((r) => [r.name, r.action, r.shadow ? 'shadow' : 'live', formatCount(r.hits)]), 4);
     fillTable('declines-table', snapshot.recent_declines.map((d) => [
-      formatTime(d.time), d.card, `${d.amount.toFixed(2)} ${d.currency}`, formatScore(d.score), d.reasons.join(', '),
+      formatTime(d.decided_at), d.card, `${d.amount.toFixed(2)} ${d.currency}`, formatScore(d.score), d.reasons.join(', '),
     ]), 5);
 
     const errors = byId('reload-errors');

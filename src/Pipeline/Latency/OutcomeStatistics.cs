@@ -71,7 +71,7 @@ internal sealed class OutcomeStatistics
             Currency = record.Currency,
             Score = record.Score,
             Reasons = [.. stored.Reasons],
-            DecidedAt = record.DecidedAt,
+            DecidedAt = DateTime.SpecifyKind(record.DecidedAt, DateTimeKind.Utc),
         });
         if (_recentDeclines.Count > RecentDeclinesKept)
         {

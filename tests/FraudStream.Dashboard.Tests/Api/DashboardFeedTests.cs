@@ -38,6 +38,7 @@ public sealed class DashboardFeedTests : IAsyncLifetime
         Assert.Equal("tx-no-model", decline.GetProperty("id").GetString());
         Assert.Equal(JsonValueKind.Null, decline.GetProperty("score").ValueKind);
         Assert.Equal("••••1111", decline.GetProperty("card").GetString());
+        Assert.Equal(TestSnapshots.Start, decline.GetProperty("decided_at").GetDateTimeOffset());
         Assert.Equal(["blocked_merchant", "model_unavailable"], decline.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
     }
 

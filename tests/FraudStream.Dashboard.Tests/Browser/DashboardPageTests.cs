@@ -132,6 +132,7 @@ public sealed class DashboardPageTests
         // The score column (4th of the declines, 6th of the reviews) says there is no score.
         Assert.Equal("—", await page.InnerTextAsync("#declines-table tbody tr:first-child td:nth-child(4)"));
         Assert.Equal("—", await page.InnerTextAsync("#reviews-table tbody tr:first-child td:nth-child(6)"));
+        Assert.Matches("^\\d\\d:\\d\\d:\\d\\d$", await page.InnerTextAsync("#declines-table tbody tr:first-child td:nth-child(1)"));
         Assert.Empty(browser.ConsoleErrors);
     }
 

@@ -18,7 +18,7 @@ internal static class TestSnapshots
     public static readonly DateTimeOffset Start = new(2026, 11, 29, 3, 0, 0, TimeSpan.Zero);
 
     /// <summary>A decline made while no model scores: the rules decided, and there is no score to show.</summary>
-    public static RecentDecline ModelUnavailableDecline(int step) => new()
+    public static DeclinedTransaction ModelUnavailableDecline(int step) => new()
     {
         Id = "tx-no-model-" + step,
         Card = "••••0004",
@@ -26,7 +26,7 @@ internal static class TestSnapshots
         Currency = "EUR",
         Score = null,
         Reasons = ["model_unavailable", "blocked_merchant"],
-        Time = Start.AddSeconds(step),
+        DecidedAt = Start.UtcDateTime.AddSeconds(step),
     };
 
     /// <summary>A review item queued while no model scores.</summary>
@@ -107,7 +107,7 @@ internal static class TestSnapshots
             TopRules = [new RuleFiredCount("high_amount_new_merchant", 42 + step), new RuleFiredCount("velocity_5m", 17)],
             RecentDeclines =
             [
-                new RecentDecline
+                new DeclinedTransaction
                 {
                     Id = "tx-" + step,
                     Card = RawPan,
@@ -115,7 +115,7 @@ internal static class TestSnapshots
                     Currency = "EUR",
                     Score = 0.97,
                     Reasons = ["score_above_0.9", "high_amount_new_merchant"],
-                    Time = time,
+                    DecidedAt = time.UtcDateTime,
                 },
             ],
         };
