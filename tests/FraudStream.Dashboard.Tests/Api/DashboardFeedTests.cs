@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using FraudStream.Core.Contracts;
 using FraudStream.Core.Latency;
@@ -20,7 +19,7 @@ public sealed class DashboardFeedTests : IAsyncLifetime
     {
         _server.Feed.Publish(TestPipelineSnapshots.Create(0));
 
-        using var json = await GetJsonAsync("/api/snapshot");
+        using var json = await _server.GetJsonAsync("/api/snapshot");
         var stages = json.RootElement.GetProperty("stages").EnumerateArray().ToList();
         Assert.Equal(StageNames.All, stages.Select(s => s.GetProperty("stage").GetString()));
         var persist = stages[(int)Stage.Persist];
@@ -33,7 +32,7 @@ public sealed class DashboardFeedTests : IAsyncLifetime
     {
         _server.Feed.Publish(TestPipelineSnapshots.Create(0));
 
-        using var json = await GetJsonAsync("/api/snapshot");
+        using var json = await _server.GetJsonAsync("/api/snapshot");
         var decline = json.RootElement.GetProperty("recent_declines").EnumerateArray().Single();
         Assert.Equal("tx-no-model", decline.GetProperty("id").GetString());
         Assert.Equal(JsonValueKind.Null, decline.GetProperty("score").ValueKind);
@@ -48,7 +47,7 @@ public sealed class DashboardFeedTests : IAsyncLifetime
         _server.Feed.Publish(TestPipelineSnapshots.Create(0));
         _server.Feed.Publish(TestPipelineSnapshots.Create(1));
 
-        using var json = await GetJsonAsync("/api/snapshot");
+        using var json = await _server.GetJsonAsync("/api/snapshot");
         var root = json.RootElement;
         Assert.Equal(180, root.GetProperty("decisions_total").GetProperty("approve").GetInt64());
         Assert.Equal(90, root.GetProperty("decisions_per_second").GetProperty("approve").GetInt64());
@@ -62,7 +61,7 @@ public sealed class DashboardFeedTests : IAsyncLifetime
     {
         _server.Feed.Publish(TestPipelineSnapshots.Create(0));
 
-        using var json = await GetJsonAsync("/api/snapshot");
+        using var json = await _server.GetJsonAsync("/api/snapshot");
         var hits = json.RootElement.GetProperty("rules").GetProperty("hit_totals").EnumerateArray()
             .Select(h => (h.GetProperty("name").GetString(), h.GetProperty("action").GetString(), h.GetProperty("shadow").GetBoolean(), h.GetProperty("hits").GetInt64()))
             .ToList();
@@ -87,23 +86,10 @@ public sealed class DashboardFeedTests : IAsyncLifetime
         Assert.DoesNotContain("rule=\"amount_outlier\"", metrics, StringComparison.Ordinal);
     }
 
-    private async Task<JsonDocument> GetJsonAsync(string path)
-    {
-        using var response = await _server.Client.GetAsync(new Uri(path, UriKind.Relative));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-    }
-
     /// <summary>The metrics follow the published snapshots on a background reader: poll until <paramref name="expected"/> shows.</summary>
     private async Task<string> PollMetricsAsync(string expected)
     {
-        var text = "";
-        for (var attempt = 0; attempt < 100 && !text.Contains(expected, StringComparison.Ordinal); attempt++)
-        {
-            await Task.Delay(100);
-            text = await _server.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
-        }
-
+        var text = await _server.PollAsync("/metrics", t => t.Contains(expected, StringComparison.Ordinal));
         Assert.Contains(expected, text, StringComparison.Ordinal);
         return text;
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using FraudStream.Core.Telemetry;
 using FraudStream.Dashboard.Hosting;
 using FraudStream.Dashboard.Reviews;
@@ -72,6 +73,35 @@ internal sealed class DashboardServer : IAsyncDisposable
         Score = 0.71,
         Reasons = ["score_between_0.6_and_0.9"],
     };
+
+    /// <summary>GETs <paramref name="path"/>, which must answer 200 with JSON.</summary>
+    public async Task<JsonDocument> GetJsonAsync(string path)
+    {
+        using var response = await Client.GetAsync(new Uri(path, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>
+    /// GETs <paramref name="path"/> until <paramref name="ready"/> holds (at most 100 tries, 100 ms apart) and returns the
+    /// last text: /metrics follows the published snapshots on a background reader.
+    /// </summary>
+    public async Task<string> PollAsync(string path, Func<string, bool> ready)
+    {
+        var text = "";
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            text = await Client.GetStringAsync(new Uri(path, UriKind.Relative));
+            if (ready(text))
+            {
+                return text;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return text;
+    }
 
     public async ValueTask DisposeAsync()
     {
