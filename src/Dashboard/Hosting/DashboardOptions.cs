@@ -25,8 +25,6 @@ public sealed class DashboardOptions
     /// </summary>
     public double? TargetMs { get; set; }
 
-    public bool Enabled => Port != 0;
-
     public bool MarkingEnabled => !string.IsNullOrEmpty(ReviewToken);
 
     /// <summary>
