@@ -23,5 +23,11 @@ public static class StageNames
 
     public static string Name(this Stage stage) => Names[(int)stage];
 
+    /// <summary>
+    /// Whether the stage is one step of the end-to-end path (the steps add up to it). Persist runs after the
+    /// broker's acknowledgement, where end to end stops; end to end spans all the steps.
+    /// </summary>
+    public static bool IsStepOfEndToEnd(this Stage stage) => stage < Stage.Persist;
+
     public static IReadOnlyList<string> All => Names;
 }

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using FraudStream.Core.Latency;
+using FraudStream.Core.Telemetry;
 using FraudStream.Dashboard.Metrics;
 using FraudStream.Dashboard.Privacy;
 using FraudStream.Dashboard.Reviews;
@@ -10,6 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Prometheus;
 
 namespace FraudStream.Dashboard.Hosting;
@@ -26,7 +29,9 @@ public static class DashboardEndpoints
 
     private static readonly TimeSpan StreamKeepAlive = TimeSpan.FromSeconds(15);
 
-    /// <summary>Maps every dashboard endpoint. Requires <c>AddFraudStreamDashboard</c> on the services.</summary>
+    private static readonly PageStage[] PageStages = BuildPageStages();
+
+    /// <summary>Maps every dashboard endpoint. Requires <see cref="DashboardRegistration.AddDashboard"/> on the builder.</summary>
     public static IEndpointRouteBuilder MapFraudStreamDashboard(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -78,9 +83,10 @@ public static class DashboardEndpoints
         return Results.Json(new HealthResponse("ok", latest?.Sequence ?? 0, age), DashboardJson.Options);
     }
 
-    private static IResult Config(DashboardOptions options, DashboardState state) =>
+    /// <summary>What the page draws with before the first snapshot: the target, and every stage in pipeline order.</summary>
+    private static IResult Config(IOptions<DashboardOptions> options, LatencyTarget target, DashboardState state) =>
         Results.Json(
-            new ConfigResponse(options.TargetMs, options.MarkingEnabled, state.HistoryCapacity),
+            new ConfigResponse(target.Milliseconds, options.Value.MarkingEnabled, state.HistoryCapacity, PageStages),
             DashboardJson.Options);
 
     private static IResult Snapshot(DashboardState state) =>
@@ -150,7 +156,7 @@ public static class DashboardEndpoints
         await response.Body.FlushAsync(cancellationToken);
     }
 
-    private static async Task<IResult> ReviewsAsync(IReviewStore reviews, DashboardOptions options, int? limit, CancellationToken cancellationToken)
+    private static async Task<IResult> ReviewsAsync(IReviewStore reviews, IOptions<DashboardOptions> options, int? limit, CancellationToken cancellationToken)
     {
         var items = await reviews.GetOpenAsync(Math.Clamp(limit ?? 50, 1, MaxReviewItems), cancellationToken);
         var safe = new ReviewItem[items.Count];
@@ -159,12 +165,13 @@ public static class DashboardEndpoints
             safe[i] = Sanitize(items[i]);
         }
 
-        return Results.Json(new ReviewsResponse(safe, options.MarkingEnabled), DashboardJson.Options);
+        return Results.Json(new ReviewsResponse(safe, options.Value.MarkingEnabled), DashboardJson.Options);
     }
 
     private static async Task<IResult> MarkAsync(
-        HttpContext context, string id, IReviewStore reviews, DashboardOptions options, CancellationToken cancellationToken)
+        HttpContext context, string id, IReviewStore reviews, IOptions<DashboardOptions> dashboard, CancellationToken cancellationToken)
     {
+        var options = dashboard.Value;
         if (!options.MarkingEnabled)
         {
             return Error("marking reviews is disabled: no review token is configured", StatusCodes.Status403Forbidden);
@@ -234,7 +241,20 @@ public static class DashboardEndpoints
             Card = PanGuard.Card(item.Card),
             Merchant = PanGuard.Text(item.Merchant),
             Reasons = reasons,
+            Score = DashboardJson.FiniteOrNull(item.Score),
         };
+    }
+
+    private static PageStage[] BuildPageStages()
+    {
+        var stages = new PageStage[StageNames.Count];
+        for (var i = 0; i < stages.Length; i++)
+        {
+            var stage = (Stage)i;
+            stages[i] = new PageStage(stage.Name(), stage.IsStepOfEndToEnd());
+        }
+
+        return stages;
     }
 
     private static IResult Error(string message, int status) =>
@@ -246,7 +266,10 @@ public static class DashboardEndpoints
 
     private sealed record ReviewsResponse(IReadOnlyList<ReviewItem> Items, bool MarkingEnabled);
 
-    private sealed record ConfigResponse(double TargetMs, bool MarkingEnabled, int HistorySeconds);
+    private sealed record ConfigResponse(double TargetMs, bool MarkingEnabled, int HistorySeconds, IReadOnlyList<PageStage> Stages);
+
+    /// <summary>A stage as the page lists it; <see cref="StepOfEndToEnd"/> stages make up the end-to-end path.</summary>
+    private sealed record PageStage(string Name, bool StepOfEndToEnd);
 
     private sealed record HealthResponse(string Status, long LatestSequence, double? LatestAgeSeconds);
 

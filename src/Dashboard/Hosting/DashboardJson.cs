@@ -8,6 +8,9 @@ public static class DashboardJson
 {
     public static JsonSerializerOptions Options { get; } = Create();
 
+    /// <summary>A number the page can format, or null ("—"): NaN and infinities never reach the page.</summary>
+    public static double? FiniteOrNull(double? value) => value is { } v && double.IsFinite(v) ? v : null;
+
     private static JsonSerializerOptions Create()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)

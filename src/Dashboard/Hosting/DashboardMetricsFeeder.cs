@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace FraudStream.Dashboard.Hosting;
 
 /// <summary>Applies every published snapshot to the Prometheus metrics, in order, off the reporter thread.</summary>
-internal sealed class DashboardMetricsFeeder(DashboardState state, DashboardMetrics metrics, ILogger<DashboardMetricsFeeder> logger)
+internal sealed partial class DashboardMetricsFeeder(DashboardState state, DashboardMetrics metrics, ILogger<DashboardMetricsFeeder> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -33,11 +33,14 @@ internal sealed class DashboardMetricsFeeder(DashboardState state, DashboardMetr
                 catch (Exception ex)
 #pragma warning restore CA1031
                 {
-                    logger.LogWarning(ex, "Dashboard snapshot {Sequence} could not be applied to the metrics", snapshot.Sequence);
+                    LogApplyFailed(logger, ex, snapshot.Sequence);
                 }
 
                 applied = snapshot.Sequence;
             }
         }
     }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Dashboard snapshot {Sequence} could not be applied to the metrics")]
+    private static partial void LogApplyFailed(ILogger logger, Exception exception, long sequence);
 }

@@ -1,10 +1,15 @@
+using System.Globalization;
 using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace FraudStream.Dashboard.Hosting;
 
-/// <summary>Where the dashboard listens and who may mark reviews. Validated when the dashboard starts.</summary>
+/// <summary>Where the dashboard listens and who may mark reviews: section <c>Dashboard</c>, validated at start.</summary>
 public sealed class DashboardOptions
 {
+    public const string Section = "Dashboard";
+
     /// <summary>TCP port; 0 disables the dashboard.</summary>
     public int Port { get; set; }
 
@@ -14,48 +19,56 @@ public sealed class DashboardOptions
     /// <summary>Bearer token required to mark reviews; null or empty refuses every mark (read-only).</summary>
     public string? ReviewToken { get; set; }
 
-    /// <summary>End-to-end latency target drawn on the charts, in milliseconds.</summary>
-    public double TargetMs { get; set; } = 50;
-
-    public bool Enabled => Port != 0;
+    /// <summary>
+    /// Not a setting: the latency target is <c>Decisions:TargetMs</c> (<c>--target-ms</c>), one value for the whole
+    /// service. Bound only so that a configured <c>Dashboard:TargetMs</c> is refused at start, not silently ignored.
+    /// </summary>
+    public double? TargetMs { get; set; }
 
     public bool MarkingEnabled => !string.IsNullOrEmpty(ReviewToken);
 
-    /// <summary>Every problem with the options, empty when they are usable.</summary>
-    public IReadOnlyList<string> Validate()
+    /// <summary>
+    /// Whether <paramref name="configuration"/> asks for a dashboard, read before the host is built (the host only
+    /// runs a web server for one). A port that is not a number counts as asked for, so that validation reports it.
+    /// </summary>
+    public static bool IsRequestedIn(IConfiguration configuration)
     {
-        var errors = new List<string>();
-        if (Port is < 0 or > 65535)
-        {
-            errors.Add($"Dashboard port must be 0 (disabled) to 65535, got {Port}.");
-        }
-
-        if (string.IsNullOrWhiteSpace(BindAddress) ||
-            (BindAddress != "localhost" && !IPAddress.TryParse(BindAddress, out _)))
-        {
-            errors.Add($"Dashboard bind address must be an IP address or 'localhost', got '{BindAddress}'.");
-        }
-
-        if (!double.IsFinite(TargetMs) || TargetMs <= 0)
-        {
-            errors.Add($"Dashboard latency target must be a positive number of milliseconds, got {TargetMs}.");
-        }
-
-        if (ReviewToken is { Length: > 0 } token && (token.Length < 16 || token.Any(char.IsWhiteSpace)))
-        {
-            errors.Add("Dashboard review token must be at least 16 characters without whitespace.");
-        }
-
-        return errors;
+        ArgumentNullException.ThrowIfNull(configuration);
+        var port = configuration[Section + ":" + nameof(Port)];
+        return !string.IsNullOrWhiteSpace(port) && !(int.TryParse(port, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number == 0);
     }
+}
 
-    /// <summary>Throws <see cref="ArgumentException"/> listing every problem.</summary>
-    public void EnsureValid()
+/// <summary>Every invalid dashboard setting, each named as it is configured, in one line.</summary>
+public sealed class DashboardOptionsValidator : IValidateOptions<DashboardOptions>
+{
+    private const int MinimumTokenLength = 16;
+
+    public ValidateOptionsResult Validate(string? name, DashboardOptions options)
     {
-        var errors = Validate();
-        if (errors.Count > 0)
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (options.Port is < 0 or > 65535)
         {
-            throw new ArgumentException(string.Join(" ", errors));
+            errors.Add($"Dashboard:Port (--dashboard-port) must be 0 (off) to 65535, got {options.Port}");
         }
+
+        if (string.IsNullOrWhiteSpace(options.BindAddress) ||
+            (options.BindAddress != "localhost" && !IPAddress.TryParse(options.BindAddress, out _)))
+        {
+            errors.Add($"Dashboard:BindAddress must be an IP address or 'localhost', got '{options.BindAddress}'");
+        }
+
+        if (options.ReviewToken is { Length: > 0 } token && (token.Length < MinimumTokenLength || token.Any(char.IsWhiteSpace)))
+        {
+            errors.Add($"Dashboard:ReviewToken must be at least {MinimumTokenLength} characters without whitespace");
+        }
+
+        if (options.TargetMs is not null)
+        {
+            errors.Add("Dashboard:TargetMs is not a setting: the latency target is Decisions:TargetMs (--target-ms), for the whole service");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

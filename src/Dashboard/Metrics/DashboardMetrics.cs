@@ -1,3 +1,5 @@
+using System.Globalization;
+using FraudStream.Core.Contracts;
 using FraudStream.Dashboard.Snapshots;
 using Prometheus;
 
@@ -21,13 +23,12 @@ public sealed class DashboardMetrics
     private readonly Counter _duplicates;
     private readonly Counter _transactions;
     private readonly Gauge _tps;
-    private readonly Gauge _lag;
+    private readonly ReportedLabels _lag;
     private readonly Counter _rulesFired;
+    private readonly ReportedLabels _ruleHits;
     private readonly Gauge _modelAvailable;
-    private readonly Gauge _versions;
+    private readonly ReportedLabels _versions;
     private readonly Gauge _rulesReloadErrors;
-    private readonly HashSet<(string Topic, string Partition)> _lagLabels = [];
-    private string[]? _versionLabels;
 
     public DashboardMetrics(CollectorRegistry registry, double targetMs)
     {
@@ -57,14 +58,18 @@ public sealed class DashboardMetrics
             "fraudstream_transactions_total", "Transactions consumed (in) and decided (out).", ["direction"]);
         _tps = factory.CreateGauge(
             "fraudstream_throughput_per_second", "Transactions per second over the last second.", ["direction"]);
-        _lag = factory.CreateGauge(
-            "fraudstream_consumer_lag_messages", "Messages behind the partition end.", ["topic", "partition"]);
+        _lag = new ReportedLabels(factory.CreateGauge(
+            "fraudstream_consumer_lag_messages", "Messages behind the partition end.", ["topic", "partition"]));
         _rulesFired = factory.CreateCounter("fraudstream_rules_fired_total", "Times each top rule fired.", ["rule"]);
+        _ruleHits = new ReportedLabels(factory.CreateGauge(
+            "fraudstream_rule_hits",
+            "Hits of each rule of the ruleset in force since it was loaded, shadow rules included (a reload starts them at 0).",
+            ["rule", "action", "shadow"]));
         _modelAvailable = factory.CreateGauge(
             "fraudstream_model_available", "1 when a model scores, 0 when decisions run on rules alone.");
-        _versions = factory.CreateGauge(
+        _versions = new ReportedLabels(factory.CreateGauge(
             "fraudstream_versions_info", "Model, ruleset and scorer device in use (value is always 1).",
-            ["model_version", "ruleset_version", "device"]);
+            ["model_version", "ruleset_version", "device"]));
         _rulesReloadErrors = factory.CreateGauge(
             "fraudstream_rules_reload_errors", "Recent rules reload failures held by the dashboard.");
 
@@ -126,26 +131,28 @@ public sealed class DashboardMetrics
         _tps.WithLabels("in").Set(snapshot.Throughput.TpsIn);
         _tps.WithLabels("out").Set(snapshot.Throughput.TpsOut);
 
-        ApplyLag(snapshot.ConsumerLag);
+        foreach (var lag in snapshot.ConsumerLag)
+        {
+            _lag.Set(lag.Lag, lag.Topic, lag.Partition.ToString(CultureInfo.InvariantCulture));
+        }
+
+        _lag.EndOfSnapshot();
 
         foreach (var rule in snapshot.TopRules)
         {
             _rulesFired.WithLabels(rule.Rule).IncTo(rule.Count);
         }
 
-        _modelAvailable.Set(snapshot.Scorer.ModelAvailable ? 1 : 0);
-        string[] versions = [snapshot.Scorer.ModelVersion, snapshot.Rules.RulesetVersion, snapshot.Scorer.Device];
-        if (_versionLabels is null || !_versionLabels.AsSpan().SequenceEqual(versions))
+        foreach (var rule in snapshot.Rules.HitTotals)
         {
-            if (_versionLabels is not null)
-            {
-                _versions.RemoveLabelled(_versionLabels);
-            }
-
-            _versions.WithLabels(versions).Set(1);
-            _versionLabels = versions;
+            _ruleHits.Set(rule.Hits, rule.Name, rule.Action.ToWire(), rule.Shadow ? "true" : "false");
         }
 
+        _ruleHits.EndOfSnapshot();
+
+        _modelAvailable.Set(snapshot.Scorer.ModelAvailable ? 1 : 0);
+        _versions.Set(1, snapshot.Scorer.ModelVersion, snapshot.Rules.RulesetVersion, snapshot.Scorer.Device);
+        _versions.EndOfSnapshot();
         _rulesReloadErrors.Set(snapshot.Rules.ReloadErrors.Count);
     }
 
@@ -161,27 +168,33 @@ public sealed class DashboardMetrics
         return [.. buckets];
     }
 
-    private void ApplyLag(IReadOnlyList<PartitionLag> lags)
+    /// <summary>
+    /// The label sets of a gauge that each snapshot reports; a set the latest snapshot no longer reports (a revoked
+    /// partition, a replaced version, a rule gone with a reload) is removed rather than frozen at its last value.
+    /// </summary>
+    private sealed class ReportedLabels(Gauge gauge)
     {
-        var seen = new HashSet<(string, string)>();
-        foreach (var lag in lags)
+        private Dictionary<string, string[]> _reported = new(StringComparer.Ordinal);
+        private Dictionary<string, string[]> _reporting = new(StringComparer.Ordinal);
+
+        public void Set(double value, params string[] labels)
         {
-            var key = (lag.Topic, lag.Partition.ToString());
-            seen.Add(key);
-            _lagLabels.Add(key);
-            _lag.WithLabels(key.Item1, key.Item2).Set(lag.Lag);
+            _reporting[string.Join('\u001f', labels)] = labels;
+            gauge.WithLabels(labels).Set(value);
         }
 
-        // Partitions revoked in a rebalance stop being reported rather than freezing at their last lag.
-        _lagLabels.RemoveWhere(key =>
+        public void EndOfSnapshot()
         {
-            if (seen.Contains(key))
+            foreach (var (key, labels) in _reported)
             {
-                return false;
+                if (!_reporting.ContainsKey(key))
+                {
+                    gauge.RemoveLabelled(labels);
+                }
             }
 
-            _lag.RemoveLabelled(key.Topic, key.Partition);
-            return true;
-        });
+            (_reported, _reporting) = (_reporting, _reported);
+            _reporting.Clear();
+        }
     }
 }

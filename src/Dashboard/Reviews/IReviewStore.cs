@@ -29,7 +29,8 @@ public sealed record ReviewItem
 
     public string Currency { get; init; } = "";
 
-    public double Score { get; init; }
+    /// <summary>Null when no model scored it (model unavailable); the page shows "—".</summary>
+    public double? Score { get; init; }
 
     public IReadOnlyList<string> Reasons { get; init; } = [];
 }

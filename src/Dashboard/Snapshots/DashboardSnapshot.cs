@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using FraudStream.Core.Stages;
+using FraudStream.Core.Telemetry;
 
 namespace FraudStream.Dashboard.Snapshots;
 
@@ -24,7 +26,7 @@ public sealed record DashboardSnapshot
     /// <summary>End-to-end latency over the last minute, log-spaced buckets in ascending order.</summary>
     public IReadOnlyList<HistogramBucket> LatencyHistogramLastMinute { get; init; } = [];
 
-    /// <summary>One entry per stage; names from <see cref="StageNames"/>.</summary>
+    /// <summary>One entry per stage of <see cref="Core.Latency.Stage"/>, in pipeline order; names from <see cref="Core.Latency.StageNames"/>.</summary>
     public IReadOnlyList<StageLatency> Stages { get; init; } = [];
 
     public ThroughputStats Throughput { get; init; } = new();
@@ -47,7 +49,7 @@ public sealed record DashboardSnapshot
     public IReadOnlyList<RuleFiredCount> TopRules { get; init; } = [];
 
     /// <summary>Latest declines, newest first. Card ids must already be masked; the state masks again.</summary>
-    public IReadOnlyList<RecentDecline> RecentDeclines { get; init; } = [];
+    public IReadOnlyList<DeclinedTransaction> RecentDeclines { get; init; } = [];
 }
 
 /// <summary>Percentiles in milliseconds, and the share of transactions at or under the target (0..1).</summary>
@@ -94,23 +96,6 @@ public sealed record StageLatency
     public IReadOnlyList<ValueCount> Values { get; init; } = [];
 }
 
-/// <summary>Stage names the page and the Prometheus <c>stage</c> label use.</summary>
-public static class StageNames
-{
-    public const string QueueWait = "queue_wait";
-    public const string Deserialize = "deserialize";
-    public const string Features = "features";
-    public const string ScoringWait = "scoring_wait";
-    public const string ScoringCompute = "scoring_compute";
-    public const string Rules = "rules";
-    public const string Emit = "emit";
-    public const string EndToEnd = "end_to_end";
-
-    /// <summary>In pipeline order, end to end last.</summary>
-    public static IReadOnlyList<string> All { get; } =
-        [QueueWait, Deserialize, Features, ScoringWait, ScoringCompute, Rules, Emit, EndToEnd];
-}
-
 public sealed record ThroughputStats
 {
     public double TpsIn { get; init; }
@@ -145,17 +130,16 @@ public sealed record ScorerStatus
     public IReadOnlyList<BatchSizeCount> BatchSizes { get; init; } = [];
 }
 
-public sealed record BatchSizeCount(int Size, long Count);
-
 public sealed record RulesStatus
 {
     public string RulesetVersion { get; init; } = "";
 
     /// <summary>Recent reload failures, newest first.</summary>
     public IReadOnlyList<RulesReloadError> ReloadErrors { get; init; } = [];
-}
 
-public sealed record RulesReloadError(DateTimeOffset Time, string Message);
+    /// <summary>Hits of each rule of the ruleset in force since it was loaded, shadow rules included, in ruleset order.</summary>
+    public IReadOnlyList<RuleHitTotal> HitTotals { get; init; } = [];
+}
 
 public sealed record DecisionCounts
 {
@@ -167,21 +151,3 @@ public sealed record DecisionCounts
 }
 
 public sealed record RuleFiredCount(string Rule, long Count);
-
-public sealed record RecentDecline
-{
-    public required string Id { get; init; }
-
-    /// <summary>Masked card id (CardIdentifier.Mask).</summary>
-    public required string Card { get; init; }
-
-    public decimal Amount { get; init; }
-
-    public string Currency { get; init; } = "";
-
-    public double Score { get; init; }
-
-    public IReadOnlyList<string> Reasons { get; init; } = [];
-
-    public DateTimeOffset Time { get; init; }
-}

@@ -1,3 +1,5 @@
+using FraudStream.Core.Telemetry;
+using FraudStream.Dashboard.Hosting;
 using FraudStream.Dashboard.Privacy;
 using FraudStream.Dashboard.Snapshots;
 
@@ -35,8 +37,8 @@ public sealed class DashboardState
     public DashboardSnapshot? Latest => Volatile.Read(ref _latest);
 
     /// <summary>
-    /// Stores a snapshot (stamping its <see cref="DashboardSnapshot.Sequence"/> and masking anything
-    /// PAN-like) and wakes the live streams. Returns the stored snapshot.
+    /// Stores a snapshot (stamping its <see cref="DashboardSnapshot.Sequence"/>, masking anything PAN-like and
+    /// turning a score that is not a number into none) and wakes the live streams. Returns the stored snapshot.
     /// </summary>
     public DashboardSnapshot Publish(DashboardSnapshot snapshot)
     {
@@ -154,7 +156,7 @@ public sealed class DashboardState
 
     private static DashboardSnapshot Sanitize(DashboardSnapshot s)
     {
-        var declines = new RecentDecline[s.RecentDeclines.Count];
+        var declines = new DeclinedTransaction[s.RecentDeclines.Count];
         for (var i = 0; i < declines.Length; i++)
         {
             var d = s.RecentDeclines[i];
@@ -164,7 +166,7 @@ public sealed class DashboardState
                 reasons[r] = PanGuard.Text(d.Reasons[r]);
             }
 
-            declines[i] = d with { Id = PanGuard.Text(d.Id), Card = PanGuard.Card(d.Card), Reasons = reasons };
+            declines[i] = d with { Id = PanGuard.Text(d.Id), Card = PanGuard.Card(d.Card), Reasons = reasons, Score = DashboardJson.FiniteOrNull(d.Score) };
         }
 
         var errors = new RulesReloadError[s.Rules.ReloadErrors.Count];

@@ -2,20 +2,20 @@
 (() => {
   'use strict';
 
-  const STAGES = ['queue_wait', 'deserialize', 'features', 'scoring_wait', 'scoring_compute', 'rules', 'emit'];
-  const STAGE_COLORS = ['#8b98a8', '#a371f7', '#58a6ff', '#d29922', '#f0883e', '#3fb950', '#db61a2'];
+  // The stages come from /api/config (the service's one stage list), in pipeline order; colours by position.
+  const STAGE_COLORS = ['#8b98a8', '#a371f7', '#58a6ff', '#d29922', '#f0883e', '#3fb950', '#db61a2', '#39c5cf', '#e6edf3'];
   const COLORS = { p50: '#3fb950', p99: '#d29922', p999: '#a371f7', target: '#f85149', inFlow: '#58a6ff', outFlow: '#3fb950' };
   const AXIS = { stroke: '#8b98a8', grid: { stroke: '#2a3541', width: 1 }, ticks: { stroke: '#2a3541', width: 1 } };
   const MAX_POINTS = 600;
   const REVIEW_REFRESH_MS = 5000;
 
   const dashboard = {
-    config: { target_ms: 0, marking_enabled: false, history_seconds: MAX_POINTS },
+    config: { target_ms: 0, marking_enabled: false, history_seconds: MAX_POINTS, stages: [] },
     latest: null,
     lastSequence: 0,
     snapshotsSeen: 0,
     charts: {},
-    series: { time: [], p50: [], p99: [], p999: [], target: [], tpsIn: [], tpsOut: [], approve: [], review: [], decline: [], stages: STAGES.map(() => []) },
+    series: { time: [], p50: [], p99: [], p999: [], target: [], tpsIn: [], tpsOut: [], approve: [], review: [], decline: [], stages: [] },
     histogramLabels: [],
   };
   window.fraudDashboard = dashboard;
@@ -34,6 +34,9 @@
   const formatCount = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
   const formatRate = (n) => (Number.isFinite(n) ? (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1)) : '—');
   const formatTime = (iso) => new Date(iso).toLocaleTimeString('en-GB', { hour12: false });
+  // No score while the model is unavailable: the API sends null.
+  const formatScore = (score) => (Number.isFinite(score) ? score.toFixed(3) : '—');
+  const stageNames = () => dashboard.config.stages.map((s) => s.name);
 
   function setText(id, text, className) {
     const node = byId(id);
@@ -112,7 +115,8 @@
       { label: 'over target', fill: 'rgba(248,81,73,0.7)', stroke: COLORS.target },
     ], () => dashboard.histogramLabels, 260);
 
-    dashboard.charts.stages = timeChart('chart-stages', STAGES.map((name, i) => ({ label: name, stroke: STAGE_COLORS[i], width: 1.5 })));
+    dashboard.series.stages = stageNames().map(() => []);
+    dashboard.charts.stages = timeChart('chart-stages', stageNames().map((name, i) => ({ label: name, stroke: STAGE_COLORS[i % STAGE_COLORS.length], width: 1.5 })));
 
     dashboard.charts.throughput = timeChart('chart-throughput', [
       { label: 'in', stroke: COLORS.inFlow, width: 1.5 },
@@ -155,7 +159,7 @@
     s.approve.push(snapshot.decisions_per_second.approve);
     s.review.push(snapshot.decisions_per_second.review);
     s.decline.push(snapshot.decisions_per_second.decline);
-    STAGES.forEach((name, i) => {
+    stageNames().forEach((name, i) => {
       const stage = stageByName(snapshot, name);
       s.stages[i].push(stage && stage.count > 0 ? stage.p99_ms : null);
     });
@@ -213,20 +217,22 @@
   }
 
   function renderTables(snapshot) {
-    const stages = STAGES.map((name) => stageByName(snapshot, name)).filter((s) => s);
-    const p50Sum = stages.reduce((sum, s) => sum + (s.count > 0 ? s.p50_ms : 0), 0);
-    fillTable('stages-table', stages.map((s) => [
-      s.stage,
-      s.count ? formatMs(s.p50_ms) : '—',
-      s.count ? formatMs(s.p99_ms) : '—',
-      s.count && p50Sum > 0 ? formatShare(s.p50_ms / p50Sum) : '—',
+    // Every stage is listed; the share of p50 is taken over the steps that make up the end-to-end path.
+    const rows = dashboard.config.stages.map((config) => ({ config, stage: stageByName(snapshot, config.name) || { count: 0 } }));
+    const p50Sum = rows.reduce((sum, r) => sum + (r.config.step_of_end_to_end && r.stage.count > 0 ? r.stage.p50_ms : 0), 0);
+    fillTable('stages-table', rows.map(({ config, stage }) => [
+      config.name,
+      stage.count ? formatMs(stage.p50_ms) : '—',
+      stage.count ? formatMs(stage.p99_ms) : '—',
+      config.step_of_end_to_end && stage.count && p50Sum > 0 ? formatShare(stage.p50_ms / p50Sum) : '—',
     ]), 4);
 
     fillTable('lag-table', snapshot.consumer_lag.map((l) => [l.topic, l.partition, formatCount(l.lag)]), 3);
     fillTable('dead-table', Object.entries(snapshot.dead_letters.by_reason).map(([reason, count]) => [reason, formatCount(count)]), 2);
     fillTable('rules-table', snapshot.top_rules.map((r) => [r.rule, formatCount(r.count)]), 2);
+    fillTable('rule-hits-table', snapshot.rules.hit_totals.map((r) => [r.name, r.action, r.shadow ? 'shadow' : 'live', formatCount(r.hits)]), 4);
     fillTable('declines-table', snapshot.recent_declines.map((d) => [
-      formatTime(d.time), d.card, `${d.amount.toFixed(2)} ${d.currency}`, d.score.toFixed(3), d.reasons.join(', '),
+      formatTime(d.decided_at), d.card, `${d.amount.toFixed(2)} ${d.currency}`, formatScore(d.score), d.reasons.join(', '),
     ]), 5);
 
     const errors = byId('reload-errors');
@@ -302,7 +308,7 @@
     fillTable('reviews-table', body.items.map((item) => {
       const actions = document.createElement('span');
       actions.append(markButton(item, true), markButton(item, false));
-      return [formatTime(item.time), item.id, item.card, item.merchant, `${item.amount.toFixed(2)} ${item.currency}`, item.score.toFixed(3), item.reasons.join(', '), actions];
+      return [formatTime(item.time), item.id, item.card, item.merchant, `${item.amount.toFixed(2)} ${item.currency}`, formatScore(item.score), item.reasons.join(', '), actions];
     }), 8);
   }
 
@@ -330,9 +336,9 @@
   }
 
   async function start() {
-    createCharts();
     const config = await (await fetch('/api/config', { cache: 'no-store' })).json();
     dashboard.config = config;
+    createCharts();
     setText('target', formatMs(config.target_ms));
     const history = await (await fetch(`/api/history?seconds=${config.history_seconds}`, { cache: 'no-store' })).json();
     history.forEach((snapshot, i) => onSnapshot(snapshot, i === history.length - 1));

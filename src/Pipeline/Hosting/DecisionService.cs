@@ -60,24 +60,59 @@ public sealed partial class DecisionService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var seed = await PrepareStoreAsync(stoppingToken);
+        LogStarting(_logger, _options.Bootstrap, _options.Workers, seed.Count, _scoring.Device, _scoring.ModelVersion, _rules.RulesetVersion);
+        using var producer = BuildProducer();
+        _producer = producer;
+        var outcomes = new OutcomeStatistics();
+        var storeWriter = new StoreWriter(_store, _options.StoreBatchSize, outcomes, _logger);
+        using var emitter = new DecisionEmitter(producer, Topics(), storeWriter, _logger);
+        var workers = BuildWorkers(emitter, seed);
+        var consumer = new TransactionConsumer(_options, workers, emitter, _logger) { DrainPipeline = () => Drain(workers, producer) };
+        var labels = new LabelConsumer(_options, _store, _features, _logger);
+        var inputs = ReportingInputs.Of(consumer, workers, emitter, storeWriter, outcomes, _scoring, _rules);
+        var reporter = new LatencyReporter(Telemetry, inputs, _store, _logger);
+
+        using var reporting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        StartThreads(storeWriter, workers, consumer, labels);
+        var reporterTask = reporter.RunAsync(reporting.Token);
+        _ready.TrySetResult();
+
+        await RunUntilStoppedAsync(consumer, labels, stoppingToken);
+        _producer = null;
+        await storeWriter.CompleteAsync();
+        await reporting.CancelAsync();
+        await reporterTask;
+        await reporter.TickAsync();
+        LogStopped(_logger, inputs.Totals().Decided);
+    }
+
+    /// <summary>Migrates the store and loads the recently decided ids, so redeliveries after a restart are recognised.</summary>
+    private async Task<HashSet<string>> PrepareStoreAsync(CancellationToken stoppingToken)
+    {
         await _store.MigrateAsync(stoppingToken);
-        var seed = new HashSet<string>(
+        return new HashSet<string>(
             _options.DuplicateSeedFromStore > 0 ? await _store.RecentDecisionIdsAsync(_options.DuplicateSeedFromStore, stoppingToken) : [],
             StringComparer.Ordinal);
-        LogStarting(_logger, _options.Bootstrap, _options.Workers, seed.Count, _scoring.Device, _scoring.ModelVersion, _rules.RulesetVersion);
+    }
 
-        var topics = new DecisionServiceTopics(_options.TransactionsTopic, _options.DecisionsTopic, _options.DeadLetterTopic, _options.LabelsTopic);
-        var producerConfig = KafkaClients.ProducerConfig(_options.Bootstrap, _options.ClientId + "-producer", _options.ProducerLingerMs);
+    private IProducer<byte[], byte[]> BuildProducer()
+    {
+        var config = KafkaClients.ProducerConfig(_options.Bootstrap, _options.ClientId + "-producer", _options.ProducerLingerMs);
         // Delivery handlers use the slot they were bound to, never the reported message: don't copy key, value
         // and headers back into .NET for every acknowledgement.
-        producerConfig.DeliveryReportFields = "none";
-        producerConfig.MessageTimeoutMs = _options.DeliveryTimeoutMs;
-        using var producer = new ProducerBuilder<byte[], byte[]>(producerConfig)
+        config.DeliveryReportFields = "none";
+        config.MessageTimeoutMs = _options.DeliveryTimeoutMs;
+        return new ProducerBuilder<byte[], byte[]>(config)
             .SetErrorHandler((_, e) => LogProducerError(_logger, e.Reason))
             .Build();
-        _producer = producer;
-        var storeWriter = new StoreWriter(_store, _options.StoreBatchSize, _logger);
-        using var emitter = new DecisionEmitter(producer, topics, storeWriter, _logger);
+    }
+
+    private DecisionServiceTopics Topics() =>
+        new(_options.TransactionsTopic, _options.DecisionsTopic, _options.DeadLetterTopic, _options.LabelsTopic);
+
+    private DecisionWorker[] BuildWorkers(DecisionEmitter emitter, HashSet<string> seed)
+    {
         var workers = new DecisionWorker[_options.Workers];
         for (var i = 0; i < workers.Length; i++)
         {
@@ -85,27 +120,23 @@ public sealed partial class DecisionService : BackgroundService
                 new DuplicateWindow(_options.DuplicateWindow, seed));
         }
 
-        var consumer = new TransactionConsumer(_options, workers, emitter, _logger);
-        var labels = new LabelConsumer(_options, _store, _features, _logger);
-        consumer.DrainPipeline = () =>
-        {
-            foreach (var worker in workers)
-            {
-                worker.Complete();
-            }
+        return workers;
+    }
 
-            producer.Flush(TimeSpan.FromSeconds(60));
-        };
-        var recorders = new List<StageRecorders> { emitter.DeliveryRecorders, storeWriter.Recorders };
-        var counters = new List<PipelineCounters> { consumer.Counters, emitter.DeliveryCounters, storeWriter.Counters };
+    /// <summary>The consumer's last act before it commits and closes: every worker finishes, every decision is produced.</summary>
+    private static void Drain(DecisionWorker[] workers, IProducer<byte[], byte[]> producer)
+    {
         foreach (var worker in workers)
         {
-            recorders.Add(worker.Recorders);
-            counters.Add(worker.Counters);
+            worker.Complete();
         }
 
-        var reporter = new LatencyReporter(Telemetry, recorders, () => counters, () => consumer.LagByPartition, () => storeWriter.Snapshot, _store, _logger);
-        using var reporting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        producer.Flush(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Downstream first: the store writer and the workers are running before the first transaction is consumed.</summary>
+    private void StartThreads(StoreWriter storeWriter, DecisionWorker[] workers, TransactionConsumer consumer, LabelConsumer labels)
+    {
         storeWriter.Start(CancellationToken.None);
         foreach (var worker in workers)
         {
@@ -116,29 +147,23 @@ public sealed partial class DecisionService : BackgroundService
         _labels = labels;
         consumer.Start();
         labels.Start();
-        var reporterTask = reporter.RunAsync(reporting.Token);
-        _ready.TrySetResult();
+    }
 
+    /// <summary>Either a stop request or a failed consume loop ends the service; both consumers stop.</summary>
+    private static async Task RunUntilStoppedAsync(TransactionConsumer consumer, LabelConsumer labels, CancellationToken stoppingToken)
+    {
         using (stoppingToken.Register(() =>
         {
             consumer.RequestStop();
             labels.RequestStop();
         }))
         {
-            // Either a stop request or a failed consume loop ends the service.
             await Task.WhenAny(consumer.Stopped, Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
             consumer.RequestStop();
             labels.RequestStop();
             await consumer.Stopped.ConfigureAwait(false);
             await labels.Stopped.ConfigureAwait(false);
         }
-
-        _producer = null;
-        await storeWriter.CompleteAsync();
-        await reporting.CancelAsync();
-        await reporterTask;
-        await reporter.TickAsync();
-        LogStopped(_logger, PipelineCounters.Sum(counters).Decided);
     }
 
     /// <summary>Publishes a label (an analyst's verdict) to the labels topic through the service's one producer.</summary>

@@ -1,5 +1,6 @@
-using FraudStream.Pipeline.Latency;
 using FraudStream.Core.Stages;
+using FraudStream.Core.Telemetry;
+using FraudStream.Pipeline.Latency;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,7 +13,8 @@ public static class PipelineServiceCollectionExtensions
     /// <summary>
     /// Registers the decision service with its options (section <c>Decisions</c>, validated at start).
     /// Stages not registered before this call run degraded: no model → <c>model_unavailable</c>,
-    /// no rules file → the model's thresholds decide.
+    /// no rules file → the model's thresholds decide. The latency target (<c>Decisions:TargetMs</c>) is registered as
+    /// <see cref="LatencyTarget"/> for every reader; each <see cref="ITelemetryFeed"/> registered gets the snapshots.
     /// </summary>
     public static IServiceCollection AddDecisionService(this IServiceCollection services, IConfiguration configuration)
     {
@@ -22,7 +24,8 @@ public static class PipelineServiceCollectionExtensions
             .ValidateOnStart();
         services.TryAddSingleton<IScoringStage, ModelUnavailableScoring>();
         services.TryAddSingleton<IRulesStage, ThresholdOnlyRules>();
-        services.AddSingleton(sp => new PipelineTelemetry(sp.GetRequiredService<IOptions<DecisionServiceOptions>>().Value.TargetMs));
+        services.AddSingleton(sp => new LatencyTarget(sp.GetRequiredService<IOptions<DecisionServiceOptions>>().Value.TargetMs));
+        services.AddSingleton<PipelineTelemetry>();
         services.AddSingleton<DecisionService>();
         services.AddHostedService(sp => sp.GetRequiredService<DecisionService>());
         return services;

@@ -1,58 +1,44 @@
 using FraudStream.Core.Latency;
-using FraudStream.Pipeline.Processing;
+using FraudStream.Core.Telemetry;
 using HdrHistogram;
+using Microsoft.Extensions.Logging;
 
 namespace FraudStream.Pipeline.Latency;
 
-/// <summary>One reporting tick: the last second, and everything since start.</summary>
-public sealed record PipelineSnapshot(
-    DateTime At,
-    double TargetMs,
-    PipelineTotals Totals,
-    double TpsIn,
-    double TpsOut,
-    IReadOnlyDictionary<string, LatencyStats> SecondStages,
-    IReadOnlyDictionary<string, LatencyStats> CumulativeStages,
-    IReadOnlyList<(long ValueMicros, long Count)> EndToEndSecondValues,
-    IReadOnlyDictionary<int, long> LagByPartition,
-    IReadOnlyDictionary<string, long> ReasonCounts,
-    IReadOnlyList<Storage.Records.DecisionRecord> RecentDeclines,
-    IReadOnlyDictionary<string, IReadOnlyList<(long ValueMicros, long Count)>> StageSecondValues,
-    IReadOnlyDictionary<string, long> DeadLetterReasons);
-
 /// <summary>
-/// What the service reports about itself: the reporter thread publishes a snapshot every second and
-/// keeps the cumulative histograms; the dashboard, the demo's progress line and its final report read it.
+/// What the service reports about itself: the latest one-second snapshot, handed on to every
+/// <see cref="ITelemetryFeed"/>, and the cumulative histograms (the demo's progress line and final report read
+/// them). Only the reporter thread writes; the lock is private and never taken on the per-transaction path.
 /// </summary>
-public sealed class PipelineTelemetry
+public sealed partial class PipelineTelemetry
 {
-    private readonly object _historyGate = new();
-    private readonly Queue<PipelineSnapshot> _history = new();
+    /// <summary>Seconds with traffic left out of <see cref="SteadyEndToEnd"/> (JIT, model warm-up, first connections).</summary>
+    public const int WarmupSeconds = 5;
+
+    private readonly Lock _gate = new();
+    private readonly LongHistogram[] _cumulative = new LongHistogram[StageNames.Count];
+    private readonly LongHistogram _steadyEndToEnd = LatencyHistograms.Create();
+    private readonly ITelemetryFeed[] _feeds;
+    private readonly ILogger _logger;
+    private int _secondsWithTraffic;
+    private TaskCompletionSource? _restart;
     private volatile PipelineSnapshot? _latest;
 
-    public PipelineTelemetry(double targetMs)
+    public PipelineTelemetry(LatencyTarget target, IEnumerable<ITelemetryFeed> feeds, ILogger<PipelineTelemetry> logger)
     {
-        TargetMs = targetMs;
-        for (var i = 0; i < StageNames.Count; i++)
+        ArgumentNullException.ThrowIfNull(target);
+        TargetMs = target.Milliseconds;
+        _feeds = [.. feeds];
+        _logger = logger;
+        for (var i = 0; i < _cumulative.Length; i++)
         {
-            Cumulative[i] = LatencyStats.NewHistogram();
+            _cumulative[i] = LatencyHistograms.Create();
         }
     }
 
     public double TargetMs { get; }
 
-    /// <summary>Cumulative per-stage histograms (microseconds); written by the reporter only.</summary>
-    internal LongHistogram[] Cumulative { get; } = new LongHistogram[StageNames.Count];
-
-    /// <summary>Seconds with traffic left out of <see cref="SteadyEndToEnd"/> (JIT, model warm-up, first connections).</summary>
-    public const int WarmupSeconds = 5;
-
-    /// <summary>End-to-end latency after the first <see cref="WarmupSeconds"/> seconds with traffic; reporter-written.</summary>
-    internal LongHistogram SteadyEndToEndHistogram { get; } = LatencyStats.NewHistogram();
-
-    internal int SecondsWithTraffic { get; set; }
-
-    private TaskCompletionSource? _restart;
+    public PipelineSnapshot? Latest => _latest;
 
     /// <summary>
     /// Starts the cumulative and steady-state histograms afresh at the reporter's next tick: whatever was recorded
@@ -61,72 +47,95 @@ public sealed class PipelineTelemetry
     /// </summary>
     public Task RestartMeasurementAsync()
     {
-        lock (_historyGate)
+        lock (_gate)
         {
             _restart ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return _restart.Task;
         }
     }
 
-    /// <summary>Reporter only, under <see cref="Gate"/>: the pending restart, if any, now taken.</summary>
-    internal TaskCompletionSource? TakeRestartLocked()
-    {
-        var restart = _restart;
-        _restart = null;
-        return restart;
-    }
-
     /// <summary>End-to-end percentiles of the steady state: everything after the warm-up seconds.</summary>
     public LatencyStats SteadyEndToEnd()
     {
-        lock (_historyGate)
+        lock (_gate)
         {
-            return LatencyStats.From(SteadyEndToEndHistogram, TargetMs);
+            return LatencyHistograms.Summarize(_steadyEndToEnd, TargetMs);
         }
     }
 
-    public PipelineSnapshot? Latest => _latest;
-
-    public event Action<PipelineSnapshot>? Published;
-
-    public IReadOnlyList<PipelineSnapshot> History(int seconds)
-    {
-        lock (_historyGate)
-        {
-            var all = _history.ToArray();
-            return all.Length <= seconds ? all : all[^seconds..];
-        }
-    }
-
-    /// <summary>Percentiles since start for every stage.</summary>
+    /// <summary>Percentiles since start (or the last restart) for every stage.</summary>
     public IReadOnlyDictionary<string, LatencyStats> CumulativeStats()
     {
         var result = new Dictionary<string, LatencyStats>(StringComparer.Ordinal);
-        lock (_historyGate)
+        lock (_gate)
         {
             for (var i = 0; i < StageNames.Count; i++)
             {
-                result[StageNames.All[i]] = LatencyStats.From(Cumulative[i], TargetMs);
+                result[StageNames.All[i]] = LatencyHistograms.Summarize(_cumulative[i], TargetMs);
             }
         }
 
         return result;
     }
 
-    internal object Gate => _historyGate;
-
-    internal void Publish(PipelineSnapshot snapshot)
+    /// <summary>
+    /// Reporter only: adds one second's histograms (indexed by <see cref="Stage"/>) to the measurement, or, when a
+    /// restart is pending, starts the measurement afresh instead: that second is shown, and left out of the totals.
+    /// </summary>
+    internal void AddSecond(IReadOnlyList<HistogramBase> second)
     {
-        lock (_historyGate)
+        TaskCompletionSource? restart;
+        lock (_gate)
         {
-            _history.Enqueue(snapshot);
-            while (_history.Count > 600)
+            restart = _restart;
+            _restart = null;
+            if (restart is not null)
             {
-                _history.Dequeue();
+                foreach (var histogram in _cumulative)
+                {
+                    histogram.Reset();
+                }
+
+                _steadyEndToEnd.Reset();
+                _secondsWithTraffic = 0;
+            }
+            else
+            {
+                for (var s = 0; s < _cumulative.Length; s++)
+                {
+                    _cumulative[s].Add(second[s]);
+                }
+
+                var endToEnd = second[(int)Stage.EndToEnd];
+                if (endToEnd.TotalCount > 0 && ++_secondsWithTraffic > WarmupSeconds)
+                {
+                    _steadyEndToEnd.Add(endToEnd);
+                }
             }
         }
 
-        _latest = snapshot;
-        Published?.Invoke(snapshot);
+        restart?.TrySetResult();
     }
+
+    /// <summary>Reporter only: the second's snapshot becomes <see cref="Latest"/> and goes to every feed, in order.</summary>
+    internal void Publish(PipelineSnapshot snapshot)
+    {
+        _latest = snapshot;
+        foreach (var feed in _feeds)
+        {
+            try
+            {
+                feed.Publish(snapshot);
+            }
+#pragma warning disable CA1031 // A failing feed must not stop the reporter, nor the other feeds.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogFeedFailed(_logger, ex, feed.GetType().Name);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1402, Level = LogLevel.Warning, Message = "Telemetry feed {Feed} failed to take a snapshot")]
+    private static partial void LogFeedFailed(ILogger logger, Exception exception, string feed);
 }

@@ -1,3 +1,5 @@
+using FraudStream.Core.Telemetry;
+
 namespace FraudStream.Pipeline.Processing;
 
 /// <summary>
@@ -86,21 +88,4 @@ public sealed class PipelineCounters
 
         return t;
     }
-}
-
-public sealed class PipelineTotals
-{
-    public long Consumed { get; set; }
-    public long Decided { get; set; }
-    public long Approve { get; set; }
-    public long Review { get; set; }
-    public long Decline { get; set; }
-    public long DeadLettered { get; set; }
-    public long Duplicates { get; set; }
-    public long ModelUnavailable { get; set; }
-    public long Produced { get; set; }
-    public long Persisted { get; set; }
-    public long DeliveryRetries { get; set; }
-    public long Pauses { get; set; }
-    public long PartitionsTakenAway { get; set; }
 }

@@ -17,32 +17,26 @@ namespace FraudStream.Pipeline.Processing;
 /// </summary>
 internal sealed partial class StoreWriter
 {
-    private const int RecentDeclinesKept = 50;
     private readonly BlockingCollection<InFlight> _queue = new(new ConcurrentQueue<InFlight>());
     private readonly FraudStore _store;
     private readonly int _batchSize;
+    private readonly OutcomeStatistics _statistics;
     private readonly ILogger _logger;
-    private readonly Dictionary<string, long> _reasonCounts = new(StringComparer.Ordinal);
-    private readonly Queue<DecisionRecord> _recentDeclines = new();
-    private readonly Dictionary<string, long> _deadLetterReasons = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Thread? _thread;
-    private volatile StoreWriterSnapshot _snapshot = StoreWriterSnapshot.Empty;
-    private long _lastSnapshotAt;
 
-    public StoreWriter(FraudStore store, int batchSize, ILogger logger)
+    /// <param name="statistics">Told of every outcome once it is durable (reason counts, recent declines for the reporter).</param>
+    public StoreWriter(FraudStore store, int batchSize, OutcomeStatistics statistics, ILogger logger)
     {
         _store = store;
         _batchSize = batchSize;
+        _statistics = statistics;
         _logger = logger;
     }
 
     public StageRecorders Recorders { get; } = new("store");
 
     public PipelineCounters Counters { get; } = new();
-
-    /// <summary>Reason counts and recent declines, refreshed about once a second (dashboard).</summary>
-    public StoreWriterSnapshot Snapshot => _snapshot;
 
     public void Start(CancellationToken stopping)
     {
@@ -115,14 +109,7 @@ internal sealed partial class StoreWriter
                 foreach (var done in batch)
                 {
                     Recorders.RecordSince(Stage.Persist, done.EmitStartedAt, now);
-                    if (done.Outcome == Outcome.Decided)
-                    {
-                        Track(done.Record, done.Reasons);
-                    }
-                    else
-                    {
-                        _deadLetterReasons[done.DeadLetter.Reason] = _deadLetterReasons.GetValueOrDefault(done.DeadLetter.Reason) + 1;
-                    }
+                    _statistics.Add(done);
                 }
 
                 // Only now is each outcome durable: let the consumer commit past these offsets.
@@ -131,10 +118,10 @@ internal sealed partial class StoreWriter
                     done.MarkDone();
                 }
 
-                PublishSnapshotIfDue();
+                _statistics.Refresh();
             }
 
-            PublishSnapshotIfDue(force: true);
+            _statistics.Refresh(force: true);
             _stopped.TrySetResult();
         }
 #pragma warning disable CA1031 // Handed to whoever awaits the drain.
@@ -162,44 +149,6 @@ internal sealed partial class StoreWriter
         Counters.AddStoreDuplicates(decisions.Count - inserted);
     }
 
-    private void Track(DecisionRecord record, List<string> reasons)
-    {
-        // The slot still holds its reasons list (it is not reused before MarkDone): no need to split the joined string.
-        foreach (var reason in reasons)
-        {
-            _reasonCounts[reason] = _reasonCounts.GetValueOrDefault(reason) + 1;
-        }
-
-        if (record.Decision == "decline")
-        {
-            // Copy: the record belongs to a slot that will be reused.
-            _recentDeclines.Enqueue(new DecisionRecord
-            {
-                Id = record.Id, Card = record.Card, Amount = record.Amount, Currency = record.Currency, Score = record.Score,
-                Reasons = record.Reasons, DecidedAt = record.DecidedAt, Merchant = record.Merchant, EventTs = record.EventTs,
-            });
-            if (_recentDeclines.Count > RecentDeclinesKept)
-            {
-                _recentDeclines.Dequeue();
-            }
-        }
-    }
-
-    private void PublishSnapshotIfDue(bool force = false)
-    {
-        var now = Environment.TickCount64;
-        if (!force && now - _lastSnapshotAt < 500)
-        {
-            return;
-        }
-
-        _lastSnapshotAt = now;
-        _snapshot = new StoreWriterSnapshot(
-            new Dictionary<string, long>(_reasonCounts, StringComparer.Ordinal),
-            [.. _recentDeclines],
-            new Dictionary<string, long>(_deadLetterReasons, StringComparer.Ordinal));
-    }
-
     [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "An acknowledgement arrived after the store writer completed; its transaction is read again on the next start")]
     private static partial void LogLateOutcome(ILogger logger);
 
@@ -208,12 +157,4 @@ internal sealed partial class StoreWriter
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "Storing {Count} outcomes failed; retrying in {DelayMs} ms")]
     private static partial void LogStoreFailed(ILogger logger, Exception ex, int count, double delayMs);
-}
-
-public sealed record StoreWriterSnapshot(
-    IReadOnlyDictionary<string, long> ReasonCounts,
-    IReadOnlyList<DecisionRecord> RecentDeclines,
-    IReadOnlyDictionary<string, long> DeadLetterReasons)
-{
-    public static readonly StoreWriterSnapshot Empty = new(new Dictionary<string, long>(), [], new Dictionary<string, long>());
 }

@@ -2,6 +2,7 @@ using FraudStream.Core.Latency;
 using System.Diagnostics;
 using System.Globalization;
 using FraudStream.Core.Contracts;
+using FraudStream.Core.Telemetry;
 using FraudStream.Ingest.Kafka;
 using FraudStream.Pipeline.Hosting;
 using FraudStream.Pipeline.Latency;

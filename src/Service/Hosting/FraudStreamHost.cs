@@ -1,6 +1,8 @@
+using FraudStream.Dashboard.Hosting;
+using FraudStream.Dashboard.Reviews;
 using FraudStream.Pipeline.Hosting;
-using FraudStream.Service.Dashboard;
 using FraudStream.Storage;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,30 +11,57 @@ using Microsoft.Extensions.Logging;
 namespace FraudStream.Service.Hosting;
 
 /// <summary>
-/// Builds the service process: configuration from appsettings.json, FRAUDSTREAM_ environment variables
-/// and the command line (in rising precedence), then each project's registration.
+/// Builds the service process, one host: configuration from appsettings.json, environment variables (plain, then
+/// FRAUDSTREAM_ prefixed) and the command line, in rising precedence; logging from its <c>Logging</c> section; then
+/// each project's registration. With a dashboard port the host is a WebApplication whose endpoints are the
+/// dashboard's, beside the decision service; with port 0 it is a plain host, so nothing listens.
 /// </summary>
 public static class FraudStreamHost
 {
     public static IHost Build(ServeSettings settings, Action<ILoggingBuilder>? logging = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        var configuration = LoadConfiguration(settings);
+        if (!DashboardOptions.IsRequestedIn(configuration))
         {
-            ContentRootPath = AppContext.BaseDirectory,
-            Args = [],
-        });
-        builder.Configuration.AddEnvironmentVariables("FRAUDSTREAM_");
-        builder.Configuration.AddInMemoryCollection(ToConfiguration(settings));
+            var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+            AddDecisionService(builder, configuration, logging);
+            return builder.Build();
+        }
+
+        var web = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        AddDecisionService(web, configuration, logging);
+        web.Services.AddSingleton<IReviewStore, StoreReviewStore>();
+        web.AddDashboard();
+        var app = web.Build();
+        app.MapFraudStreamDashboard();
+        return app;
+    }
+
+    private static void AddDecisionService(IHostApplicationBuilder builder, IConfiguration configuration, Action<ILoggingBuilder>? logging)
+    {
+        builder.Configuration.AddConfiguration(configuration);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(2));
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Logging.AddConsole();
+        builder.Logging.AddDebug();
+        builder.Logging.AddEventSourceLogger();
         logging?.Invoke(builder.Logging);
 
-        var store = ResolveStore(builder.Configuration);
-        builder.Services.AddSingleton(FraudStore.Open(store));
+        builder.Services.AddSingleton(FraudStore.Open(ResolveStore(builder.Configuration)));
         builder.Services.AddFraudStreamStages(builder.Configuration);
         builder.Services.AddDecisionService(builder.Configuration);
-        builder.Services.AddDashboardBridge(builder.Configuration);
-        return builder.Build();
+    }
+
+    private static ConfigurationManager LoadConfiguration(ServeSettings settings)
+    {
+        var configuration = new ConfigurationManager();
+        configuration.SetBasePath(AppContext.BaseDirectory);
+        configuration.AddJsonFile("appsettings.json", optional: true);
+        configuration.AddEnvironmentVariables();
+        configuration.AddEnvironmentVariables("FRAUDSTREAM_");
+        configuration.AddInMemoryCollection(ToConfiguration(settings));
+        return configuration;
     }
 
     private static StoreLocation ResolveStore(IConfiguration configuration)

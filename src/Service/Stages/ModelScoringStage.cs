@@ -1,5 +1,7 @@
 using FraudStream.Features.Schema;
 using FraudStream.Core.Stages;
+using FraudStream.Core.Telemetry;
+using FraudStream.Scoring.Batching;
 using FraudStream.Scoring.Explain;
 using FraudStream.Scoring.Packaging;
 using FraudStream.Scoring.Runtime;
@@ -14,7 +16,7 @@ namespace FraudStream.Service.Stages;
 /// the scorer when <c>model.json</c> in the package directory changes. No package → NaN scores and
 /// <c>model_unavailable</c>, never a stalled stream.
 /// </summary>
-public sealed partial class ModelScoringStage : IScoringStage, IDisposable
+public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, IDisposable
 {
     private const int TopFeatures = 3;
     private static readonly string[] FeatureReasons = BuildFeatureReasons();
@@ -59,6 +61,22 @@ public sealed partial class ModelScoringStage : IScoringStage, IDisposable
         var timing = _scoring.Score(features, rows, scores);
         batchWaitMicros = (long)timing.QueueMicros;
         computeMicros = (long)timing.ComputeMicros;
+    }
+
+    /// <summary>The micro-batcher's batch sizes (cumulative), for the dashboard.</summary>
+    public IReadOnlyList<BatchSizeCount> BatchSizes()
+    {
+        var batches = _scoring.Batcher.HistogramSnapshot();
+        var sizes = new List<BatchSizeCount>();
+        for (var b = 0; b < batches.Length; b++)
+        {
+            if (batches[b] > 0)
+            {
+                sizes.Add(new BatchSizeCount(MicroBatcher.BucketUpperBound(b), batches[b]));
+            }
+        }
+
+        return sizes;
     }
 
     public int Explain(ReadOnlySpan<float> features, Span<string?> topFeatures)

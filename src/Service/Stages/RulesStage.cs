@@ -1,8 +1,7 @@
 using FraudStream.Core.Contracts;
-using FraudStream.Dashboard.Snapshots;
 using FraudStream.Core.Stages;
+using FraudStream.Core.Telemetry;
 using FraudStream.Rules.Runtime;
-using FraudStream.Service.Dashboard;
 
 namespace FraudStream.Service.Stages;
 

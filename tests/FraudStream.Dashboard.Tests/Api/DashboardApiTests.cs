@@ -23,7 +23,7 @@ public sealed class DashboardApiTests : IAsyncLifetime
         _server.State.Publish(TestSnapshots.Create(1, p99Ms: 21));
         _server.State.Publish(TestSnapshots.Create(2, p99Ms: 33));
 
-        using var json = await GetJsonAsync("/api/snapshot");
+        using var json = await _server.GetJsonAsync("/api/snapshot");
         var root = json.RootElement;
         Assert.Equal(2, root.GetProperty("sequence").GetInt64());
         Assert.Equal(33, root.GetProperty("end_to_end").GetProperty("p99_ms").GetDouble());
@@ -39,6 +39,39 @@ public sealed class DashboardApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_missing_score_is_sent_as_null_so_declines_and_reviews_stay_valid_json_while_the_model_is_down()
+    {
+        _server.State.Publish(TestSnapshots.Create(1) with { RecentDeclines = [TestSnapshots.ModelUnavailableDecline(1)] });
+        _server.Reviews.Add(TestSnapshots.ModelUnavailableReview("r-no-model"));
+        // A scorer that produced NaN is treated as no score too: "NaN" never reaches the page.
+        _server.Reviews.Add(TestSnapshots.ModelUnavailableReview("r-nan") with { Score = double.NaN, Time = TestSnapshots.Start.AddMinutes(1) });
+
+        using var snapshot = await _server.GetJsonAsync("/api/snapshot");
+        var decline = snapshot.RootElement.GetProperty("recent_declines")[0];
+        Assert.Equal(JsonValueKind.Null, decline.GetProperty("score").ValueKind);
+        Assert.Equal("model_unavailable", decline.GetProperty("reasons")[0].GetString());
+
+        using var reviews = await _server.GetJsonAsync("/api/reviews");
+        var items = reviews.RootElement.GetProperty("items");
+        Assert.Equal(["r-no-model", "r-nan"], items.EnumerateArray().Select(i => i.GetProperty("id").GetString()));
+        Assert.All(items.EnumerateArray(), item => Assert.Equal(JsonValueKind.Null, item.GetProperty("score").ValueKind));
+    }
+
+    [Fact]
+    public async Task Config_serves_every_stage_in_pipeline_order_and_the_decisions_latency_target()
+    {
+        using var json = await _server.GetJsonAsync("/api/config");
+        var root = json.RootElement;
+        Assert.Equal(TestSnapshots.TargetMs, root.GetProperty("target_ms").GetDouble());
+        var stages = root.GetProperty("stages").EnumerateArray().ToList();
+        Assert.Equal(Core.Latency.StageNames.All, stages.Select(s => s.GetProperty("name").GetString()));
+        // The steps of the end-to-end path are the stages before persist; persist and end_to_end are not steps of it.
+        Assert.Equal(
+            Enum.GetValues<Core.Latency.Stage>().Select(s => s < Core.Latency.Stage.Persist),
+            stages.Select(s => s.GetProperty("step_of_end_to_end").GetBoolean()));
+    }
+
+    [Fact]
     public async Task History_returns_the_snapshots_of_the_requested_window_oldest_first()
     {
         for (var step = 0; step < 30; step++)
@@ -46,7 +79,7 @@ public sealed class DashboardApiTests : IAsyncLifetime
             _server.State.Publish(TestSnapshots.Create(step));
         }
 
-        using var json = await GetJsonAsync("/api/history?seconds=10");
+        using var json = await _server.GetJsonAsync("/api/history?seconds=10");
         var sequences = json.RootElement.EnumerateArray().Select(s => s.GetProperty("sequence").GetInt64()).ToList();
         Assert.Equal(Enumerable.Range(21, 10).Select(i => (long)i), sequences);
     }
@@ -89,7 +122,7 @@ public sealed class DashboardApiTests : IAsyncLifetime
             Assert.DoesNotContain("4111 1111 1111 1111", body, StringComparison.Ordinal);
         }
 
-        using var reviews = await GetJsonAsync("/api/reviews");
+        using var reviews = await _server.GetJsonAsync("/api/reviews");
         var cards = reviews.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("card").GetString()).ToList();
         Assert.Equal(["••••1111", "••••1234"], cards);
         Assert.True(reviews.RootElement.GetProperty("marking_enabled").GetBoolean());
@@ -143,7 +176,7 @@ public sealed class DashboardApiTests : IAsyncLifetime
         _server.State.Publish(TestSnapshots.Create(1));
 
         // The metrics are fed by a background reader of the published snapshots.
-        var text = await PollAsync("/metrics", t => t.Contains("fraudstream_decisions_total{decision=\"decline\"} 20", StringComparison.Ordinal));
+        var text = await _server.PollAsync("/metrics", t => t.Contains("fraudstream_decisions_total{decision=\"decline\"} 20", StringComparison.Ordinal));
 
         Assert.Contains("fraudstream_stage_latency_seconds_count{stage=\"scoring_compute\"} 1010", text, StringComparison.Ordinal);
         Assert.Contains("fraudstream_stage_latency_seconds_bucket{stage=\"end_to_end\",le=\"0.05\"}", text, StringComparison.Ordinal);
@@ -156,7 +189,7 @@ public sealed class DashboardApiTests : IAsyncLifetime
     public async Task Health_reports_ok_and_the_latest_sequence()
     {
         _server.State.Publish(TestSnapshots.Create(1));
-        using var json = await GetJsonAsync("/healthz");
+        using var json = await _server.GetJsonAsync("/healthz");
         Assert.Equal("ok", json.RootElement.GetProperty("status").GetString());
         Assert.Equal(1, json.RootElement.GetProperty("latest_sequence").GetInt64());
     }
@@ -191,30 +224,6 @@ public sealed class DashboardApiTests : IAsyncLifetime
         }
 
         return await _server.Client.SendAsync(request);
-    }
-
-    private async Task<JsonDocument> GetJsonAsync(string path)
-    {
-        using var response = await _server.Client.GetAsync(new Uri(path, UriKind.Relative));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-    }
-
-    private async Task<string> PollAsync(string path, Func<string, bool> ready)
-    {
-        var text = "";
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            text = await _server.Client.GetStringAsync(new Uri(path, UriKind.Relative));
-            if (ready(text))
-            {
-                return text;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return text;
     }
 
     private static async Task<JsonDocument> ReadEventAsync(StreamReader reader)

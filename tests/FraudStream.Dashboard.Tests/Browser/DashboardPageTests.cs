@@ -9,19 +9,11 @@ namespace FraudStream.Dashboard.Tests.Browser;
 /// </summary>
 public sealed class DashboardPageTests
 {
-    private static readonly string[] ChromiumArgs =
-    [
-        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync",
-    ];
-
     private static readonly float WaitMs = 30_000;
 
     [ChromiumFact]
     public async Task Dashboard_shows_live_numbers_the_target_line_and_marks_reviews_only_with_the_token()
     {
-        Assert.True(File.Exists(ChromiumFactAttribute.ChromiumPath), $"{ChromiumFactAttribute.ChromiumPath} is missing: apt-get install -y chromium");
-
         await using var server = await DashboardServer.StartAsync();
         server.Reviews.Add(DashboardServer.Item("rv-1001", "••••4242", 1));
         server.Reviews.Add(DashboardServer.Item("rv-1002", TestSnapshots.RawPan, 2));
@@ -33,27 +25,10 @@ public sealed class DashboardPageTests
         using var stopStream = new CancellationTokenSource();
         var stream = RunStreamAsync(server, firstStep: 60, stopStream.Token);
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumFactAttribute.ChromiumPath,
-            Headless = true,
-            Args = ChromiumArgs,
-        });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 1300 } });
-        var consoleErrors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                consoleErrors.Add(message.Text);
-            }
-        };
-        page.PageError += (_, error) => consoleErrors.Add(error);
-
         try
         {
-            await page.GotoAsync(server.Address.ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Load });
+            await using var browser = await BrowserSession.OpenAsync(server.Address, new ViewportSize { Width = 1600, Height = 1300 });
+            var page = browser.Page;
 
             // Live numbers: the stream keeps publishing; the p99 tile and the snapshot counter move.
             await page.WaitForFunctionAsync("() => window.fraudDashboard && window.fraudDashboard.snapshotsSeen > 60", null, Wait());
@@ -78,7 +53,7 @@ public sealed class DashboardPageTests
             var pageText = await page.InnerTextAsync("body");
             Assert.DoesNotContain(TestSnapshots.RawPan, pageText, StringComparison.Ordinal);
             Assert.Contains("••••1111", pageText, StringComparison.Ordinal);
-            Assert.Empty(consoleErrors);
+            Assert.Empty(browser.ConsoleErrors);
 
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = ScreenshotPath(), FullPage = true });
 
@@ -104,30 +79,11 @@ public sealed class DashboardPageTests
     [ChromiumFact]
     public async Task Dashboard_loads_without_errors_before_the_first_snapshot_and_is_read_only_without_a_token()
     {
-        Assert.True(File.Exists(ChromiumFactAttribute.ChromiumPath), $"{ChromiumFactAttribute.ChromiumPath} is missing: apt-get install -y chromium");
-
         await using var server = await DashboardServer.StartAsync(reviewToken: null);
         server.Reviews.Add(DashboardServer.Item("rv-2001", "••••4242", 1));
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumFactAttribute.ChromiumPath,
-            Headless = true,
-            Args = ChromiumArgs,
-        });
-        var page = await browser.NewPageAsync();
-        var consoleErrors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                consoleErrors.Add(message.Text);
-            }
-        };
-        page.PageError += (_, error) => consoleErrors.Add(error);
-
-        await page.GotoAsync(server.Address.ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Load });
+        await using var browser = await BrowserSession.OpenAsync(server.Address);
+        var page = browser.Page;
         await page.WaitForFunctionAsync("() => document.querySelector('#connection').textContent === 'live'", null, Wait());
         await page.WaitForSelectorAsync("#reviews-table td:has-text('rv-2001')", Selector());
 
@@ -138,7 +94,46 @@ public sealed class DashboardPageTests
         // The stream starts after the page: the first snapshot shows up without a reload.
         server.State.Publish(TestSnapshots.Create(1, p99Ms: 12));
         await page.WaitForFunctionAsync("() => document.querySelector('#kpi-p99').textContent === '12.0 ms'", null, Wait());
-        Assert.Empty(consoleErrors);
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [ChromiumFact]
+    public async Task Stage_table_shows_every_stage_of_the_pipeline_and_the_rules_table_every_rule_with_its_hits()
+    {
+        await using var server = await DashboardServer.StartAsync();
+        server.Feed.Publish(TestPipelineSnapshots.Create(0));
+
+        await using var browser = await BrowserSession.OpenAsync(server.Address);
+        var page = browser.Page;
+        await page.WaitForSelectorAsync("#rule-hits-table td:has-text('amount_outlier')", Selector());
+
+        var stages = await page.EvalOnSelectorAllAsync<string[]>("#stages-table tbody tr td:first-child", "cells => cells.map(c => c.textContent)");
+        Assert.Equal(Core.Latency.StageNames.All, stages);
+        var rules = await page.EvalOnSelectorAllAsync<string[][]>(
+            "#rule-hits-table tbody tr", "rows => rows.map(r => Array.from(r.cells, c => c.textContent))");
+        Assert.Equal(
+            [["blocked_merchant", "decline", "live", "12"], ["velocity_hour", "review", "live", "40"], ["amount_outlier", "review", "shadow", "7"]],
+            rules);
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [ChromiumFact]
+    public async Task Decline_and_review_tables_render_rows_without_a_score_while_the_model_is_down()
+    {
+        await using var server = await DashboardServer.StartAsync();
+        server.Reviews.Add(TestSnapshots.ModelUnavailableReview("rv-no-model"));
+        server.State.Publish(TestSnapshots.Create(1) with { RecentDeclines = [TestSnapshots.ModelUnavailableDecline(1)] });
+
+        await using var browser = await BrowserSession.OpenAsync(server.Address);
+        var page = browser.Page;
+        await page.WaitForSelectorAsync("#reviews-table td:has-text('rv-no-model')", Selector());
+        await page.WaitForSelectorAsync("#declines-table td:has-text('model_unavailable')", Selector());
+
+        // The score column (4th of the declines, 6th of the reviews) says there is no score.
+        Assert.Equal("—", await page.InnerTextAsync("#declines-table tbody tr:first-child td:nth-child(4)"));
+        Assert.Equal("—", await page.InnerTextAsync("#reviews-table tbody tr:first-child td:nth-child(6)"));
+        Assert.Matches("^\\d\\d:\\d\\d:\\d\\d$", await page.InnerTextAsync("#declines-table tbody tr:first-child td:nth-child(1)"));
+        Assert.Empty(browser.ConsoleErrors);
     }
 
     private const string TargetLineScript = """

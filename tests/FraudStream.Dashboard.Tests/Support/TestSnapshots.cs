@@ -1,3 +1,8 @@
+using FraudStream.Core.Contracts;
+using FraudStream.Core.Latency;
+using FraudStream.Core.Stages;
+using FraudStream.Core.Telemetry;
+using FraudStream.Dashboard.Reviews;
 using FraudStream.Dashboard.Snapshots;
 
 namespace FraudStream.Dashboard.Tests.Support;
@@ -11,6 +16,31 @@ internal static class TestSnapshots
     public const string RawPan = "4111111111111111";
 
     public static readonly DateTimeOffset Start = new(2026, 11, 29, 3, 0, 0, TimeSpan.Zero);
+
+    /// <summary>A decline made while no model scores: the rules decided, and there is no score to show.</summary>
+    public static DeclinedTransaction ModelUnavailableDecline(int step) => new()
+    {
+        Id = "tx-no-model-" + step,
+        Card = "••••0004",
+        Amount = 75m,
+        Currency = "EUR",
+        Score = null,
+        Reasons = ["model_unavailable", "blocked_merchant"],
+        DecidedAt = Start.UtcDateTime.AddSeconds(step),
+    };
+
+    /// <summary>A review item queued while no model scores.</summary>
+    public static ReviewItem ModelUnavailableReview(string id) => new()
+    {
+        Id = id,
+        Time = Start,
+        Card = "••••0004",
+        Merchant = "M1823072687",
+        Amount = 75m,
+        Currency = "EUR",
+        Score = null,
+        Reasons = ["model_unavailable", "velocity_hour"],
+    };
 
     public static DashboardSnapshot Create(int step, double p99Ms = 20, DateTimeOffset? at = null)
     {
@@ -70,13 +100,14 @@ internal static class TestSnapshots
             {
                 RulesetVersion = "rules-v7",
                 ReloadErrors = [new RulesReloadError(Start, "rule 'velocity' failed to compile near card 4111 1111 1111 1111")],
+                HitTotals = [new RuleHitTotal("high_amount_new_merchant", DecisionKind.Review, false, 42 + step), new RuleHitTotal("amount_outlier", DecisionKind.Review, true, 5)],
             },
             DecisionsPerSecond = new DecisionCounts { Approve = decided - 30, Review = 20, Decline = 10 },
             DecisionsTotal = new DecisionCounts { Approve = (decided - 30) * (step + 1), Review = 20L * (step + 1), Decline = 10L * (step + 1) },
             TopRules = [new RuleFiredCount("high_amount_new_merchant", 42 + step), new RuleFiredCount("velocity_5m", 17)],
             RecentDeclines =
             [
-                new RecentDecline
+                new DeclinedTransaction
                 {
                     Id = "tx-" + step,
                     Card = RawPan,
@@ -84,7 +115,7 @@ internal static class TestSnapshots
                     Currency = "EUR",
                     Score = 0.97,
                     Reasons = ["score_above_0.9", "high_amount_new_merchant"],
-                    Time = time,
+                    DecidedAt = time.UtcDateTime,
                 },
             ],
         };

@@ -1,47 +1,85 @@
+using FraudStream.Core.Telemetry;
 using FraudStream.Dashboard.Hosting;
-using FraudStream.Dashboard.State;
+using FraudStream.Dashboard.Reviews;
 using FraudStream.Dashboard.Tests.TestDoubles;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace FraudStream.Dashboard.Tests.Unit;
 
 public sealed class DashboardOptionsTests
 {
+    private static readonly DashboardOptionsValidator Validator = new();
+
     [Fact]
     public void Defaults_bind_to_loopback_and_refuse_marking()
     {
         var options = new DashboardOptions { Port = 8088 };
         Assert.Equal("127.0.0.1", options.BindAddress);
         Assert.False(options.MarkingEnabled);
-        Assert.Empty(options.Validate());
+        Assert.True(Validator.Validate(null, options).Succeeded);
     }
 
     [Theory]
-    [InlineData(-1, "127.0.0.1", 50, null)]
-    [InlineData(70000, "127.0.0.1", 50, null)]
-    [InlineData(8088, "not-an-address", 50, null)]
-    [InlineData(8088, "127.0.0.1", 0, null)]
-    [InlineData(8088, "127.0.0.1", double.NaN, null)]
-    [InlineData(8088, "127.0.0.1", 50, "short")]
-    [InlineData(8088, "127.0.0.1", 50, "has whitespace inside it")]
-    public void Invalid_options_are_rejected_with_a_reason(int port, string bind, double targetMs, string? token)
+    [InlineData(-1, "127.0.0.1", null, null, "Dashboard:Port")]
+    [InlineData(70000, "127.0.0.1", null, null, "Dashboard:Port")]
+    [InlineData(8088, "not-an-address", null, null, "Dashboard:BindAddress")]
+    [InlineData(8088, "127.0.0.1", "short", null, "Dashboard:ReviewToken")]
+    [InlineData(8088, "127.0.0.1", "has whitespace inside it", null, "Dashboard:ReviewToken")]
+    [InlineData(8088, "127.0.0.1", null, 50.0, "Dashboard:TargetMs")]
+    public void Each_invalid_setting_is_rejected_by_its_configuration_name(int port, string bind, string? token, double? targetMs, string setting)
     {
-        var options = new DashboardOptions { Port = port, BindAddress = bind, TargetMs = targetMs, ReviewToken = token };
-        Assert.Single(options.Validate());
-        Assert.Throws<ArgumentException>(options.EnsureValid);
+        var options = new DashboardOptions { Port = port, BindAddress = bind, ReviewToken = token, TargetMs = targetMs };
+        var result = Validator.Validate(null, options);
+        Assert.True(result.Failed);
+        var failure = Assert.Single(result.Failures!);
+        Assert.StartsWith(setting + " ", failure, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Port_zero_starts_nothing()
+    public void A_dashboard_latency_target_points_at_the_one_setting_there_is()
     {
-        await using var host = await DashboardHost.StartAsync(
-            new DashboardOptions { Port = 0 }, new DashboardState(), new InMemoryReviewStore(), null, CancellationToken.None);
-        Assert.Null(host.Address);
+        var result = Validator.Validate(null, new DashboardOptions { Port = 8088, TargetMs = 30 });
+        Assert.Contains("Decisions:TargetMs (--target-ms)", Assert.Single(result.Failures!), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("", false)]
+    [InlineData("0", false)]
+    [InlineData("8088", true)]
+    [InlineData("-1", true)]
+    [InlineData("eighty", true)]
+    public void A_dashboard_is_requested_by_any_port_but_zero(string? port, bool requested)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Dashboard:Port"] = port }).Build();
+        Assert.Equal(requested, DashboardOptions.IsRequestedIn(configuration));
     }
 
     [Fact]
-    public async Task Starting_with_invalid_options_throws_before_listening()
+    public async Task Invalid_settings_fail_before_anything_listens_with_every_setting_named_in_one_line()
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => DashboardHost.StartAsync(
-            new DashboardOptions { Port = 8088, TargetMs = -5 }, new DashboardState(), new InMemoryReviewStore(), null, CancellationToken.None));
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Dashboard:Port"] = "70000",
+            ["Dashboard:BindAddress"] = "nowhere",
+        });
+        builder.Services.AddSingleton<IReviewStore>(new InMemoryReviewStore());
+        builder.Services.AddSingleton(new LatencyTarget(50));
+        builder.AddDashboard();
+
+        // Kestrel reads the settings when the application is built; nothing has started or listened by then.
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
+        {
+            await using var app = builder.Build();
+            app.MapFraudStreamDashboard();
+            await app.StartAsync();
+        });
+        Assert.Contains("Dashboard:Port", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Dashboard:BindAddress", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
     }
 }

@@ -1,15 +1,17 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using FraudStream.Ingest.Kafka;
 using FraudStream.Integration.Tests.Infrastructure;
 using FraudStream.Service.Hosting;
 
 namespace FraudStream.Integration.Tests.Dashboard;
 
-/// <summary>The dashboard's API on the real, running service: numbers from the pipeline, reviews from the store.</summary>
+/// <summary>The dashboard's API on the real, running service: numbers from the pipeline, rule hits, reviews from the store.</summary>
 public sealed class LiveDashboardTests
 {
     private const string Token = "test-review-token-0123456789";
@@ -22,7 +24,7 @@ public sealed class LiveDashboardTests
     }
 
     [Fact]
-    public async Task The_running_service_serves_live_numbers_metrics_and_a_review_queue_that_needs_the_token()
+    public async Task The_running_service_serves_live_numbers_rule_hits_metrics_and_a_review_queue_that_needs_the_token()
     {
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 3);
         var port = FreePort();
@@ -33,7 +35,8 @@ public sealed class LiveDashboardTests
             DashboardPort = port,
             ReviewToken = Token,
             GroupId = "dash-" + Guid.NewGuid().ToString("N")[..8],
-            ModelDirectory = FindModel(),
+            ModelDirectory = FromRepository("data", "model"),
+            RulesFile = FromRepository("data", "rules", "default.rules"),
         };
         await using var service = await RunningService.StartAsync(settings);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
@@ -75,9 +78,28 @@ public sealed class LiveDashboardTests
             return totals.GetProperty("approve").GetInt64() + totals.GetProperty("review").GetInt64() + totals.GetProperty("decline").GetInt64() == 3000;
         }, TimeSpan.FromSeconds(30), "the snapshot to count every decision");
 
-        var metrics = await http.GetStringAsync("metrics");
+        using (var snapshot = JsonDocument.Parse(await http.GetStringAsync("api/snapshot")))
+        {
+            // Every rule of the file is counted, shadow rules included, and the 3000 decisions hit some of them.
+            var hits = snapshot.RootElement.GetProperty("rules").GetProperty("hit_totals").EnumerateArray().ToList();
+            Assert.Contains(hits, h => h.GetProperty("name").GetString() == "amount_outlier" && h.GetProperty("shadow").GetBoolean());
+            Assert.Contains(hits, h => h.GetProperty("name").GetString() == "model_decline" && h.GetProperty("action").GetString() == "decline");
+            Assert.True(hits.Sum(h => h.GetProperty("hits").GetInt64()) > 0, "no rule hit in 3000 decisions");
+            Assert.NotEqual(0, snapshot.RootElement.GetProperty("scorer").GetProperty("batch_sizes").GetArrayLength());
+        }
+
+        // Persist latency is recorded and, like every stage, exported (the metrics follow the snapshots on a reader of their own).
+        var metrics = "";
+        await RunningService.WaitForAsync(async () =>
+        {
+            metrics = await http.GetStringAsync("metrics");
+            var persisted = Regex.Match(metrics, "^fraudstream_stage_latency_seconds_count\\{stage=\"persist\"\\} (\\d+)", RegexOptions.Multiline);
+            return persisted.Success && long.Parse(persisted.Groups[1].Value, CultureInfo.InvariantCulture) > 0;
+        }, TimeSpan.FromSeconds(30), "persist latency in /metrics");
         Assert.Contains("stage=\"end_to_end\"", metrics, StringComparison.Ordinal);
         Assert.Contains("stage=\"scoring_compute\"", metrics, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_rule_hits{rule=\"amount_outlier\",action=\"review\",shadow=\"true\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_rule_hits{rule=\"model_decline\",action=\"decline\",shadow=\"false\"}", metrics, StringComparison.Ordinal);
 
         var reviews = JsonDocument.Parse(await http.GetStringAsync("api/reviews")).RootElement;
         var items = reviews.ValueKind == JsonValueKind.Array ? reviews : reviews.GetProperty("items");
@@ -99,14 +121,15 @@ public sealed class LiveDashboardTests
         await RunningService.WaitForAsync(() => Task.FromResult(service.Service.LabelsReceived >= 1), TimeSpan.FromSeconds(30), "the label to come back from Kafka");
     }
 
-    private static string FindModel()
+    /// <summary>A path of the checkout (the shipped model and rules), found above the test binaries.</summary>
+    private static string FromRepository(params string[] parts)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "data", "model", "model.json")))
+        while (dir is not null && !Path.Exists(Path.Combine([dir.FullName, .. parts])))
         {
             dir = dir.Parent;
         }
 
-        return dir is null ? throw new InvalidOperationException("data/model not found above the test folder") : Path.Combine(dir.FullName, "data", "model");
+        return dir is null ? throw new InvalidOperationException(Path.Combine(parts) + " not found above the test folder") : Path.Combine([dir.FullName, .. parts]);
     }
 }

@@ -5,9 +5,12 @@ using FraudStream.Pipeline.Hosting;
 using FraudStream.Storage;
 using FraudStream.Storage.Records;
 
-namespace FraudStream.Service.Dashboard;
+namespace FraudStream.Service.Hosting;
 
-/// <summary>The review queue on the store: a mark closes the item, stores the label and publishes it to <c>labels</c>.</summary>
+/// <summary>
+/// The dashboard's review queue on the store: a mark closes the item, stores the label and publishes it to <c>labels</c>
+/// through the decision service's producer. Wiring between the dashboard, the store and the pipeline, so it lives here.
+/// </summary>
 public sealed class StoreReviewStore(FraudStore store, DecisionService service) : IReviewStore
 {
     public async Task<IReadOnlyList<ReviewItem>> GetOpenAsync(int limit, CancellationToken cancellationToken)
@@ -24,7 +27,7 @@ public sealed class StoreReviewStore(FraudStore store, DecisionService service) 
                 Merchant = r.Merchant,
                 Amount = r.Amount,
                 Currency = r.Currency,
-                Score = r.Score ?? double.NaN,
+                Score = r.Score,
                 Reasons = r.Reasons.Length == 0 ? [] : r.Reasons.Split('|'),
             });
         }

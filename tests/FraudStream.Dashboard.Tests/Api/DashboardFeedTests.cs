@@ -1,0 +1,96 @@
+using System.Text.Json;
+using FraudStream.Core.Contracts;
+using FraudStream.Core.Latency;
+using FraudStream.Dashboard.Tests.Support;
+
+namespace FraudStream.Dashboard.Tests.Api;
+
+/// <summary>The pipeline's snapshot, published to the dashboard's feed as the reporter does, read back through the API.</summary>
+public sealed class DashboardFeedTests : IAsyncLifetime
+{
+    private DashboardServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await DashboardServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Every_recorded_stage_reaches_the_snapshot_in_pipeline_order_persist_included()
+    {
+        _server.Feed.Publish(TestPipelineSnapshots.Create(0));
+
+        using var json = await _server.GetJsonAsync("/api/snapshot");
+        var stages = json.RootElement.GetProperty("stages").EnumerateArray().ToList();
+        Assert.Equal(StageNames.All, stages.Select(s => s.GetProperty("stage").GetString()));
+        var persist = stages[(int)Stage.Persist];
+        Assert.Equal((int)Stage.Persist + 1, persist.GetProperty("p50_ms").GetDouble());
+        Assert.Equal(100, persist.GetProperty("count").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_decline_made_without_a_model_is_sent_with_a_null_score_and_a_masked_card()
+    {
+        _server.Feed.Publish(TestPipelineSnapshots.Create(0));
+
+        using var json = await _server.GetJsonAsync("/api/snapshot");
+        var decline = json.RootElement.GetProperty("recent_declines").EnumerateArray().Single();
+        Assert.Equal("tx-no-model", decline.GetProperty("id").GetString());
+        Assert.Equal(JsonValueKind.Null, decline.GetProperty("score").ValueKind);
+        Assert.Equal("••••1111", decline.GetProperty("card").GetString());
+        Assert.Equal(TestSnapshots.Start, decline.GetProperty("decided_at").GetDateTimeOffset());
+        Assert.Equal(["blocked_merchant", "model_unavailable"], decline.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [Fact]
+    public async Task Decisions_per_second_are_the_difference_of_the_totals_of_consecutive_snapshots()
+    {
+        _server.Feed.Publish(TestPipelineSnapshots.Create(0));
+        _server.Feed.Publish(TestPipelineSnapshots.Create(1));
+
+        using var json = await _server.GetJsonAsync("/api/snapshot");
+        var root = json.RootElement;
+        Assert.Equal(180, root.GetProperty("decisions_total").GetProperty("approve").GetInt64());
+        Assert.Equal(90, root.GetProperty("decisions_per_second").GetProperty("approve").GetInt64());
+        Assert.Equal([0, 1], root.GetProperty("consumer_lag").EnumerateArray().Select(l => l.GetProperty("partition").GetInt32()));
+        // Reasons other than feature contributions, most given first.
+        Assert.Equal(["model_unavailable", "blocked_merchant"], root.GetProperty("top_rules").EnumerateArray().Select(r => r.GetProperty("rule").GetString()));
+    }
+
+    [Fact]
+    public async Task Rule_hits_shadow_rules_included_reach_the_snapshot_and_metrics()
+    {
+        _server.Feed.Publish(TestPipelineSnapshots.Create(0));
+
+        using var json = await _server.GetJsonAsync("/api/snapshot");
+        var hits = json.RootElement.GetProperty("rules").GetProperty("hit_totals").EnumerateArray()
+            .Select(h => (h.GetProperty("name").GetString(), h.GetProperty("action").GetString(), h.GetProperty("shadow").GetBoolean(), h.GetProperty("hits").GetInt64()))
+            .ToList();
+        Assert.Equal([("blocked_merchant", "decline", false, 12L), ("velocity_hour", "review", false, 40L), ("amount_outlier", "review", true, 7L)], hits);
+
+        var metrics = await PollMetricsAsync("fraudstream_rule_hits{");
+        Assert.Contains("fraudstream_rule_hits{rule=\"amount_outlier\",action=\"review\",shadow=\"true\"} 7", metrics, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_rule_hits{rule=\"blocked_merchant\",action=\"decline\",shadow=\"false\"} 12", metrics, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_stage_latency_seconds_count{stage=\"persist\"} 100", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_rule_gone_with_a_reload_stops_being_reported_in_metrics()
+    {
+        _server.Feed.Publish(TestPipelineSnapshots.Create(0));
+        await PollMetricsAsync("rule=\"velocity_hour\"");
+
+        _server.Feed.Publish(TestPipelineSnapshots.Create(1, hits: [new("blocked_merchant", DecisionKind.Decline, Shadow: false, Hits: 1)]));
+        var metrics = await PollMetricsAsync("fraudstream_rule_hits{rule=\"blocked_merchant\",action=\"decline\",shadow=\"false\"} 1\n");
+
+        Assert.DoesNotContain("rule=\"velocity_hour\"", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("rule=\"amount_outlier\"", metrics, StringComparison.Ordinal);
+    }
+
+    /// <summary>The metrics follow the published snapshots on a background reader: poll until <paramref name="expected"/> shows.</summary>
+    private async Task<string> PollMetricsAsync(string expected)
+    {
+        var text = await _server.PollAsync("/metrics", t => t.Contains(expected, StringComparison.Ordinal));
+        Assert.Contains(expected, text, StringComparison.Ordinal);
+        return text;
+    }
+}
