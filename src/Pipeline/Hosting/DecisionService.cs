@@ -49,9 +49,9 @@ public sealed partial class DecisionService : BackgroundService
 
     public long LabelsReceived => _labels?.Labels ?? 0;
 
-    public string ScorerDevice => _scoring.Device;
+    public string ScorerDevice => _scoring.Current.Device;
 
-    public string ModelVersion => _scoring.ModelVersion;
+    public string ModelVersion => _scoring.Current.Version;
 
     public string RulesetVersion => _rules.RulesetVersion;
 
@@ -61,7 +61,7 @@ public sealed partial class DecisionService : BackgroundService
         var seed = new HashSet<string>(
             _options.DuplicateSeedFromStore > 0 ? await _store.RecentDecisionIdsAsync(_options.DuplicateSeedFromStore, stoppingToken) : [],
             StringComparer.Ordinal);
-        LogStarting(_logger, _options.Bootstrap, _options.Workers, seed.Count, _scoring.Device, _scoring.ModelVersion, _rules.RulesetVersion);
+        LogStarting(_logger, _options.Bootstrap, _options.Workers, seed.Count, _scoring.Current.Device, _scoring.Current.Version, _rules.RulesetVersion);
 
         var topics = new DecisionServiceTopics(_options.TransactionsTopic, _options.DecisionsTopic, _options.DeadLetterTopic, _options.LabelsTopic);
         var producerConfig = KafkaClients.ProducerConfig(_options.Bootstrap, _options.ClientId + "-producer", _options.ProducerLingerMs);

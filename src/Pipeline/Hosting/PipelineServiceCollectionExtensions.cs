@@ -2,7 +2,6 @@ using FraudStream.Pipeline.Latency;
 using FraudStream.Core.Stages;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace FraudStream.Pipeline.Hosting;
@@ -10,9 +9,9 @@ namespace FraudStream.Pipeline.Hosting;
 public static class PipelineServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the decision service with its options (section <c>Decisions</c>, validated at start).
-    /// Stages not registered before this call run degraded: no model → <c>model_unavailable</c>,
-    /// no rules file → the model's thresholds decide.
+    /// Registers the decision service with its options (section <c>Decisions</c>, validated at start). The stages
+    /// (<see cref="IFeatureStage"/>, <see cref="IScoringStage"/>, <see cref="IRulesStage"/>) are registered by their
+    /// own projects; running without a model or rules is their explicit choice, never a default here.
     /// </summary>
     public static IServiceCollection AddDecisionService(this IServiceCollection services, IConfiguration configuration)
     {
@@ -20,8 +19,6 @@ public static class PipelineServiceCollectionExtensions
             .Bind(configuration.GetSection(DecisionServiceOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.TryAddSingleton<IScoringStage, ModelUnavailableScoring>();
-        services.TryAddSingleton<IRulesStage, ThresholdOnlyRules>();
         services.AddSingleton(sp => new PipelineTelemetry(sp.GetRequiredService<IOptions<DecisionServiceOptions>>().Value.TargetMs));
         services.AddSingleton<DecisionService>();
         services.AddHostedService(sp => sp.GetRequiredService<DecisionService>());

@@ -5,7 +5,7 @@ using FraudStream.Dashboard.Snapshots;
 using FraudStream.Dashboard.State;
 using FraudStream.Pipeline.Hosting;
 using FraudStream.Pipeline.Latency;
-using FraudStream.Service.Stages;
+using FraudStream.Scoring.Stage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -154,7 +154,7 @@ public sealed class DashboardBridge(
             DuplicatesSuppressed = s.Totals.Duplicates,
             Scorer = new ScorerStatus
             {
-                Device = scoring.Device, ModelVersion = scoring.ModelVersion, ModelAvailable = scoring.ModelAvailable, BatchSizes = batchSizes,
+                Device = scoring.Current.Device, ModelVersion = scoring.Current.Version, ModelAvailable = scoring.Current.Available, BatchSizes = batchSizes,
             },
             Rules = new RulesStatus { RulesetVersion = rules.RulesetVersion, ReloadErrors = rules.ReloadErrors },
             DecisionsPerSecond = perSecond,

@@ -2,6 +2,7 @@ using System.Globalization;
 using FraudStream.Dashboard.Hosting;
 using FraudStream.Dashboard.Snapshots;
 using FraudStream.Core.Stages;
+using FraudStream.Rules.Stage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -23,21 +24,34 @@ public static class DashboardRegistration
         options.EnsureValid();
         services.AddSingleton(options);
         services.AddSingleton<StoreReviewStore>();
-        services.AddSingleton<IRulesStatus>(sp =>
-        {
-            var rules = sp.GetRequiredService<IRulesStage>();
-            return rules as IRulesStatus ?? new NoReloadStatus(rules);
-        });
+        services.AddSingleton<IRulesStatus>(sp => new RulesStageStatus(sp.GetRequiredService<IRulesStage>()));
         services.AddSingleton<DashboardBridge>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardBridge>());
         return services;
     }
 
-    /// <summary>No rules file: the model's thresholds decide, and nothing can fail to reload.</summary>
-    private sealed class NoReloadStatus(IRulesStage rules) : IRulesStatus
+    /// <summary>The rules stage as the dashboard shows it; only a rules file can fail to reload.</summary>
+    private sealed class RulesStageStatus(IRulesStage rules) : IRulesStatus
     {
         public string RulesetVersion => rules.RulesetVersion;
 
-        public IReadOnlyList<RulesReloadError> ReloadErrors => [];
+        public IReadOnlyList<RulesReloadError> ReloadErrors
+        {
+            get
+            {
+                if (rules is not RulesStage { LastRejectedReload: { } failure } stage)
+                {
+                    return [];
+                }
+
+                var list = new List<RulesReloadError>(failure.Diagnostics.Count);
+                foreach (var d in failure.Diagnostics)
+                {
+                    list.Add(new RulesReloadError(failure.At, $"{stage.RulesFile}:{d}"));
+                }
+
+                return list;
+            }
+        }
     }
 }

@@ -1,7 +1,11 @@
+using FraudStream.Features.Stage;
 using FraudStream.Pipeline.Hosting;
+using FraudStream.Rules.Stage;
+using FraudStream.Scoring.Stage;
 using FraudStream.Service.Dashboard;
 using FraudStream.Storage;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,8 +13,9 @@ using Microsoft.Extensions.Logging;
 namespace FraudStream.Service.Hosting;
 
 /// <summary>
-/// Builds the service process: configuration from appsettings.json, FRAUDSTREAM_ environment variables
-/// and the command line (in rising precedence), then each project's registration.
+/// Builds the service process: configuration from the shipped model and rules (<see cref="ShippedFiles"/>),
+/// appsettings.json, FRAUDSTREAM_ environment variables and the command line (in rising precedence), then each
+/// project's registration.
 /// </summary>
 public static class FraudStreamHost
 {
@@ -22,6 +27,7 @@ public static class FraudStreamHost
             ContentRootPath = AppContext.BaseDirectory,
             Args = [],
         });
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = ShippedDefaults() });
         builder.Configuration.AddEnvironmentVariables("FRAUDSTREAM_");
         builder.Configuration.AddInMemoryCollection(ToConfiguration(settings));
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(2));
@@ -29,7 +35,7 @@ public static class FraudStreamHost
 
         var store = ResolveStore(builder.Configuration);
         builder.Services.AddSingleton(FraudStore.Open(store));
-        builder.Services.AddFraudStreamStages(builder.Configuration);
+        builder.Services.AddFeatures().AddScoring().AddRules();
         builder.Services.AddDecisionService(builder.Configuration);
         builder.Services.AddDashboardBridge(builder.Configuration);
         return builder.Build();
@@ -45,6 +51,13 @@ public static class FraudStreamHost
 
         return location!;
     }
+
+    /// <summary>The lowest layer: the shipped package and rules, where they are found; <c>none</c> elsewhere is an explicit choice.</summary>
+    private static Dictionary<string, string?> ShippedDefaults() => new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Scoring:ModelDirectory"] = ShippedFiles.ModelDirectory,
+        ["Rules:File"] = ShippedFiles.RulesFile,
+    };
 
     private static Dictionary<string, string?> ToConfiguration(ServeSettings s)
     {
