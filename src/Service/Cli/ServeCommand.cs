@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FraudStream.Pipeline.Hosting;
 using FraudStream.Rules.Compilation;
 using FraudStream.Rules.Stage;
 using FraudStream.Service.Hosting;
@@ -52,8 +53,10 @@ internal static class ServeCommand
         try
         {
             using var host = FraudStreamHost.Build(settings);
-            // Validate every ValidateOnStart option here, before the host starts (and would log the failure with its stack).
+            // Validate every option and build the service with its stages (loading the model and the rules) before the
+            // host starts: a setting that cannot work is reported below, not logged by the host with its stack trace.
             host.Services.GetService<IStartupValidator>()?.Validate();
+            host.Services.GetRequiredService<DecisionService>();
             await host.RunAsync(cancellation);
             return 0;
         }
