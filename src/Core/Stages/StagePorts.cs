@@ -28,12 +28,16 @@ public interface IFeatureWorker
     void PrefetchAhead(Transaction upcoming);
 }
 
-/// <summary>The model. Scores are probabilities in 0..1, NaN when no model is available.</summary>
-public interface IScoringStage
+/// <summary>
+/// One loaded model package as the pipeline sees it: version, thresholds, device and explanations, all of one
+/// package and never changed. A swap replaces the whole snapshot; <see cref="Available"/> is false (scores NaN,
+/// thresholds NaN, version <c>none</c>) before a package has loaded or when running without one.
+/// </summary>
+public interface IModelSnapshot
 {
-    bool ModelAvailable { get; }
+    bool Available { get; }
 
-    string ModelVersion { get; }
+    string Version { get; }
 
     /// <summary><c>cuda</c>, <c>cpu</c> or <c>none</c>.</summary>
     string Device { get; }
@@ -42,11 +46,21 @@ public interface IScoringStage
 
     float DeclineThreshold { get; }
 
-    /// <summary>Scores <paramref name="rows"/> rows; may batch with other workers' calls.</summary>
-    void Score(ReadOnlySpan<float> features, int rows, Span<float> scores, out long batchWaitMicros, out long computeMicros);
-
-    /// <summary>Top features pushing the score up (names for reasons); returns how many were written.</summary>
+    /// <summary>Top features pushing this model's score up (names for reasons); returns how many were written.</summary>
     int Explain(ReadOnlySpan<float> features, Span<string?> topFeatures);
+}
+
+/// <summary>The model. Scores are probabilities in 0..1, NaN when no model is available.</summary>
+public interface IScoringStage
+{
+    /// <summary>The snapshot a batch scored now would use: for start-up lines and status, not for stamping decisions.</summary>
+    IModelSnapshot Current { get; }
+
+    /// <summary>
+    /// Scores <paramref name="rows"/> rows, all with one snapshot, and returns that snapshot: its thresholds and
+    /// version are the ones that belong with these scores. May batch with other workers' calls.
+    /// </summary>
+    IModelSnapshot Score(ReadOnlySpan<float> features, int rows, Span<float> scores, out long batchWaitMicros, out long computeMicros);
 }
 
 /// <summary>The analysts' rules. One <see cref="IRulesWorker"/> per pipeline worker (hit counters are per worker).</summary>

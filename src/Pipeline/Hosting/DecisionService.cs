@@ -52,16 +52,16 @@ public sealed partial class DecisionService : BackgroundService
 
     public long LabelsReceived => _labels?.Labels ?? 0;
 
-    public string ScorerDevice => _scoring.Device;
+    public string ScorerDevice => _scoring.Current.Device;
 
-    public string ModelVersion => _scoring.ModelVersion;
+    public string ModelVersion => _scoring.Current.Version;
 
     public string RulesetVersion => _rules.RulesetVersion;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var seed = await PrepareStoreAsync(stoppingToken);
-        LogStarting(_logger, _options.Bootstrap, _options.Workers, seed.Count, _scoring.Device, _scoring.ModelVersion, _rules.RulesetVersion);
+        LogStarting(_logger, _options.Bootstrap, _options.Workers, seed.Count, _scoring.Current.Device, _scoring.Current.Version, _rules.RulesetVersion);
         using var producer = BuildProducer();
         _producer = producer;
         var outcomes = new OutcomeStatistics();

@@ -43,8 +43,11 @@ internal sealed class ReportingInputs
     public PipelineTotals Totals() => PipelineCounters.Sum(Counters);
 
     /// <summary>Batch sizes come from a scorer that batches (<see cref="IScorerStatus"/>); the port alone has none.</summary>
-    public ScorerTelemetry Scorer() =>
-        new(Scoring.Device, Scoring.ModelVersion, Scoring.ModelAvailable, (Scoring as IScorerStatus)?.BatchSizes() ?? []);
+    public ScorerTelemetry Scorer()
+    {
+        var model = Scoring.Current;
+        return new(model.Device, model.Version, model.Available, (Scoring as IScorerStatus)?.BatchSizes() ?? []);
+    }
 
     /// <summary>Reload failures come from rules that reload (<see cref="IRulesStatus"/>); thresholds alone have none.</summary>
     public RulesTelemetry RulesNow() =>

@@ -148,11 +148,12 @@ internal sealed class DecisionWorker
             Recorders.RecordSince(Stage.Features, start, Stopwatch.GetTimestamp());
         }
 
-        _scoring.Score(_featureRows.AsSpan(0, scoredCount * _featureCount), scoredCount, _scores, out var waitMicros, out var computeMicros);
-        var modelAvailable = _scoring.ModelAvailable;
-        var review = _scoring.ReviewThreshold;
-        var decline = _scoring.DeclineThreshold;
-        var modelVersion = _scoring.ModelVersion;
+        // The snapshot that scored the batch is the one whose thresholds, version and explainer go with its scores.
+        var model = _scoring.Score(_featureRows.AsSpan(0, scoredCount * _featureCount), scoredCount, _scores, out var waitMicros, out var computeMicros);
+        var modelAvailable = model.Available;
+        var review = model.ReviewThreshold;
+        var decline = model.DeclineThreshold;
+        var modelVersion = model.Version;
         var rulesetVersion = _rules.RulesetVersion;
         for (var j = 0; j < scoredCount; j++)
         {
@@ -172,7 +173,7 @@ internal sealed class DecisionWorker
             }
             else if (slot.Decision != DecisionKind.Approve)
             {
-                AddExplanation(slot, row);
+                AddExplanation(model, slot, row);
             }
 
             Recorders.RecordSince(Stage.Rules, t2, Stopwatch.GetTimestamp());
@@ -183,9 +184,9 @@ internal sealed class DecisionWorker
         }
     }
 
-    private void AddExplanation(InFlight slot, ReadOnlySpan<float> row)
+    private void AddExplanation(IModelSnapshot model, InFlight slot, ReadOnlySpan<float> row)
     {
-        var k = _scoring.Explain(row, _explained);
+        var k = model.Explain(row, _explained);
         for (var i = 0; i < k; i++)
         {
             if (_explained[i] is { } name)

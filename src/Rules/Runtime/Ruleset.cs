@@ -108,14 +108,20 @@ public sealed class Ruleset
             return DecisionKind.Review;
         }
 
-        var score = context.Score;
-        if (score >= context.DeclineThreshold)
+        return ByModelThresholds(context.Score, context.ReviewThreshold, context.DeclineThreshold, reasons);
+    }
+
+    /// <summary>What decides when no rule matched: the model's score against its thresholds.</summary>
+    public static DecisionKind ByModelThresholds(float score, float reviewThreshold, float declineThreshold, List<string> reasons)
+    {
+        ArgumentNullException.ThrowIfNull(reasons);
+        if (score >= declineThreshold)
         {
             reasons.Add(ModelDeclineReason);
             return DecisionKind.Decline;
         }
 
-        if (score >= context.ReviewThreshold)
+        if (score >= reviewThreshold)
         {
             reasons.Add(ModelReviewReason);
             return DecisionKind.Review;

@@ -4,9 +4,12 @@ using System.Diagnostics;
 namespace FraudStream.Scoring.Batching;
 
 /// <summary>What the batcher's single scoring thread runs for each merged batch.</summary>
-public interface IBatchExecutor
+/// <typeparam name="TSource">What scored a batch (the model snapshot): every submission in the batch is told.</typeparam>
+public interface IBatchExecutor<TSource>
+    where TSource : class
 {
-    void Execute(ReadOnlySpan<float> featuresRowMajor, int rows, Span<float> probabilities);
+    /// <summary>Scores the batch and returns what scored it.</summary>
+    TSource Execute(ReadOnlySpan<float> featuresRowMajor, int rows, Span<float> probabilities);
 }
 
 /// <summary>Per submission: time queued before its batch started, the batch's compute time, and the batch's size.</summary>
@@ -17,13 +20,13 @@ public readonly record struct BatchTiming(double QueueMicros, double ComputeMicr
 /// scoring thread merges queued submissions into a batch of at most <c>maxBatchSize</c> rows, waiting at most
 /// <c>maxWaitMicros</c> after the first queued submission for more, then runs the batch once.
 /// Steady state allocates nothing: submissions use pooled slots with pre-allocated buffers and a
-/// <see cref="ManualResetEventSlim"/> each.
+/// <see cref="ManualResetEventSlim"/> each. A batch runs on one executor call, so all its rows come from one
+/// <typeparamref name="TSource"/>, and each submission learns which.
 /// </summary>
-public sealed class MicroBatcher : IDisposable
+public sealed class MicroBatcher<TSource> : IDisposable
+    where TSource : class
 {
-    public const int HistogramBuckets = 17;
-
-    private readonly IBatchExecutor _executor;
+    private readonly IBatchExecutor<TSource> _executor;
     private readonly int _featureCount;
     private long _maxWaitTicks;
     private readonly ConcurrentQueue<Slot> _pending = new();
@@ -32,13 +35,13 @@ public sealed class MicroBatcher : IDisposable
     private readonly float[] _batchFeatures;
     private readonly float[] _batchProbabilities;
     private readonly Slot[] _batchSlots;
-    private readonly long[] _histogram = new long[HistogramBuckets];
+    private readonly long[] _histogram = new long[MicroBatcher.HistogramBuckets];
     private readonly Thread _thread;
     private volatile bool _stopping;
     private Slot? _carried;
     private long _batches;
 
-    public MicroBatcher(IBatchExecutor executor, int featureCount, int maxBatchSize, int maxWaitMicros, int maxPendingSubmissions = 256)
+    public MicroBatcher(IBatchExecutor<TSource> executor, int featureCount, int maxBatchSize, int maxWaitMicros, int maxPendingSubmissions = 256)
     {
         ArgumentNullException.ThrowIfNull(executor);
         ArgumentOutOfRangeException.ThrowIfLessThan(featureCount, 1);
@@ -77,10 +80,11 @@ public sealed class MicroBatcher : IDisposable
     public long Batches => Interlocked.Read(ref _batches);
 
     /// <summary>
-    /// Scores <paramref name="rows"/> rows and blocks until their probabilities are written. Thread-safe.
-    /// More rows than the maximum batch are submitted in several parts; the timing returned is the last part's.
+    /// Scores <paramref name="rows"/> rows and blocks until their probabilities are written; <paramref name="scoredBy"/>
+    /// is what scored them (null if the executor failed: the rows are NaN). Thread-safe. More rows than the maximum
+    /// batch are submitted in several parts, all scored by one source; the timing returned is the last part's.
     /// </summary>
-    public BatchTiming Score(ReadOnlySpan<float> featuresRowMajor, int rows, Span<float> probabilities)
+    public BatchTiming Score(ReadOnlySpan<float> featuresRowMajor, int rows, Span<float> probabilities, out TSource? scoredBy)
     {
         ObjectDisposedException.ThrowIf(_stopping, this);
         if (featuresRowMajor.Length < rows * _featureCount || probabilities.Length < rows)
@@ -89,10 +93,22 @@ public sealed class MicroBatcher : IDisposable
         }
 
         var timing = default(BatchTiming);
+        scoredBy = null;
         for (var done = 0; done < rows;)
         {
             var part = Math.Min(rows - done, MaxBatchSize);
-            timing = Submit(featuresRowMajor.Slice(done * _featureCount, part * _featureCount), part, probabilities.Slice(done, part));
+            timing = Submit(featuresRowMajor.Slice(done * _featureCount, part * _featureCount), part, probabilities.Slice(done, part), out var source);
+            if (done == 0)
+            {
+                scoredBy = source;
+            }
+            else if (!ReferenceEquals(source, scoredBy))
+            {
+                // The source changed between two parts (a model swap): score every part again with one source.
+                done = 0;
+                continue;
+            }
+
             done += part;
         }
 
@@ -102,7 +118,7 @@ public sealed class MicroBatcher : IDisposable
     /// <summary>Batches run so far per size bucket: bucket i counts batches of (2^(i-1), 2^i] rows.</summary>
     public void CopyHistogram(Span<long> counts)
     {
-        for (var i = 0; i < HistogramBuckets && i < counts.Length; i++)
+        for (var i = 0; i < MicroBatcher.HistogramBuckets && i < counts.Length; i++)
         {
             counts[i] = Interlocked.Read(ref _histogram[i]);
         }
@@ -110,13 +126,10 @@ public sealed class MicroBatcher : IDisposable
 
     public long[] HistogramSnapshot()
     {
-        var counts = new long[HistogramBuckets];
+        var counts = new long[MicroBatcher.HistogramBuckets];
         CopyHistogram(counts);
         return counts;
     }
-
-    /// <summary>The largest batch size counted in histogram bucket <paramref name="bucket"/>.</summary>
-    public static int BucketUpperBound(int bucket) => 1 << bucket;
 
     /// <summary>Stops the scoring thread after the queued submissions; call it once the submitting threads have stopped.</summary>
     public void Dispose()
@@ -136,7 +149,7 @@ public sealed class MicroBatcher : IDisposable
         }
     }
 
-    private BatchTiming Submit(ReadOnlySpan<float> features, int rows, Span<float> probabilities)
+    private BatchTiming Submit(ReadOnlySpan<float> features, int rows, Span<float> probabilities, out TSource? scoredBy)
     {
         Slot? slot;
         var spin = new SpinWait();
@@ -155,6 +168,9 @@ public sealed class MicroBatcher : IDisposable
         slot.Done.Wait();
         slot.Probabilities.AsSpan(0, rows).CopyTo(probabilities);
         var timing = slot.Timing;
+        scoredBy = slot.ScoredBy;
+        // A pooled slot must not keep a swapped-out model alive.
+        slot.ScoredBy = null;
         _free.Enqueue(slot);
         return timing;
     }
@@ -225,9 +241,10 @@ public sealed class MicroBatcher : IDisposable
         }
 
         var start = Stopwatch.GetTimestamp();
+        TSource? source = null;
         try
         {
-            _executor.Execute(_batchFeatures.AsSpan(0, rows * _featureCount), rows, _batchProbabilities.AsSpan(0, rows));
+            source = _executor.Execute(_batchFeatures.AsSpan(0, rows * _featureCount), rows, _batchProbabilities.AsSpan(0, rows));
         }
 #pragma warning disable CA1031 // A failed batch must still release its callers: they get NaN, never a stalled stream.
         catch (Exception)
@@ -238,7 +255,7 @@ public sealed class MicroBatcher : IDisposable
 
         var end = Stopwatch.GetTimestamp();
         var computeMicros = Stopwatch.GetElapsedTime(start, end).TotalMicroseconds;
-        Interlocked.Increment(ref _histogram[BucketOf(rows)]);
+        Interlocked.Increment(ref _histogram[MicroBatcher.BucketOf(rows)]);
         Interlocked.Increment(ref _batches);
 
         var offset = 0;
@@ -248,20 +265,10 @@ public sealed class MicroBatcher : IDisposable
             _batchProbabilities.AsSpan(offset, slot.Rows).CopyTo(slot.Probabilities);
             offset += slot.Rows;
             slot.Timing = new BatchTiming(Stopwatch.GetElapsedTime(slot.EnqueuedAt, start).TotalMicroseconds, computeMicros, rows);
+            slot.ScoredBy = source;
             _batchSlots[i] = null!;
             slot.Done.Set();
         }
-    }
-
-    private static int BucketOf(int rows)
-    {
-        var bucket = 0;
-        while ((1 << bucket) < rows && bucket < HistogramBuckets - 1)
-        {
-            bucket++;
-        }
-
-        return bucket;
     }
 
     private sealed class Slot(int featureCapacity, int rowCapacity)
@@ -277,5 +284,27 @@ public sealed class MicroBatcher : IDisposable
         public long EnqueuedAt { get; set; }
 
         public BatchTiming Timing { get; set; }
+
+        public TSource? ScoredBy { get; set; }
+    }
+}
+
+/// <summary>The batch-size histogram's buckets, shared by every <see cref="MicroBatcher{TSource}"/>.</summary>
+public static class MicroBatcher
+{
+    public const int HistogramBuckets = 17;
+
+    /// <summary>The largest batch size counted in histogram bucket <paramref name="bucket"/>.</summary>
+    public static int BucketUpperBound(int bucket) => 1 << bucket;
+
+    internal static int BucketOf(int rows)
+    {
+        var bucket = 0;
+        while ((1 << bucket) < rows && bucket < HistogramBuckets - 1)
+        {
+            bucket++;
+        }
+
+        return bucket;
     }
 }

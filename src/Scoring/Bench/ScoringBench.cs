@@ -112,7 +112,7 @@ public static class ScoringBench
                 continue;
             }
 
-            using var scorer = ScorerFactory.Create(options.PackageDir, scoringOptions, logger);
+            using var scorer = ScorerFactory.Create(options.PackageDir, manifest, scoringOptions, logger);
             if (mode.StartsWith("cuda", StringComparison.Ordinal) && scorer.Device != "cuda")
             {
                 if (options.Device == ScoringDevice.Cuda)
@@ -263,7 +263,7 @@ public static class ScoringBench
                 for (var i = 0; i < perThread; i++)
                 {
                     var start = Stopwatch.GetTimestamp();
-                    var timing = service.Score(features, rows, probabilities);
+                    service.Score(features, rows, probabilities, out var timing);
                     latency[first + i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
                     queue[first + i] = timing.QueueMicros;
                     compute[first + i] = timing.ComputeMicros;
@@ -285,7 +285,7 @@ public static class ScoringBench
         Array.Sort(compute);
         var p50 = latency[latency.Length / 2];
         var p99 = Percentile99(latency);
-        return new ScoringBenchResult($"{mode}_batcher_x{options.Concurrency}", service.Device, options.BatcherMaxBatch, latency.Length,
+        return new ScoringBenchResult($"{mode}_batcher_x{options.Concurrency}", service.Current.Device, options.BatcherMaxBatch, latency.Length,
             p50, p99, latency.Average(), p50 * 1000 / rows, p99 * 1000 / rows, latency.Length * rows / total.Elapsed.TotalSeconds)
         {
             QueueP99Us = Percentile99(queue),
@@ -320,7 +320,7 @@ public static class ScoringBench
         float[] rows, ILogger logger)
     {
         var hasTrees = File.Exists(Path.Combine(options.PackageDir, manifest.Files.OnnxTreeEnsemble));
-        using var scorer = ScorerFactory.Create(options.PackageDir, new ScoringOptions
+        using var scorer = ScorerFactory.Create(options.PackageDir, manifest, new ScoringOptions
         {
             Device = ScoringDevice.Cpu,
             Graph = hasTrees ? ScoringGraph.TreeEnsemble : ScoringGraph.Tensor,

@@ -21,8 +21,6 @@ internal static unsafe class CudaRuntime
 
     private static readonly Lazy<Exports?> Functions = new(Resolve, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    public static bool IsAvailable => Functions.Value is not null;
-
     public static string? LibraryPath => Functions.Value?.LibraryPath;
 
     public static IntPtr Malloc(long bytes)

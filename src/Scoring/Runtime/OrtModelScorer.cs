@@ -107,11 +107,6 @@ public sealed unsafe class OrtModelScorer : IModelScorer
 
     public IReadOnlyList<int> Buckets => _buckets;
 
-    public bool UsesCudaGraphs => _cudaGraphs;
-
-    /// <summary>Whether the host buffers are page-locked for the CUDA graph path's copies.</summary>
-    public bool HostBuffersPageLocked => _hostRegistered;
-
     private float* InputPointer => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_input));
 
     private float* OutputPointer => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_output));

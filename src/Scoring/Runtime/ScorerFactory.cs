@@ -20,13 +20,15 @@ public static class ScorerFactory
     private const int SelectionIterations = 30;
 
     /// <summary>Throws <see cref="ModelPackageException"/> for a missing, corrupt or mismatched package.</summary>
-    public static IModelScorer Create(string packageDir, ScoringOptions options, ILogger logger)
+    public static IModelScorer Create(string packageDir, ScoringOptions options, ILogger logger) =>
+        Create(packageDir, LoadManifest(packageDir), options, logger);
+
+    /// <summary>The scorer of a package whose manifest was already read (and checked) by <see cref="LoadManifest"/>.</summary>
+    public static IModelScorer Create(string packageDir, ModelPackage manifest, ScoringOptions options, ILogger logger)
     {
+        ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
-        options.Validate();
-        var manifest = LoadManifest(packageDir);
-
         if (options.Device != ScoringDevice.Cpu)
         {
             var tensorPath = manifest.Files.OnnxTensor is { } tensorFile ? Path.Combine(packageDir, tensorFile) : null;

@@ -1,5 +1,10 @@
+using System.ComponentModel;
+using System.Globalization;
+
 namespace FraudStream.Scoring.Runtime;
 
+/// <summary>The device to score on; configuration and the command line accept <see cref="ScoringOptions.DeviceNames"/>.</summary>
+[TypeConverter(typeof(ScoringDeviceConverter))]
 public enum ScoringDevice
 {
     /// <summary>CUDA when a GPU and the CUDA provider load; otherwise the CPU, with a warning.</summary>
@@ -8,6 +13,7 @@ public enum ScoringDevice
     Cpu,
 }
 
+[TypeConverter(typeof(ScoringGraphConverter))]
 public enum ScoringGraph
 {
     /// <summary>CUDA: the tensor graph. CPU: the package's recorded preference, else the faster one measured at start.</summary>
@@ -20,8 +26,20 @@ public enum ScoringGraph
     TreeEnsemble,
 }
 
+/// <summary>Settings of the model stage, bound from the <c>Scoring</c> section and checked by <see cref="ScoringOptionsValidator"/>.</summary>
 public sealed class ScoringOptions
 {
+    public const string Section = "Scoring";
+
+    /// <summary>The <see cref="ModelDirectory"/> that runs without a model: every decision flagged <c>model_unavailable</c>.</summary>
+    public const string NoModel = "none";
+
+    /// <summary>Every device name accepted, by the command line and by configuration alike.</summary>
+    public static IReadOnlyList<string> DeviceNames { get; } = Array.ConvertAll(Enum.GetNames<ScoringDevice>(), name => name.ToLowerInvariant());
+
+    /// <summary>The model package directory the stage loads and watches, or <see cref="NoModel"/>.</summary>
+    public string? ModelDirectory { get; set; }
+
     public ScoringDevice Device { get; set; } = ScoringDevice.Auto;
 
     /// <summary>Largest batch the scorer runs at once; bigger requests are split.</summary>
@@ -54,37 +72,48 @@ public sealed class ScoringOptions
     /// <summary>Submissions that may wait in the micro-batcher at once (pre-allocated slots).</summary>
     public int MaxPendingSubmissions { get; set; } = 256;
 
-    public static ScoringDevice ParseDevice(string value) => value.ToLowerInvariant() switch
+    public static ScoringDevice ParseDevice(string value)
     {
-        "auto" => ScoringDevice.Auto,
-        "cuda" or "gpu" => ScoringDevice.Cuda,
-        "cpu" => ScoringDevice.Cpu,
-        _ => throw new ArgumentException($"unknown device '{value}' (auto|cuda|cpu)", nameof(value)),
-    };
+        foreach (var device in Enum.GetValues<ScoringDevice>())
+        {
+            if (string.Equals(value, device.ToString(), StringComparison.OrdinalIgnoreCase))
+            {
+                return device;
+            }
+        }
+
+        throw new FormatException($"unknown device '{value}' ({string.Join('|', DeviceNames)})");
+    }
 
     public static ScoringGraph ParseGraph(string value) => value.ToLowerInvariant() switch
     {
         "auto" => ScoringGraph.Auto,
         "tensor" => ScoringGraph.Tensor,
         "tree_ensemble" or "treeensemble" => ScoringGraph.TreeEnsemble,
-        _ => throw new ArgumentException($"unknown graph '{value}' (auto|tensor|tree_ensemble)", nameof(value)),
+        _ => throw new FormatException($"unknown graph '{value}' (auto|tensor|tree_ensemble)"),
     };
+}
 
-    public void Validate()
+/// <summary>Configuration binds <see cref="ScoringDevice"/> through <see cref="ScoringOptions.ParseDevice"/>: the one list of names.</summary>
+internal sealed class ScoringDeviceConverter : EnumConverter
+{
+    public ScoringDeviceConverter()
+        : base(typeof(ScoringDevice))
     {
-        if (MaxBatchSize is < 1 or > 65536)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, "must be 1..65536");
-        }
-
-        if (MaxWaitMicros is < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxWaitMicros), MaxWaitMicros, "must be >= 0");
-        }
-
-        if (MaxPendingSubmissions < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxPendingSubmissions), MaxPendingSubmissions, "must be >= 1");
-        }
     }
+
+    public override object ConvertFrom(ITypeDescriptorContext? context, CultureInfo? culture, object value) =>
+        value is string name ? ScoringOptions.ParseDevice(name) : base.ConvertFrom(context, culture, value)!;
+}
+
+/// <summary>Configuration binds <see cref="ScoringGraph"/> through <see cref="ScoringOptions.ParseGraph"/>, as the manifest's preference is read.</summary>
+internal sealed class ScoringGraphConverter : EnumConverter
+{
+    public ScoringGraphConverter()
+        : base(typeof(ScoringGraph))
+    {
+    }
+
+    public override object ConvertFrom(ITypeDescriptorContext? context, CultureInfo? culture, object value) =>
+        value is string name ? ScoringOptions.ParseGraph(name) : base.ConvertFrom(context, culture, value)!;
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using FraudStream.Ingest.Kafka;
 using FraudStream.Scoring.Bench;
 using FraudStream.Scoring.Runtime;
+using FraudStream.Service.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace FraudStream.Service.Cli;
@@ -28,7 +29,7 @@ internal static class BenchCommand
         };
         scoring.SetAction(parse =>
         {
-            var dir = parse.GetValue(model) ?? DemoCommand.DefaultPath("data/model", "model.json");
+            var dir = parse.GetValue(model) ?? ShippedFiles.ModelDirectory;
             if (dir is null)
             {
                 Console.Error.WriteLine("no model package: pass --model DIR");

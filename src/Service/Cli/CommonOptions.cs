@@ -1,4 +1,6 @@
 using System.CommandLine;
+using FraudStream.Rules.Stage;
+using FraudStream.Scoring.Runtime;
 
 namespace FraudStream.Service.Cli;
 
@@ -27,17 +29,24 @@ internal static class CommonOptions
 
     public static Option<string> Model() => new("--model")
     {
-        Description = "Model package directory (model.json); default data/model",
+        Description = $"Model package directory (model.json); default: the shipped data/model; {ScoringOptions.NoModel}: run without a model "
+            + "(every decision flagged model_unavailable)",
     };
 
     public static Option<string> Rules() => new("--rules")
     {
-        Description = "Rules file, watched and hot-reloaded; default: the model's thresholds decide",
+        Description = $"Rules file, watched and hot-reloaded; default: the shipped data/rules/default.rules; {RulesOptions.NoRules}: "
+            + "the model's thresholds decide",
     };
 
-    public static Option<string> Device() => new("--device")
+    /// <summary>Accepts exactly the device names configuration accepts (<see cref="ScoringOptions.DeviceNames"/>); unset: from configuration, else auto.</summary>
+    public static Option<string> Device()
     {
-        Description = "Scoring device: auto (CUDA when a GPU is there), cuda or cpu",
-        DefaultValueFactory = _ => "auto",
-    };
+        var option = new Option<string>("--device")
+        {
+            Description = $"Scoring device: {string.Join(", ", ScoringOptions.DeviceNames)} (auto: CUDA when a GPU is there, else the CPU); default auto",
+        };
+        option.AcceptOnlyFromAmong([.. ScoringOptions.DeviceNames]);
+        return option;
+    }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FraudStream.Ingest.Simulation;
 using FraudStream.Service.Demo;
+using FraudStream.Service.Hosting;
 
 namespace FraudStream.Service.Cli;
 
@@ -46,8 +47,8 @@ internal static class DemoCommand
             var settings = new DemoSettings(
                 n, r, parse.GetValue(seed), parse.GetValue(target), parse.GetValue(port), parse.GetValue(report),
                 parse.GetValue(folder) ?? Path.Combine("demo-output", "run-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss")),
-                parse.GetValue(model) ?? DefaultPath("data/model", "model.json"),
-                parse.GetValue(rules) ?? DefaultPath("data/rules/default.rules", null),
+                parse.GetValue(model) ?? ShippedFiles.ModelDirectory,
+                parse.GetValue(rules) ?? ShippedFiles.RulesFile,
                 parse.GetValue(device) ?? "auto",
                 Math.Max(1, parse.GetValue(brokers)),
                 Math.Max(0, parse.GetValue(warmup)),
@@ -66,24 +67,5 @@ internal static class DemoCommand
         {
             yield return new DemoEvent(e.Transaction, e.IsFraud, e.Label);
         }
-    }
-
-    /// <summary>The shipped default (model package, rules) when present, found from the working directory or the executable.</summary>
-    internal static string? DefaultPath(string relative, string? mustContain)
-    {
-        foreach (var root in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            var dir = new DirectoryInfo(root);
-            for (var i = 0; i < 6 && dir is not null; i++, dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, relative);
-                if (mustContain is null ? File.Exists(candidate) : File.Exists(Path.Combine(candidate, mustContain)))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
     }
 }

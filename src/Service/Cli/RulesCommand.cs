@@ -5,6 +5,7 @@ using FraudStream.Rules.Backtesting;
 using FraudStream.Rules.Compilation;
 using FraudStream.Rules.Tooling;
 using FraudStream.Scoring.Packaging;
+using FraudStream.Service.Hosting;
 using FraudStream.Storage;
 using FraudStream.Training.Data;
 using FraudStream.Training.Evaluation;
@@ -32,7 +33,7 @@ internal static class RulesCommand
         };
         backtest.SetAction(async (parse, cancellation) =>
         {
-            var modelDir = parse.GetValue(model) ?? DemoCommand.DefaultPath("data/model", "model.json");
+            var modelDir = parse.GetValue(model) ?? ShippedFiles.ModelDirectory;
             if (modelDir is null)
             {
                 await Console.Error.WriteLineAsync("no model package: pass --model DIR");

@@ -1,5 +1,10 @@
 using System.CommandLine;
+using FraudStream.Pipeline.Hosting;
+using FraudStream.Rules.Compilation;
+using FraudStream.Rules.Stage;
 using FraudStream.Service.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -34,18 +39,69 @@ internal static class ServeCommand
                 Device = parse.GetValue(device),
                 Workers = parse.GetValue(workers),
             };
-            try
-            {
-                using var host = FraudStreamHost.Build(settings);
-                await host.RunAsync(cancellation);
-                return 0;
-            }
-            catch (Exception ex) when (ex is OptionsValidationException or OptionsValidationFailure)
-            {
-                await Console.Error.WriteLineAsync("configuration error: " + ex.Message);
-                return 2;
-            }
+            return await RunAsync(settings, Console.Error, cancellation);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Runs the service until cancelled. A setting that cannot work stops it before anything starts, with one line
+    /// per problem naming the setting, and exit code 2.
+    /// </summary>
+    internal static async Task<int> RunAsync(ServeSettings settings, TextWriter errors, CancellationToken cancellation)
+    {
+        try
+        {
+            using var host = FraudStreamHost.Build(settings);
+            // Validate every option and build the service with its stages (loading the model and the rules) before the
+            // host starts: a setting that cannot work is reported below, not logged by the host with its stack trace.
+            host.Services.GetService<IStartupValidator>()?.Validate();
+            host.Services.GetRequiredService<DecisionService>();
+            await host.RunAsync(cancellation);
+            return 0;
+        }
+        catch (Exception ex) when (ConfigurationProblems(ex) is { Count: > 0 } problems)
+        {
+            foreach (var problem in problems)
+            {
+                await errors.WriteLineAsync("configuration error: " + problem);
+            }
+
+            return 2;
+        }
+    }
+
+    /// <summary>One line per setting that cannot work, or none when <paramref name="ex"/> is not about configuration.</summary>
+    private static List<string> ConfigurationProblems(Exception ex)
+    {
+        switch (ex)
+        {
+            case OptionsValidationException validation:
+                return [.. validation.Failures];
+            case OptionsValidationFailure failure:
+                return [failure.Message];
+            case RulesCompileException rules:
+                return [$"{RulesOptions.Section}:{nameof(RulesOptions.File)} (--rules): {rules.Message}"];
+            case InvalidOperationException when ex.TargetSite?.DeclaringType?.Assembly == typeof(ConfigurationBinder).Assembly:
+                // A value the binder cannot convert to its option's type; its message names the key (e.g. Scoring:MaxBatchSize).
+                return [ex.InnerException is { } inner ? ex.Message + " " + inner.Message : ex.Message];
+            case AggregateException aggregate:
+                // Several option types failed at once: report them all, if they all are configuration problems.
+                var all = new List<string>();
+                foreach (var each in aggregate.Flatten().InnerExceptions)
+                {
+                    var problems = ConfigurationProblems(each);
+                    if (problems.Count == 0)
+                    {
+                        return [];
+                    }
+
+                    all.AddRange(problems);
+                }
+
+                return all;
+            default:
+                return [];
+        }
     }
 }

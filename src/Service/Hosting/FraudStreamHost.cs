@@ -1,6 +1,9 @@
 using FraudStream.Dashboard.Hosting;
 using FraudStream.Dashboard.Reviews;
+using FraudStream.Features.Stage;
 using FraudStream.Pipeline.Hosting;
+using FraudStream.Rules.Stage;
+using FraudStream.Scoring.Stage;
 using FraudStream.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -11,7 +14,8 @@ using Microsoft.Extensions.Logging;
 namespace FraudStream.Service.Hosting;
 
 /// <summary>
-/// Builds the service process, one host: configuration from appsettings.json, environment variables (plain, then
+/// Builds the service process, one host: configuration from the shipped model and rules (<see cref="ShippedFiles"/>),
+/// appsettings.json, environment variables (plain, then
 /// FRAUDSTREAM_ prefixed) and the command line, in rising precedence; logging from its <c>Logging</c> section; then
 /// each project's registration. With a dashboard port the host is a WebApplication whose endpoints are the
 /// dashboard's, beside the decision service; with port 0 it is a plain host, so nothing listens.
@@ -49,13 +53,14 @@ public static class FraudStreamHost
         logging?.Invoke(builder.Logging);
 
         builder.Services.AddSingleton(FraudStore.Open(ResolveStore(builder.Configuration)));
-        builder.Services.AddFraudStreamStages(builder.Configuration);
+        builder.Services.AddFeatures().AddScoring().AddRules();
         builder.Services.AddDecisionService(builder.Configuration);
     }
 
     private static ConfigurationManager LoadConfiguration(ServeSettings settings)
     {
         var configuration = new ConfigurationManager();
+        configuration.AddInMemoryCollection(ShippedDefaults());
         configuration.SetBasePath(AppContext.BaseDirectory);
         configuration.AddJsonFile("appsettings.json", optional: true);
         configuration.AddEnvironmentVariables();
@@ -74,6 +79,13 @@ public static class FraudStreamHost
 
         return location!;
     }
+
+    /// <summary>The lowest layer: the shipped package and rules, where they are found; <c>none</c> elsewhere is an explicit choice.</summary>
+    private static Dictionary<string, string?> ShippedDefaults() => new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Scoring:ModelDirectory"] = ShippedFiles.ModelDirectory,
+        ["Rules:File"] = ShippedFiles.RulesFile,
+    };
 
     private static Dictionary<string, string?> ToConfiguration(ServeSettings s)
     {

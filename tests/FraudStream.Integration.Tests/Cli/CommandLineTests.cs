@@ -8,7 +8,7 @@ public sealed class CommandLineTests
 {
     private static readonly string Executable = Path.Combine(AppContext.BaseDirectory, "fraudstream.dll");
 
-    private static Process Start(string args, List<string> output)
+    private static Process Start(string args, List<string> output, Dictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo("dotnet", $"\"{Executable}\" {args}")
         {
@@ -17,6 +17,11 @@ public sealed class CommandLineTests
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        foreach (var (name, value) in environment ?? [])
+        {
+            psi.Environment[name] = value;
+        }
+
         var p = Process.Start(psi)!;
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.Add(e.Data); } } };
         p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.Add(e.Data); } } };
@@ -97,6 +102,35 @@ public sealed class CommandLineTests
         Assert.True(Exited(serve, 60_000));
         Assert.Equal(2, serve.ExitCode);
         Assert.Contains(log, l => l.Contains("Bootstrap", StringComparison.Ordinal) && l.Contains("required", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("FRAUDSTREAM_Scoring__MaxBatchSize", "0", "configuration error: Scoring:MaxBatchSize must be 1..65536")]
+    [InlineData("FRAUDSTREAM_Scoring__MaxWaitMicros", "-5", "configuration error: Scoring:MaxWaitMicros must be 0 or more")]
+    [InlineData("FRAUDSTREAM_Scoring__Device", "gpu", "'Scoring:Device'")]
+    public void Serve_with_an_invalid_scoring_setting_exits_2_with_one_line_naming_it(string variable, string value, string expected)
+    {
+        var log = new List<string>();
+        using var serve = Start("serve --bootstrap 127.0.0.1:9 --dashboard-port 0 --db sqlite:" + Path.Combine(Path.GetTempPath(), "fs-invalid.db"), log,
+            new Dictionary<string, string> { [variable] = value });
+        Assert.True(Exited(serve, 60_000));
+        Assert.True(serve.ExitCode == 2, string.Join('\n', log));
+        Assert.Contains(log, l => l.StartsWith("configuration error: ", StringComparison.Ordinal) && l.Contains(expected, StringComparison.Ordinal));
+        Assert.DoesNotContain(log, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Serve_with_a_rules_file_that_does_not_compile_exits_2_with_its_position_and_no_stack_trace()
+    {
+        var dir = Directory.CreateTempSubdirectory("fs-bad-rules-").FullName;
+        var rules = Path.Combine(dir, "bad.rules");
+        File.WriteAllText(rules, "rule big: review if amount >\n");
+        var log = new List<string>();
+        using var serve = Start($"serve --bootstrap 127.0.0.1:9 --dashboard-port 0 --model none --rules {rules} --db sqlite:{Path.Combine(dir, "store.db")}", log);
+        Assert.True(Exited(serve, 60_000));
+        Assert.True(serve.ExitCode == 2, string.Join('\n', log));
+        Assert.Contains(log, l => l.StartsWith("configuration error: Rules:File (--rules)", StringComparison.Ordinal) && l.Contains("1:", StringComparison.Ordinal));
+        Assert.DoesNotContain(log, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -8,12 +8,15 @@ namespace FraudStream.Integration.Tests.Pipeline;
 
 public sealed class DecisionServiceTests
 {
+    /// <summary>Without a model or rules (both explicit): the pipeline's own guarantees, not the model's decisions.</summary>
     private static ServeSettings Settings(EmbeddedBroker broker, string db) => new()
     {
         Bootstrap = broker.BootstrapServers,
         Database = db,
         DashboardPort = 0,
         GroupId = "it-" + Guid.NewGuid().ToString("N")[..8],
+        ModelDirectory = "none",
+        RulesFile = "none",
     };
 
     private static string SqliteDb() => "sqlite:" + Path.Combine(Path.GetTempPath(), "fs-it-" + Guid.NewGuid().ToString("N")[..10], "store.db");

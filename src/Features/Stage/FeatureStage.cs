@@ -1,11 +1,10 @@
 using FraudStream.Core.Contracts;
-using FraudStream.Features;
+using FraudStream.Core.Stages;
 using FraudStream.Features.Engine;
 using FraudStream.Features.Graph;
 using FraudStream.Features.Schema;
-using FraudStream.Core.Stages;
 
-namespace FraudStream.Service.Stages;
+namespace FraudStream.Features.Stage;
 
 /// <summary>
 /// The feature engine behind the pipeline: one <see cref="FeatureEngine"/> (per-card state) per worker,

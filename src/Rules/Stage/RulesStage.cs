@@ -1,9 +1,8 @@
-using FraudStream.Core.Contracts;
 using FraudStream.Core.Stages;
 using FraudStream.Core.Telemetry;
 using FraudStream.Rules.Runtime;
 
-namespace FraudStream.Service.Stages;
+namespace FraudStream.Rules.Stage;
 
 /// <summary>
 /// The analysts' rules behind the pipeline. The provider swaps whole rulesets atomically; a worker reads
@@ -15,6 +14,13 @@ public sealed class RulesStage(RulesetProvider provider) : IRulesStage, IRulesSt
 
     public RulesetProvider Provider => provider;
 
+    /// <summary>The watched rules file (null for rules made from text).</summary>
+    public string? RulesFile => provider.Path;
+
+    /// <summary>Why the last reload was rejected (the previous rules kept running); null once a later reload succeeded.</summary>
+    public RulesReloadFailure? LastRejectedReload => provider.LastReloadErrors;
+
+    /// <summary>The last rejected reload's diagnostics, as the dashboard lists them; empty once a later reload succeeded.</summary>
     public IReadOnlyList<RulesReloadError> ReloadErrors
     {
         get

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Options;
+
+namespace FraudStream.Scoring.Runtime;
+
+/// <summary>
+/// The one check of <see cref="ScoringOptions"/>, run when the service starts: each failure is one line that names
+/// the setting as it is configured (<c>Scoring:Key</c>, and the command-line flag where there is one).
+/// </summary>
+public sealed class ScoringOptionsValidator : IValidateOptions<ScoringOptions>
+{
+    public const int MaxBatchSizeLimit = 65536;
+
+    public ValidateOptionsResult Validate(string? name, ScoringOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.ModelDirectory))
+        {
+            failures.Add($"{ScoringOptions.Section}:{nameof(ScoringOptions.ModelDirectory)} (--model) is not set: "
+                + $"give a model package directory, or {ScoringOptions.NoModel} to run without a model");
+        }
+
+        if (options.MaxBatchSize is < 1 or > MaxBatchSizeLimit)
+        {
+            failures.Add(Setting(nameof(ScoringOptions.MaxBatchSize), $"must be 1..{MaxBatchSizeLimit}", options.MaxBatchSize));
+        }
+
+        if (options.MaxWaitMicros is < 0)
+        {
+            failures.Add(Setting(nameof(ScoringOptions.MaxWaitMicros), "must be 0 or more", options.MaxWaitMicros));
+        }
+
+        if (options.MaxPendingSubmissions < 1)
+        {
+            failures.Add(Setting(nameof(ScoringOptions.MaxPendingSubmissions), "must be 1 or more", options.MaxPendingSubmissions));
+        }
+
+        if (options.CpuThreads < 0)
+        {
+            failures.Add(Setting(nameof(ScoringOptions.CpuThreads), "must be 0 (ONNX Runtime decides) or more", options.CpuThreads));
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static string Setting(string key, string rule, object? value) => $"{ScoringOptions.Section}:{key} {rule} (is {value})";
+}
