@@ -63,6 +63,11 @@ public sealed class RulesBacktesterTests
         Assert.Contains(new DecisionChange("approve", "review", 1), report.Changes);
         Assert.Equal(1, report.ModelDecisions);
         Assert.Equal(current.Version, report.CurrentVersion);
+        // Flagged and labeled: current rows 2 (legit) and 3 (fraud); candidate rows 1 and 3 (fraud) and 2 (legit).
+        Assert.Equal(0.5, report.CurrentPrecision);
+        Assert.Equal(0.5, report.CurrentRecall);
+        Assert.Equal(2.0 / 3, report.Precision!.Value, 5);
+        Assert.Equal(1.0, report.Recall);
     }
 
     [Fact]

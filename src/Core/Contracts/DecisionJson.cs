@@ -23,12 +23,7 @@ public static class DecisionJson
         ArgumentNullException.ThrowIfNull(reasons);
         writer.WriteStartObject();
         writer.WriteString("id"u8, id);
-        writer.WriteString("decision"u8, decision switch
-        {
-            DecisionKind.Approve => "approve"u8,
-            DecisionKind.Review => "review"u8,
-            _ => "decline"u8,
-        });
+        writer.WriteString("decision"u8, decision.ToUtf8());
         if (float.IsNaN(score))
         {
             writer.WriteNull("score"u8);

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace FraudStream.Core.Contracts;
 
 /// <summary>The three outcomes. Numeric order is severity, which rule precedence relies on.</summary>
@@ -8,24 +10,39 @@ public enum DecisionKind : byte
     Decline = 2,
 }
 
+/// <summary>The one mapping between <see cref="DecisionKind"/> and its wire name (JSON, store, rules, reports).</summary>
 public static class DecisionKindNames
 {
-    public static string ToWire(this DecisionKind kind) => kind switch
+    private static readonly WireNames Names = new("approve", "review", "decline");
+
+    /// <summary>The names for a message: <c>approve, review or decline</c>.</summary>
+    public static string Listed => Names.Listed;
+
+    public static string ToWire(this DecisionKind kind) => Names.Name((int)kind) ?? throw Unknown(kind);
+
+    public static ReadOnlySpan<byte> ToUtf8(this DecisionKind kind)
     {
-        DecisionKind.Approve => "approve",
-        DecisionKind.Review => "review",
-        DecisionKind.Decline => "decline",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown decision"),
-    };
+        var name = Names.Utf8((int)kind);
+        return name.IsEmpty ? throw Unknown(kind) : name;
+    }
 
     public static bool TryParse(string? text, out DecisionKind kind)
     {
-        switch (text)
-        {
-            case "approve": kind = DecisionKind.Approve; return true;
-            case "review": kind = DecisionKind.Review; return true;
-            case "decline": kind = DecisionKind.Decline; return true;
-            default: kind = default; return false;
-        }
+        var found = Names.TryFind(text, out var value);
+        kind = (DecisionKind)value;
+        return found;
     }
+
+    /// <summary>Reads the reader's current string token as a decision, without allocating.</summary>
+    public static bool TryRead(ref Utf8JsonReader reader, out DecisionKind kind)
+    {
+        var found = Names.TryFind(ref reader, out var value);
+        kind = (DecisionKind)value;
+        return found;
+    }
+
+    /// <summary>Whether a stored (wire) decision is <paramref name="kind"/>.</summary>
+    public static bool Is(string? text, DecisionKind kind) => TryParse(text, out var parsed) && parsed == kind;
+
+    private static ArgumentOutOfRangeException Unknown(DecisionKind kind) => new(nameof(kind), kind, "unknown decision");
 }

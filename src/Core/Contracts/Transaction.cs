@@ -1,14 +1,5 @@
 namespace FraudStream.Core.Contracts;
 
-/// <summary>Payment channel of a transaction; <see cref="Unknown"/> when the producer did not say.</summary>
-public enum PaymentChannel : byte
-{
-    Unknown = 0,
-    Pos = 1,
-    Ecom = 2,
-    Atm = 3,
-}
-
 /// <summary>
 /// One card transaction as the <c>transactions</c> topic carries it. Mutable and reusable so the
 /// hot path can parse into a pooled instance instead of allocating one per message.

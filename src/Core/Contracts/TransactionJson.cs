@@ -15,6 +15,8 @@ public static class TransactionJson
 
     private const int MaxIdLength = 256;
 
+    private static readonly string UnknownChannelDetail = "channel must be " + PaymentChannelNames.Listed;
+
     public static bool TryParse(ReadOnlySpan<byte> utf8, Transaction into, out ParseError error)
     {
         ArgumentNullException.ThrowIfNull(into);
@@ -49,6 +51,30 @@ public static class TransactionJson
         }
     }
 
+    /// <summary>The contract's fields; <see cref="Field.Id"/> to <see cref="LastRequired"/> are required, checked in that order.</summary>
+    private enum Field : byte
+    {
+        Other,
+        Id,
+        Ts,
+        Card,
+        Merchant,
+        Category,
+        Amount,
+        Currency,
+        Country,
+        Lat,
+        Lon,
+        Device,
+        Channel,
+    }
+
+    private const Field LastRequired = Field.Country;
+
+    /// <summary>The fields' names on the wire, by <see cref="Field"/> value (reading and writing).</summary>
+    private static readonly WireNames FieldNames =
+        new(null, "id", "ts", "card", "merchant", "category", "amount", "currency", "country", "lat", "lon", "device", "channel");
+
     private static bool TryRead(ReadOnlySpan<byte> utf8, Transaction tx, out ParseError error)
     {
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = 16 });
@@ -58,197 +84,18 @@ public static class TransactionJson
             return false;
         }
 
-        bool hasId = false, hasTs = false, hasCard = false, hasMerchant = false, hasCategory = false;
-        bool hasAmount = false, hasCurrency = false, hasCountry = false;
-        while (reader.Read())
+        var seen = 0u;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            if (reader.TokenType == JsonTokenType.EndObject)
-            {
-                break;
-            }
-
-            // Property name, then its value.
-            var name = reader.ValueSpan;
-            var escaped = reader.ValueIsEscaped;
+            // Property name, then its value. An escaped name is no field of the contract.
+            var field = reader.ValueIsEscaped ? Field.Other : FieldOf(reader.ValueSpan);
             reader.Read();
-            if (escaped)
+            if (!ReadField(ref reader, field, tx, out error))
             {
-                reader.Skip();
-                continue;
+                return false;
             }
 
-            if (name.SequenceEqual("id"u8))
-            {
-                if (!ReadRequiredString(ref reader, "id", MaxIdLength, out var id, out error))
-                {
-                    return false;
-                }
-
-                tx.Id = id;
-                hasId = true;
-            }
-            else if (name.SequenceEqual("ts"u8))
-            {
-                if (reader.TokenType != JsonTokenType.String)
-                {
-                    error = WrongType("ts", "an RFC 3339 string", reader.TokenType);
-                    return false;
-                }
-
-                if (!reader.TryGetDateTimeOffset(out var ts))
-                {
-                    error = new(DeadLetterReason.InvalidTimestamp, "ts is not an RFC 3339 date-time");
-                    return false;
-                }
-
-                tx.Timestamp = ts.UtcDateTime;
-                hasTs = true;
-            }
-            else if (name.SequenceEqual("card"u8))
-            {
-                if (!ReadRequiredString(ref reader, "card", MaxIdLength, out var card, out error))
-                {
-                    return false;
-                }
-
-                tx.Card = CardIdentifier.Normalize(card);
-                hasCard = true;
-            }
-            else if (name.SequenceEqual("merchant"u8))
-            {
-                if (!ReadRequiredString(ref reader, "merchant", MaxIdLength, out var merchant, out error))
-                {
-                    return false;
-                }
-
-                tx.Merchant = merchant;
-                hasMerchant = true;
-            }
-            else if (name.SequenceEqual("category"u8))
-            {
-                if (!ReadRequiredString(ref reader, "category", MaxIdLength, out var category, out error))
-                {
-                    return false;
-                }
-
-                tx.Category = category;
-                hasCategory = true;
-            }
-            else if (name.SequenceEqual("amount"u8))
-            {
-                if (reader.TokenType != JsonTokenType.Number)
-                {
-                    error = WrongType("amount", "a number", reader.TokenType);
-                    return false;
-                }
-
-                if (!reader.TryGetDecimal(out var amount))
-                {
-                    error = new(DeadLetterReason.InvalidValue, "amount is out of range");
-                    return false;
-                }
-
-                if (amount <= 0)
-                {
-                    error = new(DeadLetterReason.NonPositiveAmount, "amount must be greater than zero");
-                    return false;
-                }
-
-                tx.Amount = amount;
-                hasAmount = true;
-            }
-            else if (name.SequenceEqual("currency"u8))
-            {
-                if (!ReadCode(ref reader, "currency", currency: true, out var code, out error))
-                {
-                    return false;
-                }
-
-                tx.Currency = code;
-                hasCurrency = true;
-            }
-            else if (name.SequenceEqual("country"u8))
-            {
-                if (!ReadCode(ref reader, "country", currency: false, out var code, out error))
-                {
-                    return false;
-                }
-
-                tx.Country = code;
-                hasCountry = true;
-            }
-            else if (name.SequenceEqual("lat"u8))
-            {
-                if (!ReadOptionalCoordinate(ref reader, "lat", 90, out var lat, out error))
-                {
-                    return false;
-                }
-
-                tx.Latitude = lat;
-            }
-            else if (name.SequenceEqual("lon"u8))
-            {
-                if (!ReadOptionalCoordinate(ref reader, "lon", 180, out var lon, out error))
-                {
-                    return false;
-                }
-
-                tx.Longitude = lon;
-            }
-            else if (name.SequenceEqual("device"u8))
-            {
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    tx.Device = null;
-                }
-                else if (reader.TokenType == JsonTokenType.String)
-                {
-                    tx.Device = reader.GetString();
-                    if (!StorableText.IsClean(tx.Device))
-                    {
-                        error = new(DeadLetterReason.InvalidValue, "device contains a control character or an unpaired surrogate");
-                        return false;
-                    }
-                }
-                else
-                {
-                    error = WrongType("device", "a string", reader.TokenType);
-                    return false;
-                }
-            }
-            else if (name.SequenceEqual("channel"u8))
-            {
-                if (reader.TokenType == JsonTokenType.Null)
-                {
-                    tx.Channel = PaymentChannel.Unknown;
-                }
-                else if (reader.TokenType != JsonTokenType.String)
-                {
-                    error = WrongType("channel", "a string", reader.TokenType);
-                    return false;
-                }
-                else if (reader.ValueTextEquals("pos"u8))
-                {
-                    tx.Channel = PaymentChannel.Pos;
-                }
-                else if (reader.ValueTextEquals("ecom"u8))
-                {
-                    tx.Channel = PaymentChannel.Ecom;
-                }
-                else if (reader.ValueTextEquals("atm"u8))
-                {
-                    tx.Channel = PaymentChannel.Atm;
-                }
-                else
-                {
-                    error = new(DeadLetterReason.UnknownChannel, "channel must be pos, ecom or atm");
-                    return false;
-                }
-            }
-            else
-            {
-                reader.Skip();
-            }
+            seen |= Bit(field);
         }
 
         // Reaching here without the closing brace means the reader ran out of input.
@@ -258,11 +105,203 @@ public static class TransactionJson
             return false;
         }
 
-        var missing = !hasId ? "id" : !hasTs ? "ts" : !hasCard ? "card" : !hasMerchant ? "merchant"
-            : !hasCategory ? "category" : !hasAmount ? "amount" : !hasCurrency ? "currency" : !hasCountry ? "country" : null;
-        if (missing is not null)
+        return HasRequired(seen, out error);
+    }
+
+    private static Field FieldOf(ReadOnlySpan<byte> name) => FieldNames.TryFind(name, out var value) ? (Field)value : Field.Other;
+
+    private static uint Bit(Field field) => 1u << (int)field;
+
+    private static string NameOf(Field field) => FieldNames.Name((int)field)!;
+
+    private static ReadOnlySpan<byte> Utf8Name(Field field) => FieldNames.Utf8((int)field);
+
+    private static bool ReadField(ref Utf8JsonReader reader, Field field, Transaction tx, out ParseError error)
+    {
+        switch (field)
         {
-            error = new(DeadLetterReason.MissingField, $"required field '{missing}' is missing");
+            case Field.Id or Field.Card or Field.Merchant or Field.Category:
+                return ReadIdentifier(ref reader, field, tx, out error);
+            case Field.Ts:
+                return ReadTimestamp(ref reader, tx, out error);
+            case Field.Amount:
+                return ReadAmount(ref reader, tx, out error);
+            case Field.Currency or Field.Country:
+                return ReadCode(ref reader, field, tx, out error);
+            case Field.Lat or Field.Lon:
+                return ReadCoordinate(ref reader, field, tx, out error);
+            case Field.Device:
+                return ReadDevice(ref reader, tx, out error);
+            case Field.Channel:
+                return ReadChannel(ref reader, tx, out error);
+            default:
+                reader.Skip();
+                error = default;
+                return true;
+        }
+    }
+
+    private static bool HasRequired(uint seen, out ParseError error)
+    {
+        for (var field = Field.Id; field <= LastRequired; field++)
+        {
+            if ((seen & Bit(field)) == 0)
+            {
+                error = new(DeadLetterReason.MissingField, $"required field '{NameOf(field)}' is missing");
+                return false;
+            }
+        }
+
+        error = default;
+        return true;
+    }
+
+    /// <summary>Id, card, merchant, category: required, non-empty, storable; a card number is replaced by its token.</summary>
+    private static bool ReadIdentifier(ref Utf8JsonReader reader, Field field, Transaction tx, out ParseError error)
+    {
+        if (!ReadRequiredString(ref reader, NameOf(field), MaxIdLength, out var value, out error))
+        {
+            return false;
+        }
+
+        switch (field)
+        {
+            case Field.Id: tx.Id = value; break;
+            case Field.Card: tx.Card = CardIdentifier.Normalize(value); break;
+            case Field.Merchant: tx.Merchant = value; break;
+            default: tx.Category = value; break;
+        }
+
+        return true;
+    }
+
+    private static bool ReadTimestamp(ref Utf8JsonReader reader, Transaction tx, out ParseError error)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            error = WrongType("ts", "an RFC 3339 string", reader.TokenType);
+            return false;
+        }
+
+        if (!reader.TryGetDateTimeOffset(out var ts))
+        {
+            error = new(DeadLetterReason.InvalidTimestamp, "ts is not an RFC 3339 date-time");
+            return false;
+        }
+
+        tx.Timestamp = ts.UtcDateTime;
+        error = default;
+        return true;
+    }
+
+    private static bool ReadAmount(ref Utf8JsonReader reader, Transaction tx, out ParseError error)
+    {
+        if (reader.TokenType != JsonTokenType.Number)
+        {
+            error = WrongType("amount", "a number", reader.TokenType);
+            return false;
+        }
+
+        if (!reader.TryGetDecimal(out var amount))
+        {
+            error = new(DeadLetterReason.InvalidValue, "amount is out of range");
+            return false;
+        }
+
+        if (amount <= 0)
+        {
+            error = new(DeadLetterReason.NonPositiveAmount, "amount must be greater than zero");
+            return false;
+        }
+
+        tx.Amount = amount;
+        error = default;
+        return true;
+    }
+
+    private static bool ReadCode(ref Utf8JsonReader reader, Field field, Transaction tx, out ParseError error)
+    {
+        var currency = field == Field.Currency;
+        if (!ReadCode(ref reader, NameOf(field), currency, out var code, out error))
+        {
+            return false;
+        }
+
+        if (currency)
+        {
+            tx.Currency = code;
+        }
+        else
+        {
+            tx.Country = code;
+        }
+
+        return true;
+    }
+
+    private static bool ReadCoordinate(ref Utf8JsonReader reader, Field field, Transaction tx, out ParseError error)
+    {
+        var latitude = field == Field.Lat;
+        if (!ReadOptionalCoordinate(ref reader, NameOf(field), latitude ? 90 : 180, out var value, out error))
+        {
+            return false;
+        }
+
+        if (latitude)
+        {
+            tx.Latitude = value;
+        }
+        else
+        {
+            tx.Longitude = value;
+        }
+
+        return true;
+    }
+
+    private static bool ReadDevice(ref Utf8JsonReader reader, Transaction tx, out ParseError error)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            tx.Device = null;
+        }
+        else if (reader.TokenType == JsonTokenType.String)
+        {
+            tx.Device = reader.GetString();
+            if (!StorableText.IsClean(tx.Device))
+            {
+                error = new(DeadLetterReason.InvalidValue, "device contains a control character or an unpaired surrogate");
+                return false;
+            }
+        }
+        else
+        {
+            error = WrongType("device", "a string", reader.TokenType);
+            return false;
+        }
+
+        error = default;
+        return true;
+    }
+
+    private static bool ReadChannel(ref Utf8JsonReader reader, Transaction tx, out ParseError error)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            tx.Channel = PaymentChannel.Unknown;
+        }
+        else if (reader.TokenType != JsonTokenType.String)
+        {
+            error = WrongType("channel", "a string", reader.TokenType);
+            return false;
+        }
+        else if (PaymentChannelNames.TryRead(ref reader, out var channel))
+        {
+            tx.Channel = channel;
+        }
+        else
+        {
+            error = new(DeadLetterReason.UnknownChannel, UnknownChannelDetail);
             return false;
         }
 
@@ -375,33 +414,30 @@ public static class TransactionJson
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(tx);
         writer.WriteStartObject();
-        writer.WriteString("id"u8, tx.Id);
-        writer.WriteString("ts"u8, DateTime.SpecifyKind(tx.Timestamp, DateTimeKind.Utc));
-        writer.WriteString("card"u8, tx.Card);
-        writer.WriteString("merchant"u8, tx.Merchant);
-        writer.WriteString("category"u8, tx.Category);
-        writer.WriteNumber("amount"u8, tx.Amount);
-        writer.WriteString("currency"u8, tx.Currency);
-        writer.WriteString("country"u8, tx.Country);
+        writer.WriteString(Utf8Name(Field.Id), tx.Id);
+        writer.WriteString(Utf8Name(Field.Ts), DateTime.SpecifyKind(tx.Timestamp, DateTimeKind.Utc));
+        writer.WriteString(Utf8Name(Field.Card), tx.Card);
+        writer.WriteString(Utf8Name(Field.Merchant), tx.Merchant);
+        writer.WriteString(Utf8Name(Field.Category), tx.Category);
+        writer.WriteNumber(Utf8Name(Field.Amount), tx.Amount);
+        writer.WriteString(Utf8Name(Field.Currency), tx.Currency);
+        writer.WriteString(Utf8Name(Field.Country), tx.Country);
         if (tx.HasLocation)
         {
-            writer.WriteNumber("lat"u8, Math.Round(tx.Latitude, 5));
-            writer.WriteNumber("lon"u8, Math.Round(tx.Longitude, 5));
+            writer.WriteNumber(Utf8Name(Field.Lat), Math.Round(tx.Latitude, 5));
+            writer.WriteNumber(Utf8Name(Field.Lon), Math.Round(tx.Longitude, 5));
         }
 
         if (tx.Device is not null)
         {
-            writer.WriteString("device"u8, tx.Device);
+            writer.WriteString(Utf8Name(Field.Device), tx.Device);
         }
 
-        if (tx.Channel != PaymentChannel.Unknown)
+        // An unknown channel has no name and is left out.
+        var channel = tx.Channel.ToUtf8();
+        if (!channel.IsEmpty)
         {
-            writer.WriteString("channel"u8, tx.Channel switch
-            {
-                PaymentChannel.Pos => "pos"u8,
-                PaymentChannel.Ecom => "ecom"u8,
-                _ => "atm"u8,
-            });
+            writer.WriteString(Utf8Name(Field.Channel), channel);
         }
 
         writer.WriteEndObject();

@@ -32,10 +32,6 @@ public static class IsoCodes
     private static readonly FrozenDictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> CountryLookup =
         Countries.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    public static IEnumerable<string> AllCurrencies => Currencies.Keys;
-
-    public static IEnumerable<string> AllCountries => Countries.Keys;
-
     public static bool TryGetCurrency(ReadOnlySpan<char> code, out string interned) =>
         CurrencyLookup.TryGetValue(code, out interned!);
 

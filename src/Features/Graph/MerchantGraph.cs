@@ -25,7 +25,6 @@ public sealed class MerchantGraph
     private readonly long _sweepMask;
     private long _updates;
     private int _sweeping;
-    private long _labelsApplied;
     private long _labelsUnmatched;
 
     public MerchantGraph(FeatureOptions? options = null)
@@ -44,8 +43,6 @@ public sealed class MerchantGraph
     public int MerchantCount => _merchants.Count;
 
     public int DeviceCount => _devices.Count;
-
-    public long LabelsApplied => Interlocked.Read(ref _labelsApplied);
 
     /// <summary>Fraud labels whose transaction was no longer (or never) in the index.</summary>
     public long LabelsUnmatched => Interlocked.Read(ref _labelsUnmatched);
@@ -89,7 +86,6 @@ public sealed class MerchantGraph
         }
 
         PropagateToEarlierMerchants(card, txTicks, now);
-        Interlocked.Increment(ref _labelsApplied);
         return true;
     }
 

@@ -143,92 +143,147 @@ public sealed class BankSimReader : IReplaySource
             return RowOutcome.Skip;
         }
 
+        if (!TryParse(line, currentStep, out var row, out var problem))
+        {
+            record = ReplayRecord.ForBadRow(number, problem);
+            return RowOutcome.Bad;
+        }
+
+        var hash = StableHash.Of(row.Customer, number);
+        step = row.Step;
+        ticks = EventTicks(row.Step, hash);
+        var tx = ToTransaction(row, number, ticks, pool);
+        record = ReplayRecord.ForTransaction(number, tx, LabelFor(tx.Id, row.Fraud, ticks, hash));
+        return RowOutcome.Good;
+    }
+
+    /// <summary>One row's fields, the text ones still spans of the line.</summary>
+    private ref struct Row
+    {
+        public int Step;
+        public ReadOnlySpan<byte> Customer;
+        public ReadOnlySpan<byte> Merchant;
+        public ReadOnlySpan<byte> Category;
+        public decimal Amount;
+        public bool Fraud;
+    }
+
+    /// <summary>Checks the row against the contract; <paramref name="problem"/> says what broke it.</summary>
+    private static bool TryParse(ReadOnlySpan<byte> line, int currentStep, out Row row, out string problem)
+    {
+        row = default;
         Span<Range> fields = stackalloc Range[Columns + 1];
         var count = SplitFields(line, fields);
         if (count != Columns)
         {
-            record = ReplayRecord.ForBadRow(number, count > Columns
-                ? $"expected {Columns} columns, found more"
-                : $"expected {Columns} columns, found {count}");
-            return RowOutcome.Bad;
+            problem = count > Columns ? $"expected {Columns} columns, found more" : $"expected {Columns} columns, found {count}";
+            return false;
         }
 
-        var stepText = Unquote(line[fields[0]]);
-        if (!Utf8Parser.TryParse(stepText, out step, out var used) || used != stepText.Length || step < 0 || step > MaxStep)
+        row.Customer = Unquote(line[fields[1]]);
+        row.Merchant = Unquote(line[fields[5]]);
+        row.Category = Unquote(line[fields[7]]);
+        if (row.Category.StartsWith("es_"u8))
         {
-            record = ReplayRecord.ForBadRow(number, $"step '{Printable(stepText)}' is not a day index");
-            return RowOutcome.Bad;
+            row.Category = row.Category[3..];
+        }
+
+        return TryParseStep(Unquote(line[fields[0]]), currentStep, out row.Step, out problem)
+            && HasParties(row, out problem)
+            && TryParseAmount(Unquote(line[fields[8]]), out row.Amount, out problem)
+            && TryParseFraud(Unquote(line[fields[9]]), out row.Fraud, out problem);
+    }
+
+    private static bool TryParseStep(ReadOnlySpan<byte> text, int currentStep, out int step, out string problem)
+    {
+        if (!Utf8Parser.TryParse(text, out step, out var used) || used != text.Length || step < 0 || step > MaxStep)
+        {
+            problem = $"step '{Printable(text)}' is not a day index";
+            return false;
         }
 
         if (step < currentStep)
         {
-            record = ReplayRecord.ForBadRow(number, $"step {step} after step {currentStep}: the file must be sorted by step");
-            return RowOutcome.Bad;
+            problem = $"step {step} after step {currentStep}: the file must be sorted by step";
+            return false;
         }
 
-        var customer = Unquote(line[fields[1]]);
-        var merchant = Unquote(line[fields[5]]);
-        var category = Unquote(line[fields[7]]);
-        if (category.StartsWith("es_"u8))
-        {
-            category = category[3..];
-        }
+        problem = "";
+        return true;
+    }
 
-        if (customer.IsEmpty || merchant.IsEmpty || category.IsEmpty)
-        {
-            var missing = customer.IsEmpty ? "customer" : merchant.IsEmpty ? "merchant" : "category";
-            record = ReplayRecord.ForBadRow(number, $"{missing} is empty");
-            return RowOutcome.Bad;
-        }
+    private static bool HasParties(Row row, out string problem)
+    {
+        problem = row.Customer.IsEmpty ? "customer is empty"
+            : row.Merchant.IsEmpty ? "merchant is empty"
+            : row.Category.IsEmpty ? "category is empty"
+            : "";
+        return problem.Length == 0;
+    }
 
-        var amountText = Unquote(line[fields[8]]);
-        if (!Utf8Parser.TryParse(amountText, out decimal amount, out used) || used != amountText.Length)
+    private static bool TryParseAmount(ReadOnlySpan<byte> text, out decimal amount, out string problem)
+    {
+        if (!Utf8Parser.TryParse(text, out amount, out var used) || used != text.Length)
         {
-            record = ReplayRecord.ForBadRow(number, $"amount '{Printable(amountText)}' is not a number");
-            return RowOutcome.Bad;
+            problem = $"amount '{Printable(text)}' is not a number";
+            return false;
         }
 
         if (amount <= 0)
         {
-            record = ReplayRecord.ForBadRow(number, $"amount must be greater than zero, was {amount}");
-            return RowOutcome.Bad;
+            problem = $"amount must be greater than zero, was {amount}";
+            return false;
         }
 
-        var fraudText = Unquote(line[fields[9]]);
-        if (fraudText.Length != 1 || fraudText[0] is not ((byte)'0' or (byte)'1'))
+        problem = "";
+        return true;
+    }
+
+    private static bool TryParseFraud(ReadOnlySpan<byte> text, out bool fraud, out string problem)
+    {
+        fraud = text.Length == 1 && text[0] == (byte)'1';
+        if (text.Length != 1 || text[0] is not ((byte)'0' or (byte)'1'))
         {
-            record = ReplayRecord.ForBadRow(number, $"fraud '{Printable(fraudText)}' is not 0 or 1");
-            return RowOutcome.Bad;
+            problem = $"fraud '{Printable(text)}' is not 0 or 1";
+            return false;
         }
 
-        var fraud = fraudText[0] == (byte)'1';
-        var hash = StableHash.Of(customer, number);
+        problem = "";
+        return true;
+    }
+
+    /// <summary>The row's event time: its step's local day, at a time of day drawn from the row's hash.</summary>
+    private long EventTicks(int step, ulong hash)
+    {
         var day = _options.Start.Ticks + (step * TimeSpan.TicksPerDay) - (_options.UtcOffsetHours * TimeSpan.TicksPerHour);
-        ticks = Truncate(day + DailyActivityProfile.TimeOfDay(StableHash.ToUnit(hash)).Ticks);
-        var tx = new Transaction
-        {
-            Id = "bs-" + number.ToString(),
-            Timestamp = new DateTime(ticks, DateTimeKind.Utc),
-            Card = pool.Get(customer),
-            Merchant = pool.Get(merchant),
-            Category = pool.Get(category),
-            Amount = amount,
-            Currency = "EUR",
-            Country = "ES",
-            Channel = PaymentChannel.Pos,
-        };
+        return Truncate(day + DailyActivityProfile.TimeOfDay(StableHash.ToUnit(hash)).Ticks);
+    }
 
-        Label? label = null;
-        if (fraud || StableHash.ToUnit(StableHash.Mix(hash ^ 0x5851F42D4C957F2DUL)) < _options.LegitLabelRate)
+    private static Transaction ToTransaction(Row row, long number, long ticks, StringPool pool) => new()
+    {
+        Id = "bs-" + number.ToString(),
+        Timestamp = new DateTime(ticks, DateTimeKind.Utc),
+        Card = pool.Get(row.Customer),
+        Merchant = pool.Get(row.Merchant),
+        Category = pool.Get(row.Category),
+        Amount = row.Amount,
+        Currency = "EUR",
+        Country = "ES",
+        Channel = PaymentChannel.Pos,
+    };
+
+    /// <summary>Every fraud gets a label; a legitimate row gets one at <see cref="BankSimOptions.LegitLabelRate"/>, 1–20 days later.</summary>
+    private Label? LabelFor(string id, bool fraud, long ticks, ulong hash)
+    {
+        if (!fraud && StableHash.ToUnit(StableHash.Mix(hash ^ 0x5851F42D4C957F2DUL)) >= _options.LegitLabelRate)
         {
-            var delayDays = _options.MinLabelDelayDays
-                + ((_options.MaxLabelDelayDays - _options.MinLabelDelayDays) * StableHash.ToUnit(StableHash.Mix(hash + 1)));
-            var reported = Truncate(ticks + (long)(delayDays * TimeSpan.TicksPerDay));
-            label = new Label(tx.Id, fraud, new DateTime(reported, DateTimeKind.Utc));
+            return null;
         }
 
-        record = ReplayRecord.ForTransaction(number, tx, label);
-        return RowOutcome.Good;
+        var delayDays = _options.MinLabelDelayDays
+            + ((_options.MaxLabelDelayDays - _options.MinLabelDelayDays) * StableHash.ToUnit(StableHash.Mix(hash + 1)));
+        var reported = Truncate(ticks + (long)(delayDays * TimeSpan.TicksPerDay));
+        return new Label(id, fraud, new DateTime(reported, DateTimeKind.Utc));
     }
 
     /// <summary>Ranges of the comma-separated fields; returns more than the span holds when there are too many.</summary>

@@ -63,8 +63,6 @@ internal sealed class DecisionWorker
 
     public PipelineCounters Counters { get; } = new();
 
-    public int Backlog => _queue.Count;
-
     public void Start() => _thread.Start();
 
     public void Enqueue(InFlight slot) => _queue.Add(slot);
@@ -211,16 +209,10 @@ internal sealed class DecisionWorker
         r.Lat = tx.HasLocation ? tx.Latitude : null;
         r.Lon = tx.HasLocation ? tx.Longitude : null;
         r.Device = tx.Device;
-        r.Channel = tx.Channel switch
-        {
-            PaymentChannel.Pos => "pos",
-            PaymentChannel.Ecom => "ecom",
-            PaymentChannel.Atm => "atm",
-            _ => null,
-        };
+        r.Channel = tx.Channel.ToWire();
         r.Decision = slot.Decision.ToWire();
         r.Score = float.IsNaN(slot.Score) ? null : Math.Round(slot.Score, 6);
-        r.Reasons = slot.Reasons.Count == 0 ? "" : string.Join('|', slot.Reasons);
+        r.Reasons = StoredReasons.Join(slot.Reasons);
         r.ModelVersion = modelVersion;
         r.RulesetVersion = rulesetVersion;
         r.DecidedAt = DateTime.UtcNow;

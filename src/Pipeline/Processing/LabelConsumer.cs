@@ -23,7 +23,6 @@ internal sealed partial class LabelConsumer
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
     private long _labels;
-    private long _bad;
 
     public LabelConsumer(DecisionServiceOptions options, FraudStore store, IFeatureStage features, ILogger logger)
     {
@@ -36,8 +35,6 @@ internal sealed partial class LabelConsumer
 
     public long Labels => Volatile.Read(ref _labels);
 
-    public long BadLabels => Volatile.Read(ref _bad);
-
     public Task Stopped => _stopped.Task;
 
     public void Start() => _thread.Start();
@@ -48,58 +45,8 @@ internal sealed partial class LabelConsumer
     {
         try
         {
-            var config = KafkaClients.ConsumerConfig(_options.Bootstrap, _options.GroupId + "-labels", _options.ClientId + "-labels",
-                fetchWaitMaxMs: 100); // labels are not latency-critical: fewer empty fetches, less broker CPU
-            using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
-                .SetErrorHandler((_, e) => LogKafkaError(_logger, e.Reason))
-                .Build();
-            consumer.Subscribe(_options.LabelsTopic);
-            var batch = new List<LabelRecord>();
-            var bad = new List<DeadLetterRecord>();
-            var offsets = new Dictionary<int, TopicPartitionOffset>();
-            OutcomeWriter? writer = null;
-            try
-            {
-                while (!_stopping)
-                {
-                    var result = consumer.Consume(50);
-                    if (result?.Message is not null)
-                    {
-                        if (LabelJson.TryParse(result.Message.Value ?? [], out var label, out var error))
-                        {
-                            batch.Add(new LabelRecord { Id = label!.Id, Fraud = label.Fraud, ReportedAt = label.ReportedAt, Source = "stream" });
-                            _features.ApplyLabel(label);
-                        }
-                        else
-                        {
-                            bad.Add(new DeadLetterRecord
-                            {
-                                SourceTopic = result.Topic, SourcePartition = result.Partition.Value, SourceOffset = result.Offset.Value,
-                                Reason = "invalid_label", Detail = error ?? "invalid label", Payload = result.Message.Value ?? [],
-                                ReceivedAt = DateTime.UtcNow,
-                            });
-                        }
-
-                        offsets[result.Partition.Value] = new TopicPartitionOffset(result.TopicPartition, result.Offset + 1);
-                        if (batch.Count + bad.Count < 1000)
-                        {
-                            continue;
-                        }
-                    }
-
-                    if (offsets.Count > 0)
-                    {
-                        Flush(ref writer, consumer, batch, bad, offsets);
-                    }
-                }
-
-                Flush(ref writer, consumer, batch, bad, offsets);
-            }
-            finally
-            {
-                writer?.Dispose();
-            }
-
+            using var consumer = Subscribe();
+            ConsumeUntilStopped(consumer);
             try
             {
                 consumer.Commit();
@@ -121,32 +68,122 @@ internal sealed partial class LabelConsumer
         }
     }
 
-    private void Flush(ref OutcomeWriter? writer, IConsumer<byte[], byte[]> consumer, List<LabelRecord> batch, List<DeadLetterRecord> bad,
-        Dictionary<int, TopicPartitionOffset> offsets)
+    private IConsumer<byte[], byte[]> Subscribe()
     {
-        if (batch.Count > 0 || bad.Count > 0)
+        var config = KafkaClients.ConsumerConfig(_options.Bootstrap, _options.GroupId + "-labels", _options.ClientId + "-labels",
+            fetchWaitMaxMs: 100); // labels are not latency-critical: fewer empty fetches, less broker CPU
+        var consumer = new ConsumerBuilder<byte[], byte[]>(config)
+            .SetErrorHandler((_, e) => LogKafkaError(_logger, e.Reason))
+            .Build();
+        try
+        {
+            consumer.Subscribe(_options.LabelsTopic);
+            return consumer;
+        }
+        catch
+        {
+            consumer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads labels until asked to stop; a batch is stored when it is full or the topic goes quiet, and once more at the end.</summary>
+    private void ConsumeUntilStopped(IConsumer<byte[], byte[]> consumer)
+    {
+        var pending = new PendingLabels();
+        OutcomeWriter? writer = null;
+        try
+        {
+            while (!_stopping)
+            {
+                var result = consumer.Consume(50);
+                if (result?.Message is not null)
+                {
+                    Add(result, pending);
+                    if (pending.Count < PendingLabels.FlushAt)
+                    {
+                        continue;
+                    }
+                }
+
+                if (pending.Offsets.Count > 0)
+                {
+                    Flush(ref writer, consumer, pending);
+                }
+            }
+
+            Flush(ref writer, consumer, pending);
+        }
+        finally
+        {
+            writer?.Dispose();
+        }
+    }
+
+    /// <summary>A readable label joins the batch and the merchant graph at once; an unreadable one becomes a dead letter.</summary>
+    private void Add(ConsumeResult<byte[], byte[]> result, PendingLabels pending)
+    {
+        var payload = result.Message.Value ?? [];
+        if (LabelJson.TryParse(payload, out var label, out var error))
+        {
+            pending.Labels.Add(new LabelRecord { Id = label!.Id, Fraud = label.Fraud, ReportedAt = label.ReportedAt, Source = "stream" });
+            _features.ApplyLabel(label);
+        }
+        else
+        {
+            pending.Bad.Add(new DeadLetterRecord
+            {
+                SourceTopic = result.Topic, SourcePartition = result.Partition.Value, SourceOffset = result.Offset.Value,
+                Reason = "invalid_label", Detail = error ?? "invalid label", Payload = payload, ReceivedAt = DateTime.UtcNow,
+            });
+        }
+
+        pending.Offsets[result.Partition.Value] = new TopicPartitionOffset(result.TopicPartition, result.Offset + 1);
+    }
+
+    private void Flush(ref OutcomeWriter? writer, IConsumer<byte[], byte[]> consumer, PendingLabels pending)
+    {
+        if (pending.Count > 0)
         {
             // This thread's own writer: one connection and prepared statements, labels and bad labels in one transaction.
             // A store failure (an outage, a busy database) is retried with backoff on a fresh connection, keeping the
             // batch and its offsets: the labels were already applied to the features, so they must not be read again
             // while this process runs. Only a stop gives up; the offsets were not stored, so the next run reads them.
-            OutcomeWriterRetry.Write(_store, ref writer, (batch, bad),
-                static (w, pending) => w.WriteLabels(pending.batch, pending.bad),
-                (ex, delayMs) => LogStoreRetry(_logger, batch.Count + bad.Count, delayMs, ex.Message),
+            OutcomeWriterRetry.Write(_store, ref writer, pending,
+                static (w, batch) => w.WriteLabels(batch.Labels, batch.Bad),
+                (ex, delayMs) => LogStoreRetry(_logger, pending.Count, delayMs, ex.Message),
                 giveUp: () => _stopping);
 
-            Volatile.Write(ref _labels, _labels + batch.Count);
-            Volatile.Write(ref _bad, _bad + bad.Count);
+            Volatile.Write(ref _labels, _labels + pending.Labels.Count);
         }
 
-        foreach (var tpo in offsets.Values)
+        foreach (var tpo in pending.Offsets.Values)
         {
             consumer.StoreOffset(tpo);
         }
 
-        batch.Clear();
-        bad.Clear();
-        offsets.Clear();
+        pending.Clear();
+    }
+
+    /// <summary>Labels and bad labels read since the last store, with the offset to store per partition once they are stored.</summary>
+    private sealed class PendingLabels
+    {
+        public const int FlushAt = 1000;
+
+        public List<LabelRecord> Labels { get; } = [];
+
+        public List<DeadLetterRecord> Bad { get; } = [];
+
+        public Dictionary<int, TopicPartitionOffset> Offsets { get; } = [];
+
+        public int Count => Labels.Count + Bad.Count;
+
+        public void Clear()
+        {
+            Labels.Clear();
+            Bad.Clear();
+            Offsets.Clear();
+        }
     }
 
     [LoggerMessage(EventId = 1303, Level = LogLevel.Error, Message = "Storing {Count} labels failed; retrying in {DelayMs} ms: {Reason}")]
@@ -157,5 +194,4 @@ internal sealed partial class LabelConsumer
 
     [LoggerMessage(EventId = 1302, Level = LogLevel.Critical, Message = "The labels loop failed")]
     private static partial void LogLabelsFailed(ILogger logger, Exception ex);
-
 }

@@ -26,7 +26,6 @@ internal sealed partial class TransactionConsumer
     private readonly Thread _thread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IConsumer<byte[], byte[]>? _consumer;
-    private int _created;
     private int _inFlight;
     private long _lastLagAt;
     private volatile bool _stopping;
@@ -189,7 +188,6 @@ internal sealed partial class TransactionConsumer
             return slot;
         }
 
-        _created++;
         return new InFlight(_emitter.OnDelivered);
     }
 

@@ -36,8 +36,6 @@ public sealed class Lexer
         _diagnostics = diagnostics;
     }
 
-    public static bool IsKeyword(string word) => Keywords.ContainsKey(word);
-
     public List<Token> Tokenize()
     {
         var tokens = new List<Token>();

@@ -31,17 +31,6 @@ internal sealed class DecisionTally : IDisposable
     /// <summary>Stopwatch timestamp at which the last decision was read back (0 before the first).</summary>
     public long LastReadAt => Interlocked.Read(ref _lastReadAt);
 
-    public int DistinctIds
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _byId.Count;
-            }
-        }
-    }
-
     /// <summary>A copy of the tally: id → (decision, how many decisions were seen).</summary>
     public Dictionary<string, (DecisionKind Kind, int Count)> Snapshot()
     {
@@ -100,8 +89,7 @@ internal sealed class DecisionTally : IDisposable
             else if (reader.ValueTextEquals("decision"u8))
             {
                 reader.Read();
-                kind = reader.ValueTextEquals("decline"u8) ? DecisionKind.Decline
-                    : reader.ValueTextEquals("review"u8) ? DecisionKind.Review : DecisionKind.Approve;
+                kind = DecisionKindNames.TryRead(ref reader, out var read) ? read : DecisionKind.Approve;
             }
 
             if (id is not null && reader.CurrentDepth == 1 && reader.TokenType == System.Text.Json.JsonTokenType.String && kind != DecisionKind.Approve)

@@ -159,6 +159,28 @@ public sealed class BankSimReaderTests : IDisposable
         Assert.Equal(["bs-7", "bs-10"], records.Where(r => r.Label is not null).Select(r => r.Transaction!.Id));
     }
 
+    /// <summary>Each field the reader checks, broken alone, names itself; a row with several broken fields names the first checked.</summary>
+    [Theory]
+    [InlineData("x,'C1','4','M','28007','M1','28007','es_food',5.00,0", "step 'x' is not a day index")]
+    [InlineData("-1,'C1','4','M','28007','M1','28007','es_food',5.00,0", "step '-1' is not a day index")]
+    [InlineData("3,'','4','M','28007','M1','28007','es_food',5.00,0", "customer is empty")]
+    [InlineData("3,'C1','4','M','28007','','28007','es_food',5.00,0", "merchant is empty")]
+    [InlineData("3,'C1','4','M','28007','M1','28007','es_',5.00,0", "category is empty")]
+    [InlineData("3,'C1','4','M','28007','M1','28007','es_food',-2,0", "amount must be greater than zero, was -2")]
+    [InlineData("3,'C1','4','M','28007','M1','28007','es_food',5.00,2", "fraud '2' is not 0 or 1")]
+    [InlineData("3,'C1','4','M','28007','M1','28007','es_food',5.00,1,extra", "expected 10 columns, found more")]
+    [InlineData("x,'','4','M','28007','M1','28007','es_food',0,2", "step 'x' is not a day index")]
+    [InlineData("3,'C1','4','M','28007','','28007','es_food',abc,2", "merchant is empty")]
+    [InlineData("3,'C1','4','M','28007','M1','28007','es_food',abc,2", "amount 'abc' is not a number")]
+    public void Each_broken_field_is_reported_by_name(string row, string reason)
+    {
+        var reader = new BankSimReader(WritePlain("b.csv", Fixture + row + "\n"));
+        var added = reader.Read().Single(r => r.LineNumber == 11);
+
+        Assert.True(added.IsBad);
+        Assert.Equal(reason, added.BadRow.Reason);
+    }
+
     [Fact]
     public void A_step_going_backwards_is_a_bad_row()
     {

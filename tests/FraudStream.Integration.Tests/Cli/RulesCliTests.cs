@@ -74,8 +74,12 @@ public sealed class RulesCliTests
             labels.Add(new FraudStream.Storage.Records.LabelRecord { Id = tx.Id, Fraud = e.IsFraud, ReportedAt = tx.Timestamp.AddDays(3) });
         }
 
-        await store.InsertDecisionsAsync(rows);
-        await store.UpsertLabelsAsync(labels);
+        using (var writer = await store.OpenOutcomeWriterAsync())
+        {
+            writer.Write(rows, []);
+            writer.WriteLabels(labels, []);
+        }
+
         var report = Path.Combine(dir, "report.json");
         var result = Run($"rules backtest data/rules/default.rules --db sqlite:{Path.Combine(dir, "store.db")} --model data/model --json-report {report}");
         Assert.True(result.Exit == 0, result.Output);

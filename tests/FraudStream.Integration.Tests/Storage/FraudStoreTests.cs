@@ -1,3 +1,4 @@
+using FraudStream.Core.Contracts;
 using FraudStream.Storage;
 using FraudStream.Integration.Tests.Infrastructure;
 using FraudStream.Storage.Records;
@@ -37,8 +38,8 @@ public sealed class FraudStoreTests
     public async Task A_transaction_id_is_stored_once_and_a_duplicate_is_reported(StoreProvider provider)
     {
         var store = await StoreFixtures.NewStoreAsync(provider);
-        var first = await store.InsertDecisionsAsync([StoreFixtures.Decision("tx-1"), StoreFixtures.Decision("tx-2")]);
-        var second = await store.InsertDecisionsAsync([StoreFixtures.Decision("tx-2"), StoreFixtures.Decision("tx-3")]);
+        var first = await StoreFixtures.WriteAsync(store, StoreFixtures.Decision("tx-1"), StoreFixtures.Decision("tx-2"));
+        var second = await StoreFixtures.WriteAsync(store, StoreFixtures.Decision("tx-2"), StoreFixtures.Decision("tx-3"));
         Assert.Equal(2, first);
         Assert.Equal(1, second);
         Assert.Equal(3, await store.CountDecisionsAsync());
@@ -51,10 +52,38 @@ public sealed class FraudStoreTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task Every_decision_column_reads_back_as_the_writer_stored_it(StoreProvider provider)
+    {
+        var store = await StoreFixtures.NewStoreAsync(provider);
+        var written = StoreFixtures.Decision("tx-all", DecisionKind.Decline, 0.93);
+        written.Channel = PaymentChannel.Atm.ToWire();
+        written.ModelVersion = "model-7";
+        written.RulesetVersion = "rules-9";
+        written.DecidedAt = new DateTime(2026, 11, 1, 12, 0, 3, 250, DateTimeKind.Utc);
+        written.LatencyUs = 4321;
+        written.SourcePartition = 5;
+        written.SourceOffset = 77;
+        Assert.Equal(1, await StoreFixtures.WriteAsync(store, written));
+
+        var stored = await store.GetDecisionAsync("tx-all");
+        Assert.NotNull(stored);
+        Assert.Equal(
+            (written.Id, written.Card, written.Merchant, written.Category, written.Amount, written.Currency, written.Country),
+            (stored.Id, stored.Card, stored.Merchant, stored.Category, stored.Amount, stored.Currency, stored.Country));
+        Assert.Equal((written.Lat, written.Lon, written.Device, written.Channel), (stored.Lat, stored.Lon, stored.Device, stored.Channel));
+        Assert.Equal((written.Decision, written.Score, written.Reasons), (stored.Decision, stored.Score, stored.Reasons));
+        Assert.Equal(["velocity", "model.review"], StoredReasons.Split(stored.Reasons));
+        Assert.Equal((written.ModelVersion, written.RulesetVersion), (stored.ModelVersion, stored.RulesetVersion));
+        Assert.Equal((written.EventTs.Ticks, written.DecidedAt.Ticks), (stored.EventTs.ToUniversalTime().Ticks, stored.DecidedAt.ToUniversalTime().Ticks));
+        Assert.Equal((written.LatencyUs, written.SourcePartition, written.SourceOffset), (stored.LatencyUs, stored.SourcePartition, stored.SourceOffset));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task Reviews_open_a_queue_item_that_an_analyst_marks_once_as_a_label(StoreProvider provider)
     {
         var store = await StoreFixtures.NewStoreAsync(provider);
-        await store.InsertDecisionsAsync([StoreFixtures.Decision("tx-r", "review", 0.7), StoreFixtures.Decision("tx-a")]);
+        await StoreFixtures.WriteAsync(store, StoreFixtures.Decision("tx-r", DecisionKind.Review, 0.7), StoreFixtures.Decision("tx-a"));
         var open = await store.GetOpenReviewsAsync(10);
         Assert.Equal("tx-r", Assert.Single(open).Id);
 
@@ -78,8 +107,13 @@ public sealed class FraudStoreTests
             SourceTopic = "transactions", SourcePartition = 3, SourceOffset = 42, Reason = "invalid_utf8",
             Detail = "payload is not valid UTF-8", Payload = payload, ReceivedAt = DateTime.UtcNow,
         };
-        Assert.Equal(1, await store.InsertDeadLettersAsync([record]));
-        Assert.Equal(0, await store.InsertDeadLettersAsync([record]));
+        using (var writer = await store.OpenOutcomeWriterAsync())
+        {
+            writer.Write([], [record]);
+            writer.Write([], [record]);
+        }
+
+        Assert.Equal(1, await store.CountDeadLettersAsync());
         var stored = Assert.Single(await store.GetDeadLettersAsync(10));
         Assert.Equal(payload, stored.Payload);
         Assert.Equal("invalid_utf8", stored.Reason);
@@ -91,9 +125,9 @@ public sealed class FraudStoreTests
     public async Task A_later_label_for_the_same_transaction_replaces_the_earlier_one(StoreProvider provider)
     {
         var store = await StoreFixtures.NewStoreAsync(provider);
-        await store.InsertDecisionsAsync([StoreFixtures.Decision("tx-l")]);
-        await store.UpsertLabelsAsync([new LabelRecord { Id = "tx-l", Fraud = false, ReportedAt = DateTime.UtcNow }]);
-        await store.UpsertLabelsAsync([new LabelRecord { Id = "tx-l", Fraud = true, ReportedAt = DateTime.UtcNow }]);
+        await StoreFixtures.WriteAsync(store, StoreFixtures.Decision("tx-l"));
+        await StoreFixtures.WriteLabelsAsync(store, new LabelRecord { Id = "tx-l", Fraud = false, ReportedAt = DateTime.UtcNow });
+        await StoreFixtures.WriteLabelsAsync(store, new LabelRecord { Id = "tx-l", Fraud = true, ReportedAt = DateTime.UtcNow });
         Assert.True(Assert.Single(await store.GetLabeledDecisionsAsync()).Fraud);
     }
 
@@ -104,7 +138,7 @@ public sealed class FraudStoreTests
         var store = await StoreFixtures.NewStoreAsync(provider);
         var older = StoreFixtures.Decision("tx-old");
         older.DecidedAt = DateTime.UtcNow.AddMinutes(-5);
-        await store.InsertDecisionsAsync([older, StoreFixtures.Decision("tx-new")]);
+        await StoreFixtures.WriteAsync(store, older, StoreFixtures.Decision("tx-new"));
         var ids = await store.RecentDecisionIdsAsync(1);
         Assert.Equal("tx-new", Assert.Single(ids));
     }
@@ -135,7 +169,7 @@ public sealed class FraudStoreTests
         };
         using (var writer = await store.OpenOutcomeWriterAsync())
         {
-            var noDevice = StoreFixtures.Decision("tx-w2", "review", null);
+            var noDevice = StoreFixtures.Decision("tx-w2", DecisionKind.Review, null);
             noDevice.Device = null;
             noDevice.Lat = null;
             Assert.Equal(2, writer.Write([StoreFixtures.Decision("tx-w1"), noDevice], [dead]));
@@ -155,7 +189,7 @@ public sealed class FraudStoreTests
         Assert.Null(review.Score);
         Assert.Null(review.Lat);
         Assert.Null(review.Device);
-        Assert.Equal("review", review.Decision);
+        Assert.Equal(DecisionKind.Review.ToWire(), review.Decision);
         Assert.Equal("tx-w2", Assert.Single(await store.GetOpenReviewsAsync(10)).Id);
         Assert.Equal(new byte[] { 0x7b, 0x00 }, Assert.Single(await store.GetDeadLettersAsync(10)).Payload);
         Assert.True((await store.GetLabeledDecisionsAsync()).Single(d => d.Id == "tx-w1").Fraud);
@@ -166,16 +200,16 @@ public sealed class FraudStoreTests
     public async Task A_label_redelivered_late_never_overwrites_a_newer_verdict(StoreProvider provider)
     {
         var store = await StoreFixtures.NewStoreAsync(provider);
-        await store.InsertDecisionsAsync([StoreFixtures.Decision("tx-a"), StoreFixtures.Decision("tx-b")]);
+        await StoreFixtures.WriteAsync(store, StoreFixtures.Decision("tx-a"), StoreFixtures.Decision("tx-b"));
         var earlier = new DateTime(2026, 11, 2, 8, 0, 0, DateTimeKind.Utc);
         var later = earlier.AddHours(3).AddTicks(5);
 
-        await store.UpsertLabelsAsync([new LabelRecord { Id = "tx-a", Fraud = true, ReportedAt = later }]);
-        await store.UpsertLabelsAsync([new LabelRecord { Id = "tx-a", Fraud = false, ReportedAt = earlier }]);
+        await StoreFixtures.WriteLabelsAsync(store, new LabelRecord { Id = "tx-a", Fraud = true, ReportedAt = later });
+        await StoreFixtures.WriteLabelsAsync(store, new LabelRecord { Id = "tx-a", Fraud = false, ReportedAt = earlier });
         using (var writer = await store.OpenOutcomeWriterAsync())
         {
-            writer.WriteLabels([new LabelRecord { Id = "tx-b", Fraud = true, ReportedAt = later }], []);
-            writer.WriteLabels([new LabelRecord { Id = "tx-b", Fraud = false, ReportedAt = earlier }], []);
+            Assert.Equal(1, writer.WriteLabels([new LabelRecord { Id = "tx-b", Fraud = true, ReportedAt = later }], []));
+            Assert.Equal(0, writer.WriteLabels([new LabelRecord { Id = "tx-b", Fraud = false, ReportedAt = earlier }], []));
         }
 
         var labeled = await store.GetLabeledDecisionsAsync();
@@ -188,16 +222,16 @@ public sealed class FraudStoreTests
     public async Task A_redelivery_decided_review_opens_no_item_against_a_stored_approve(StoreProvider provider)
     {
         var store = await StoreFixtures.NewStoreAsync(provider);
-        await store.InsertDecisionsAsync([StoreFixtures.Decision("tx-r1", "approve")]);
+        await StoreFixtures.WriteAsync(store, StoreFixtures.Decision("tx-r1", DecisionKind.Approve));
         using (var writer = await store.OpenOutcomeWriterAsync())
         {
-            writer.Write([StoreFixtures.Decision("tx-r2", "approve")], []);
-            Assert.Equal(0, writer.Write([StoreFixtures.Decision("tx-r2", "review")], []));
+            writer.Write([StoreFixtures.Decision("tx-r2", DecisionKind.Approve)], []);
+            Assert.Equal(0, writer.Write([StoreFixtures.Decision("tx-r2", DecisionKind.Review)], []));
         }
 
-        Assert.Equal(0, await store.InsertDecisionsAsync([StoreFixtures.Decision("tx-r1", "review")]));
+        Assert.Equal(0, await StoreFixtures.WriteAsync(store, StoreFixtures.Decision("tx-r1", DecisionKind.Review)));
         Assert.Empty(await store.GetOpenReviewsAsync(10));
-        Assert.Equal("approve", (await store.GetDecisionAsync("tx-r1"))!.Decision);
+        Assert.Equal(DecisionKind.Approve.ToWire(), (await store.GetDecisionAsync("tx-r1"))!.Decision);
     }
 
     [PostgresFact]

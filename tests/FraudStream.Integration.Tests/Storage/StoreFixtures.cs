@@ -1,3 +1,4 @@
+using FraudStream.Core.Contracts;
 using FraudStream.Integration.Tests.Infrastructure;
 using FraudStream.Storage;
 using FraudStream.Storage.Records;
@@ -16,7 +17,21 @@ internal static class StoreFixtures
         return store;
     }
 
-    public static DecisionRecord Decision(string id, string decision = "approve", double? score = 0.1) => new()
+    /// <summary>Decisions through the production write path, as one batch; returns those inserted.</summary>
+    public static async Task<int> WriteAsync(FraudStore store, params DecisionRecord[] decisions)
+    {
+        using var writer = await store.OpenOutcomeWriterAsync();
+        return writer.Write(decisions, []);
+    }
+
+    /// <summary>Labels through the production write path, as one batch.</summary>
+    public static async Task WriteLabelsAsync(FraudStore store, params LabelRecord[] labels)
+    {
+        using var writer = await store.OpenOutcomeWriterAsync();
+        writer.WriteLabels(labels, []);
+    }
+
+    public static DecisionRecord Decision(string id, DecisionKind decision = DecisionKind.Approve, double? score = 0.1) => new()
     {
         Id = id,
         EventTs = new DateTime(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc),
@@ -29,10 +44,10 @@ internal static class StoreFixtures
         Lat = 52.5,
         Lon = 13.4,
         Device = "dev-1",
-        Channel = "pos",
-        Decision = decision,
+        Channel = PaymentChannel.Pos.ToWire(),
+        Decision = decision.ToWire(),
         Score = score,
-        Reasons = decision == "approve" ? "" : "velocity|model.review",
+        Reasons = decision == DecisionKind.Approve ? "" : StoredReasons.Join(["velocity", "model.review"]),
         ModelVersion = "m1",
         RulesetVersion = "r1",
         DecidedAt = DateTime.UtcNow,
