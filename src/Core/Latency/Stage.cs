@@ -3,6 +3,8 @@ namespace FraudStream.Core.Latency;
 /// <summary>Where a transaction's time goes, in pipeline order. <see cref="EndToEnd"/> spans them all.</summary>
 public enum Stage
 {
+    /// <summary>The transaction's creation (the producer's header, else its Kafka timestamp) to taken off the consumer: producer linger, broker, fetch.</summary>
+    Transit,
     QueueWait,
     Deserialize,
     Features,
@@ -16,10 +18,10 @@ public enum Stage
 
 public static class StageNames
 {
-    public const int Count = 9;
+    public const int Count = 10;
 
     private static readonly string[] Names =
-        ["queue_wait", "deserialize", "features", "scoring_wait", "scoring_compute", "rules", "emit", "persist", "end_to_end"];
+        ["transit", "queue_wait", "deserialize", "features", "scoring_wait", "scoring_compute", "rules", "emit", "persist", "end_to_end"];
 
     public static string Name(this Stage stage) => Names[(int)stage];
 

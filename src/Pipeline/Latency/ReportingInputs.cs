@@ -26,7 +26,7 @@ internal sealed class ReportingInputs
     public static ReportingInputs Of(TransactionConsumer consumer, IReadOnlyList<DecisionWorker> workers, DecisionEmitter emitter,
         StoreWriter storeWriter, OutcomeStatistics outcomes, IScoringStage scoring, IRulesStage rules)
     {
-        var recorders = new List<StageRecorders> { emitter.DeliveryRecorders, storeWriter.Recorders };
+        var recorders = new List<StageRecorders> { consumer.Recorders, emitter.DeliveryRecorders, storeWriter.Recorders };
         var counters = new List<PipelineCounters> { consumer.Counters, emitter.DeliveryCounters, storeWriter.Counters };
         foreach (var worker in workers)
         {

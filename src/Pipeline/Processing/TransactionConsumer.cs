@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Confluent.Kafka;
+using FraudStream.Core.Latency;
 using FraudStream.Ingest.Kafka;
+using FraudStream.Pipeline.Latency;
 using FraudStream.Pipeline.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -42,6 +44,9 @@ internal sealed partial class TransactionConsumer
     }
 
     public PipelineCounters Counters { get; } = new();
+
+    /// <summary>Written only on the consumer thread: the transit stage.</summary>
+    public StageRecorders Recorders { get; } = new("consumer");
 
     public IReadOnlyDictionary<int, long> LagByPartition => _lag;
 
@@ -155,6 +160,7 @@ internal sealed partial class TransactionConsumer
         slot.Key = result.Message.Key;
         slot.Payload = result.Message.Value ?? [];
         slot.CreatedUnixMicros = CreatedMicros(result.Message);
+        Recorders.Record(Stage.Transit, Clock.UnixMicrosNow() - slot.CreatedUnixMicros);
         if (!_pending.TryGetValue(slot.Partition, out var queue))
         {
             queue = new Queue<InFlight>();
