@@ -29,8 +29,8 @@ public sealed class DashboardApiTests : IAsyncLifetime
         Assert.Equal(33, root.GetProperty("end_to_end").GetProperty("p99_ms").GetDouble());
         Assert.Equal(49.5, root.GetProperty("end_to_end").GetProperty("p999_ms").GetDouble());
         Assert.Equal(50, root.GetProperty("target_ms").GetDouble());
-        Assert.Equal("scoring_wait", root.GetProperty("stages")[3].GetProperty("stage").GetString());
-        Assert.False(root.GetProperty("stages")[3].TryGetProperty("values", out _), "raw values are for /metrics only");
+        Assert.Equal("scoring_wait", root.GetProperty("stages")[4].GetProperty("stage").GetString());
+        Assert.False(root.GetProperty("stages")[4].TryGetProperty("values", out _), "raw values are for /metrics only");
         Assert.Equal(8, root.GetProperty("latency_histogram_last_minute").GetArrayLength());
         Assert.True(root.GetProperty("latency_histogram_last_minute")[0].TryGetProperty("upper_bound_ms", out _));
         Assert.Equal(4, root.GetProperty("dead_letters").GetProperty("by_reason").GetProperty("invalid_json").GetInt64());

@@ -19,10 +19,10 @@ public sealed class DashboardMetricsTests
 
         var text = await ExportAsync(registry);
         // Two snapshots of 1000 + 1010 recorded values for each stage.
-        Assert.Contains("fraudstream_stage_latency_seconds_count{stage=\"queue_wait\"} 2010", text, StringComparison.Ordinal);
-        // queue_wait recorded 0.5 ms (990 + 1000 times) and 1.5 ms (10 + 10 times): all at or under 1.6 ms.
-        Assert.Contains("fraudstream_stage_latency_seconds_bucket{stage=\"queue_wait\",le=\"0.0008\"} 1990", text, StringComparison.Ordinal);
-        Assert.Contains("fraudstream_stage_latency_seconds_bucket{stage=\"queue_wait\",le=\"0.0016\"} 2010", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_stage_latency_seconds_count{stage=\"transit\"} 2010", text, StringComparison.Ordinal);
+        // transit (the first stage) recorded 0.5 ms (990 + 1000 times) and 1.5 ms (10 + 10 times): all at or under 1.6 ms.
+        Assert.Contains("fraudstream_stage_latency_seconds_bucket{stage=\"transit\",le=\"0.0008\"} 1990", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_stage_latency_seconds_bucket{stage=\"transit\",le=\"0.0016\"} 2010", text, StringComparison.Ordinal);
         Assert.Contains("fraudstream_decisions_total{decision=\"approve\"} 1960", text, StringComparison.Ordinal);
         Assert.Contains("fraudstream_transactions_total{direction=\"out\"} 2020", text, StringComparison.Ordinal);
         Assert.Contains("fraudstream_end_to_end_latency_seconds{quantile=\"0.99\"} 0.02", text, StringComparison.Ordinal);
