@@ -13,33 +13,24 @@ public enum DecisionKind : byte
 /// <summary>The one mapping between <see cref="DecisionKind"/> and its wire name (JSON, store, rules, reports).</summary>
 public static class DecisionKindNames
 {
-    private static readonly WireNames Names = new("approve", "review", "decline");
+    private static readonly WireNames<DecisionKind> Names =
+        new((DecisionKind.Approve, "approve"), (DecisionKind.Review, "review"), (DecisionKind.Decline, "decline"));
 
     /// <summary>The names for a message: <c>approve, review or decline</c>.</summary>
     public static string Listed => Names.Listed;
 
-    public static string ToWire(this DecisionKind kind) => Names.Name((int)kind) ?? throw Unknown(kind);
+    public static string ToWire(this DecisionKind kind) => Names.Name(kind) ?? throw Unknown(kind);
 
     public static ReadOnlySpan<byte> ToUtf8(this DecisionKind kind)
     {
-        var name = Names.Utf8((int)kind);
+        var name = Names.Utf8(kind);
         return name.IsEmpty ? throw Unknown(kind) : name;
     }
 
-    public static bool TryParse(string? text, out DecisionKind kind)
-    {
-        var found = Names.TryFind(text, out var value);
-        kind = (DecisionKind)value;
-        return found;
-    }
+    public static bool TryParse(string? text, out DecisionKind kind) => Names.TryFind(text, out kind);
 
     /// <summary>Reads the reader's current string token as a decision, without allocating.</summary>
-    public static bool TryRead(ref Utf8JsonReader reader, out DecisionKind kind)
-    {
-        var found = Names.TryFind(ref reader, out var value);
-        kind = (DecisionKind)value;
-        return found;
-    }
+    public static bool TryRead(ref Utf8JsonReader reader, out DecisionKind kind) => Names.TryFind(ref reader, out kind);
 
     /// <summary>Whether a stored (wire) decision is <paramref name="kind"/>.</summary>
     public static bool Is(string? text, DecisionKind kind) => TryParse(text, out var parsed) && parsed == kind;

@@ -72,8 +72,10 @@ public static class TransactionJson
     private const Field LastRequired = Field.Country;
 
     /// <summary>The fields' names on the wire, by <see cref="Field"/> value (reading and writing).</summary>
-    private static readonly WireNames FieldNames =
-        new(null, "id", "ts", "card", "merchant", "category", "amount", "currency", "country", "lat", "lon", "device", "channel");
+    private static readonly WireNames<Field> FieldNames = new(
+        (Field.Other, null), (Field.Id, "id"), (Field.Ts, "ts"), (Field.Card, "card"), (Field.Merchant, "merchant"),
+        (Field.Category, "category"), (Field.Amount, "amount"), (Field.Currency, "currency"), (Field.Country, "country"),
+        (Field.Lat, "lat"), (Field.Lon, "lon"), (Field.Device, "device"), (Field.Channel, "channel"));
 
     private static bool TryRead(ReadOnlySpan<byte> utf8, Transaction tx, out ParseError error)
     {
@@ -108,13 +110,13 @@ public static class TransactionJson
         return HasRequired(seen, out error);
     }
 
-    private static Field FieldOf(ReadOnlySpan<byte> name) => FieldNames.TryFind(name, out var value) ? (Field)value : Field.Other;
+    private static Field FieldOf(ReadOnlySpan<byte> name) => FieldNames.TryFind(name, out var field) ? field : Field.Other;
 
     private static uint Bit(Field field) => 1u << (int)field;
 
-    private static string NameOf(Field field) => FieldNames.Name((int)field)!;
+    private static string NameOf(Field field) => FieldNames.Name(field)!;
 
-    private static ReadOnlySpan<byte> Utf8Name(Field field) => FieldNames.Utf8((int)field);
+    private static ReadOnlySpan<byte> Utf8Name(Field field) => FieldNames.Utf8(field);
 
     private static bool ReadField(ref Utf8JsonReader reader, Field field, Transaction tx, out ParseError error)
     {
@@ -219,46 +221,6 @@ public static class TransactionJson
         return true;
     }
 
-    private static bool ReadCode(ref Utf8JsonReader reader, Field field, Transaction tx, out ParseError error)
-    {
-        var currency = field == Field.Currency;
-        if (!ReadCode(ref reader, NameOf(field), currency, out var code, out error))
-        {
-            return false;
-        }
-
-        if (currency)
-        {
-            tx.Currency = code;
-        }
-        else
-        {
-            tx.Country = code;
-        }
-
-        return true;
-    }
-
-    private static bool ReadCoordinate(ref Utf8JsonReader reader, Field field, Transaction tx, out ParseError error)
-    {
-        var latitude = field == Field.Lat;
-        if (!ReadOptionalCoordinate(ref reader, NameOf(field), latitude ? 90 : 180, out var value, out error))
-        {
-            return false;
-        }
-
-        if (latitude)
-        {
-            tx.Latitude = value;
-        }
-        else
-        {
-            tx.Longitude = value;
-        }
-
-        return true;
-    }
-
     private static bool ReadDevice(ref Utf8JsonReader reader, Transaction tx, out ParseError error)
     {
         if (reader.TokenType == JsonTokenType.Null)
@@ -337,12 +299,13 @@ public static class TransactionJson
         return true;
     }
 
-    private static bool ReadCode(ref Utf8JsonReader reader, string field, bool currency, out string code, out ParseError error)
+    /// <summary>Currency (ISO 4217) or country (ISO 3166 alpha-2): a known code, interned so parsing allocates nothing.</summary>
+    private static bool ReadCode(ref Utf8JsonReader reader, Field field, Transaction tx, out ParseError error)
     {
-        code = "";
+        var currency = field == Field.Currency;
         if (reader.TokenType != JsonTokenType.String)
         {
-            error = WrongType(field, "a string", reader.TokenType);
+            error = WrongType(NameOf(field), "a string", reader.TokenType);
             return false;
         }
 
@@ -355,6 +318,7 @@ public static class TransactionJson
         }
 
         var span = chars[..n];
+        var code = "";
         var known = ok && (currency ? IsoCodes.TryGetCurrency(span, out code) : IsoCodes.TryGetCountry(span, out code));
         if (!known)
         {
@@ -364,30 +328,47 @@ public static class TransactionJson
             return false;
         }
 
+        if (currency)
+        {
+            tx.Currency = code;
+        }
+        else
+        {
+            tx.Country = code;
+        }
+
         error = default;
         return true;
     }
 
-    private static bool ReadOptionalCoordinate(ref Utf8JsonReader reader, string field, double limit, out double value, out ParseError error)
+    /// <summary>Latitude or longitude: optional (null), else a finite number of degrees within its range.</summary>
+    private static bool ReadCoordinate(ref Utf8JsonReader reader, Field field, Transaction tx, out ParseError error)
     {
-        value = double.NaN;
-        if (reader.TokenType == JsonTokenType.Null)
+        var value = double.NaN;
+        if (reader.TokenType != JsonTokenType.Null)
         {
-            error = default;
-            return true;
+            if (reader.TokenType != JsonTokenType.Number)
+            {
+                error = WrongType(NameOf(field), "a number", reader.TokenType);
+                return false;
+            }
+
+            value = reader.GetDouble();
+            var limit = field == Field.Lat ? 90 : 180;
+            if (!double.IsFinite(value) || value < -limit || value > limit)
+            {
+                error = new(DeadLetterReason.InvalidValue, $"{NameOf(field)} must be between -{limit} and {limit}");
+                return false;
+            }
         }
 
-        if (reader.TokenType != JsonTokenType.Number)
+        if (field == Field.Lat)
         {
-            error = WrongType(field, "a number", reader.TokenType);
-            return false;
+            tx.Latitude = value;
         }
-
-        value = reader.GetDouble();
-        if (!double.IsFinite(value) || value < -limit || value > limit)
+        else
         {
-            error = new(DeadLetterReason.InvalidValue, $"{field} must be between -{limit} and {limit}");
-            return false;
+            tx.Longitude = value;
         }
 
         error = default;

@@ -6,6 +6,7 @@ using FraudStream.Core.Telemetry;
 using FraudStream.Ingest.Kafka;
 using FraudStream.Pipeline.Hosting;
 using FraudStream.Pipeline.Latency;
+using FraudStream.Pipeline.Processing;
 using FraudStream.Service.Hosting;
 using FraudStream.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,21 +42,42 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
     public async Task<(int ExitCode, DemoReport Report)> RunAsync(CancellationToken cancellation)
     {
         Directory.CreateDirectory(settings.Folder);
-        var dbPath = Path.Combine(settings.Folder, "fraudstream.db");
         output.WriteLine($"demo folder: {Path.GetFullPath(settings.Folder)}");
         using var broker = EmbeddedBroker.Start(brokers: settings.Brokers, partitions: settings.Partitions);
         output.WriteLine($"embedded Kafka (librdkafka mock cluster, {settings.Brokers} brokers, {settings.Partitions} partitions a topic): {broker.BootstrapServers}");
-        var serve = new ServeSettings
-        {
-            Bootstrap = broker.BootstrapServers,
-            Database = "sqlite:" + dbPath,
-            ModelDirectory = settings.ModelDirectory,
-            RulesFile = settings.RulesFile,
-            DashboardPort = settings.DashboardPort,
-            TargetMs = settings.TargetMs,
-            Device = settings.Device,
-        };
-        using var host = FraudStreamHost.Build(serve, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        using var host = FraudStreamHost.Build(ServeSettingsFor(broker), logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var service = await StartServiceAsync(host, cancellation);
+        using var tally = new DecisionTally(broker.BootstrapServers);
+        // One simulator client for the warm-up and the timed stream: its connection and producer id are warm too.
+        using var publisher = new TransactionPublisher(broker.BootstrapServers, settings.Rate, clientId: "fraudstream-demo-simulator");
+        var warmupIds = await WarmUpAsync(publisher, service, tally, cancellation);
+        var stream = new TimedStream(settings.Transactions);
+        var publishing = Task.Run(() => PublishTimed(publisher, stream, cancellation), CancellationToken.None);
+        var elapsed = await WaitForOutcomesAsync(service, tally, publishing, stream, warmupIds.Count, cancellation);
+        await publishing;
+        await Task.Delay(1500, CancellationToken.None); // let the tally read the last acknowledgements
+        await host.StopAsync(CancellationToken.None);
+        tally.Dispose();
+        var report = await BuildReportAsync(service, host.Services.GetRequiredService<FraudStore>(), tally, stream, warmupIds, elapsed);
+        output.WriteLine();
+        PrintReport(report);
+        await WriteReportAsync(report);
+        return (report.ExactlyOnce ? 0 : 1, report);
+    }
+
+    private ServeSettings ServeSettingsFor(EmbeddedBroker broker) => new()
+    {
+        Bootstrap = broker.BootstrapServers,
+        Database = "sqlite:" + Path.Combine(settings.Folder, "fraudstream.db"),
+        ModelDirectory = settings.ModelDirectory,
+        RulesFile = settings.RulesFile,
+        DashboardPort = settings.DashboardPort,
+        TargetMs = settings.TargetMs,
+        Device = settings.Device,
+    };
+
+    private async Task<DecisionService> StartServiceAsync(IHost host, CancellationToken cancellation)
+    {
         await host.StartAsync(cancellation);
         var service = host.Services.GetRequiredService<DecisionService>();
         await service.Ready.WaitAsync(TimeSpan.FromSeconds(60), cancellation);
@@ -65,47 +87,53 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         }
 
         output.WriteLine($"scorer: {service.ScorerDevice}, model {service.ModelVersion}; rules {service.RulesetVersion}; target {settings.TargetMs} ms");
-        using var tally = new DecisionTally(broker.BootstrapServers);
-        // One simulator client for the warm-up and the timed stream: its connection and producer id are warm too.
-        using var publisher = new TransactionPublisher(broker.BootstrapServers, settings.Rate, clientId: "fraudstream-demo-simulator");
-        var warmupIds = await WarmUpAsync(publisher, service, tally, cancellation);
-        var truth = new Dictionary<string, bool>(settings.Transactions, StringComparer.Ordinal);
-        var started = Stopwatch.StartNew();
-        var startedAt = Stopwatch.GetTimestamp();
-        long publishedAt = 0;
-        long produced = 0;
-        var publishing = Task.Run(() =>
+        return service;
+    }
+
+    /// <summary>The timed stream, remembering each transaction's truth for the report.</summary>
+    private void PublishTimed(TransactionPublisher publisher, TimedStream stream, CancellationToken cancellation)
+    {
+        Publish(publisher, traffic(settings), stream.Started, stream.Add, static label => label, cancellation);
+        stream.Published();
+    }
+
+    /// <summary>
+    /// Publishes the traffic in order, then flushes. The simulator builds its world before its first event: the rate
+    /// clock starts after that (<paramref name="onStarted"/>), or the publisher would catch up with a burst.
+    /// </summary>
+    /// <param name="onTransaction">Sees (and may rewrite) each transaction, with its truth, before it is published.</param>
+    /// <param name="onLabel">The label to publish for each label event.</param>
+    private static void Publish(TransactionPublisher publisher, IEnumerable<DemoEvent> traffic, Action onStarted,
+        Action<Transaction, bool> onTransaction, Func<Label, Label> onLabel, CancellationToken cancellation)
+    {
+        using var events = traffic.GetEnumerator();
+        var more = events.MoveNext();
+        publisher.RestartPacing();
+        onStarted();
+        for (; more && !cancellation.IsCancellationRequested; more = events.MoveNext())
         {
-            // The simulator builds its world before its first event: the rate clock starts after that, or the
-            // publisher would catch up with a burst.
-            using var events = traffic(settings).GetEnumerator();
-            var more = events.MoveNext();
-            publisher.RestartPacing();
-            Interlocked.Exchange(ref startedAt, Stopwatch.GetTimestamp());
-            for (; more && !cancellation.IsCancellationRequested; more = events.MoveNext())
+            var e = events.Current;
+            if (e.Transaction is { } tx)
             {
-                var e = events.Current;
-                if (e.Transaction is { } tx)
-                {
-                    lock (truth)
-                    {
-                        truth[tx.Id] = e.Fraud;
-                    }
-
-                    publisher.Publish(tx);
-                    Interlocked.Increment(ref produced);
-                }
-                else if (e.Label is { } label)
-                {
-                    publisher.Publish(label);
-                }
+                onTransaction(tx, e.Fraud);
+                publisher.Publish(tx);
             }
+            else if (e.Label is { } label)
+            {
+                publisher.Publish(onLabel(label));
+            }
+        }
 
-            publisher.Flush(TimeSpan.FromSeconds(60));
-            Interlocked.Exchange(ref publishedAt, Stopwatch.GetTimestamp());
-        }, CancellationToken.None);
+        publisher.Flush(TimeSpan.FromSeconds(60));
+    }
 
-        // Progress until everything published has its durable outcome (or a generous timeout).
+    /// <summary>
+    /// Prints progress each second until everything published has its durable outcome and its decision read back
+    /// (or a generous timeout); returns how long the timed stream took to that point.
+    /// </summary>
+    private async Task<TimeSpan> WaitForOutcomesAsync(DecisionService service, DecisionTally tally, Task publishing, TimedStream stream,
+        int warmupCount, CancellationToken cancellation)
+    {
         var deadline = TimeSpan.FromSeconds(60 + (settings.Transactions / Math.Max(1, settings.Rate) * 2));
         var nextProgress = TimeSpan.FromSeconds(1);
         while (true)
@@ -113,42 +141,34 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
             await Task.Delay(100, CancellationToken.None);
             var snapshot = service.Telemetry.Latest;
             var done = publishing.IsCompleted && snapshot is not null &&
-                snapshot.Totals.Persisted + snapshot.Totals.DeadLettered + snapshot.Totals.Duplicates >= Interlocked.Read(ref produced) + warmupIds.Count &&
-                tally.Messages >= snapshot.Totals.Decided && service.InFlight == 0;
-            if (started.Elapsed >= nextProgress)
+                AllSettled(snapshot.Totals, stream.Produced + warmupCount, service, tally);
+            if (stream.Clock.Elapsed >= nextProgress)
             {
-                PrintProgress(snapshot, Interlocked.Read(ref produced), started.Elapsed);
+                PrintProgress(snapshot, stream.Produced, stream.Clock.Elapsed);
                 nextProgress += TimeSpan.FromSeconds(1);
             }
 
-            if (done || cancellation.IsCancellationRequested || started.Elapsed > deadline)
+            if (done || cancellation.IsCancellationRequested || stream.Clock.Elapsed > deadline)
             {
-                break;
+                return stream.Clock.Elapsed;
             }
         }
+    }
 
-        var elapsed = started.Elapsed;
-        await publishing;
-        await Task.Delay(1500, CancellationToken.None); // let the tally read the last acknowledgements
-        await host.StopAsync(CancellationToken.None);
-        tally.Dispose();
-        var store = host.Services.GetRequiredService<FraudStore>();
-        // Throughput over the timed stream: from its start to the last decision read back from the decisions topic
-        // (the done check above polls, so its elapsed time runs past that point).
-        var lastRead = tally.LastReadAt;
-        var decisionSpan = lastRead > startedAt ? Stopwatch.GetElapsedTime(startedAt, lastRead) : elapsed;
-        var publishSpan = publishedAt > startedAt ? Stopwatch.GetElapsedTime(startedAt, publishedAt) : elapsed;
-        var report = await BuildReportAsync(service, store, tally, truth, warmupIds, Interlocked.Read(ref produced), decisionSpan, publishSpan);
-        output.WriteLine();
-        PrintReport(report);
+    /// <summary>Every published transaction stored, dead-lettered or suppressed as a duplicate, every decision read back, nothing in flight.</summary>
+    private static bool AllSettled(PipelineTotals totals, long published, DecisionService service, DecisionTally tally) =>
+        totals.Persisted + totals.DeadLettered + totals.Duplicates >= published && tally.Messages >= totals.Decided && service.InFlight == 0;
+
+    private async Task WriteReportAsync(DemoReport report)
+    {
+        var json = System.Text.Json.JsonSerializer.Serialize(report, DemoReport.Json);
         if (settings.JsonReport is { Length: > 0 } path)
         {
-            await File.WriteAllTextAsync(path, System.Text.Json.JsonSerializer.Serialize(report, DemoReport.Json), CancellationToken.None);
+            await File.WriteAllTextAsync(path, json, CancellationToken.None);
             output.WriteLine($"JSON report: {Path.GetFullPath(path)}");
         }
 
-        await File.WriteAllTextAsync(Path.Combine(settings.Folder, "report.json"), System.Text.Json.JsonSerializer.Serialize(report, DemoReport.Json), CancellationToken.None);
-        return (report.ExactlyOnce ? 0 : 1, report);
+        await File.WriteAllTextAsync(Path.Combine(settings.Folder, "report.json"), json, CancellationToken.None);
     }
 
     /// <summary>
@@ -171,39 +191,23 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"warm-up: {count} transactions at {settings.Rate:F0}/s (ids, cards, merchants prefixed warmup-), then the measurement restarts"));
         var clock = Stopwatch.StartNew();
-        await Task.Run(() =>
-        {
-            using var events = traffic(settings with { Transactions = count, Seed = settings.Seed + 1_000_003 }).GetEnumerator();
-            var more = events.MoveNext();
-            publisher.RestartPacing();
-            for (; more && !cancellation.IsCancellationRequested; more = events.MoveNext())
+        await Task.Run(() => Publish(publisher, traffic(settings with { Transactions = count, Seed = settings.Seed + 1_000_003 }), static () => { },
+            (tx, _) =>
             {
-                var e = events.Current;
-                if (e.Transaction is { } tx)
-                {
-                    tx.Id = "warmup-" + tx.Id;
-                    tx.Card = "warmup-" + tx.Card;
-                    tx.Merchant = "warmup-" + tx.Merchant;
-                    tx.Device = tx.Device is null ? null : "warmup-" + tx.Device;
-                    ids.Add(tx.Id);
-                    publisher.Publish(tx);
-                }
-                else if (e.Label is { } label)
-                {
-                    publisher.Publish(label with { Id = "warmup-" + label.Id });
-                }
-            }
-
-            publisher.Flush(TimeSpan.FromSeconds(60));
-        }, CancellationToken.None);
+                tx.Id = "warmup-" + tx.Id;
+                tx.Card = "warmup-" + tx.Card;
+                tx.Merchant = "warmup-" + tx.Merchant;
+                tx.Device = tx.Device is null ? null : "warmup-" + tx.Device;
+                ids.Add(tx.Id);
+            },
+            static label => label with { Id = "warmup-" + label.Id },
+            cancellation), CancellationToken.None);
 
         var deadline = Stopwatch.StartNew();
         while (!cancellation.IsCancellationRequested && deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
             await Task.Delay(100, CancellationToken.None);
-            var totals = service.Telemetry.Latest?.Totals;
-            if (totals is not null && totals.Persisted + totals.DeadLettered + totals.Duplicates >= ids.Count &&
-                tally.Messages >= totals.Decided && service.InFlight == 0)
+            if (service.Telemetry.Latest?.Totals is { } totals && AllSettled(totals, ids.Count, service, tally))
             {
                 break;
             }
@@ -215,94 +219,40 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
     }
 
     private async Task<DemoReport> BuildReportAsync(DecisionService service, FraudStore store, DecisionTally tally,
-        Dictionary<string, bool> truth, HashSet<string> warmupIds, long produced, TimeSpan elapsed, TimeSpan publishing)
+        TimedStream stream, HashSet<string> warmupIds, TimeSpan elapsed)
     {
-        var totals = service.Telemetry.Latest?.Totals ?? new();
+        var (decisionSpan, publishSpan) = stream.Spans(tally.LastReadAt, elapsed);
         var stages = service.Telemetry.CumulativeStats();
         var e2e = stages[Stage.EndToEnd.Name()];
         var steady = service.Telemetry.SteadyEndToEnd();
+        var totals = service.Telemetry.Latest?.Totals ?? new();
         var decisions = tally.Snapshot();
-        long missing = 0, twice = 0, tp = 0, fp = 0, frauds = 0, legit = 0, approve = 0, review = 0, decline = 0;
-        foreach (var (id, fraud) in truth)
-        {
-            if (!decisions.TryGetValue(id, out var d))
-            {
-                missing++;
-                continue;
-            }
-
-            if (d.Count > 1)
-            {
-                twice++;
-            }
-
-            switch (d.Kind)
-            {
-                case DecisionKind.Approve: approve++; break;
-                case DecisionKind.Review: review++; break;
-                default: decline++; break;
-            }
-
-            var flagged = d.Kind != DecisionKind.Approve;
-            if (fraud)
-            {
-                frauds++;
-                tp += flagged ? 1 : 0;
-            }
-            else
-            {
-                legit++;
-                fp += flagged ? 1 : 0;
-            }
-        }
-
-        long warmupDecided = 0;
-        foreach (var id in warmupIds)
-        {
-            if (!decisions.TryGetValue(id, out var d))
-            {
-                missing++;
-                continue;
-            }
-
-            warmupDecided++;
-            if (d.Count > 1)
-            {
-                twice++;
-            }
-        }
-
-        var decided = decisions.Count - warmupDecided;
+        var outcomes = DemoOutcomes.Count(stream.Truth, warmupIds, decisions);
+        var produced = stream.Produced;
+        var decided = decisions.Count - outcomes.WarmupDecided;
         var report = new DemoReport
         {
             Produced = produced,
             Decided = decided,
             WarmupTransactions = warmupIds.Count,
-            WarmupDecided = warmupDecided,
+            WarmupDecided = outcomes.WarmupDecided,
             DeadLettered = totals.DeadLettered,
             DuplicatesSuppressed = totals.Duplicates,
-            Missing = missing,
-            DecidedMoreThanOnce = twice,
+            Missing = outcomes.Missing,
+            DecidedMoreThanOnce = outcomes.DecidedMoreThanOnce,
             StoredDecisions = await store.CountDecisionsAsync(),
-            DurationS = Math.Round(elapsed.TotalSeconds, 2),
+            DurationS = Math.Round(decisionSpan.TotalSeconds, 2),
             RateRequested = settings.Rate,
-            ThroughputTps = Math.Round(decided / Math.Max(0.001, elapsed.TotalSeconds), 1),
-            PublishedTps = Math.Round(produced / Math.Max(0.001, publishing.TotalSeconds), 1),
+            ThroughputTps = Math.Round(decided / Math.Max(0.001, decisionSpan.TotalSeconds), 1),
+            PublishedTps = Math.Round(produced / Math.Max(0.001, publishSpan.TotalSeconds), 1),
             TargetMs = settings.TargetMs,
             WithinTarget = Math.Round(e2e.WithinTarget, 5),
-            LatencyMs = new DemoReport.Percentiles { P50 = e2e.P50, P90 = e2e.P90, P99 = e2e.P99, P999 = e2e.P999, Max = e2e.Max },
-            LatencyMsSteady = new DemoReport.Percentiles { P50 = steady.P50, P90 = steady.P90, P99 = steady.P99, P999 = steady.P999, Max = steady.Max },
+            LatencyMs = PercentilesOf(e2e),
+            LatencyMsSteady = PercentilesOf(steady),
             WithinTargetSteady = Math.Round(steady.WithinTarget, 5),
             WarmupSecondsExcluded = PipelineTelemetry.WarmupSeconds,
-            Decisions = new DemoReport.DecisionCounts { Approve = approve, Review = review, Decline = decline },
-            Quality = new DemoReport.QualityReport
-            {
-                Frauds = frauds,
-                Flagged = tp + fp,
-                Precision = tp + fp == 0 ? 0 : Math.Round((double)tp / (tp + fp), 4),
-                Recall = frauds == 0 ? 0 : Math.Round((double)tp / frauds, 4),
-                Fpr = legit == 0 ? 0 : Math.Round((double)fp / legit, 5),
-            },
+            Decisions = outcomes.Decisions,
+            Quality = outcomes.Quality(),
             Scorer = new DemoReport.ScorerInfo { Device = service.ScorerDevice, ModelVersion = service.ModelVersion },
             Rules = new DemoReport.RulesInfo { RulesetVersion = service.RulesetVersion },
             Folder = Path.GetFullPath(settings.Folder),
@@ -313,9 +263,12 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         }
 
         // Every transaction, warm-up included, decided once and stored once.
-        report.ExactlyOnce = missing == 0 && twice == 0 && produced > 0 && report.StoredDecisions == decisions.Count;
+        report.ExactlyOnce = outcomes.Missing == 0 && outcomes.DecidedMoreThanOnce == 0 && produced > 0 && report.StoredDecisions == decisions.Count;
         return report;
     }
+
+    private static DemoReport.Percentiles PercentilesOf(LatencyStats stats) =>
+        new() { P50 = stats.P50, P90 = stats.P90, P99 = stats.P99, P999 = stats.P999, Max = stats.Max };
 
     private void PrintProgress(PipelineSnapshot? s, long produced, TimeSpan elapsed)
     {
@@ -356,5 +309,49 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  quality vs simulator truth: precision {r.Quality.Precision:F3}, recall {r.Quality.Recall:F3}, fpr {r.Quality.Fpr:F4} ({r.Quality.Frauds} frauds)"));
         output.WriteLine($"  scorer {r.Scorer.Device}, model {r.Scorer.ModelVersion}; rules {r.Rules.RulesetVersion}");
+    }
+
+    /// <summary>
+    /// The timed stream's bookkeeping, shared by the publishing task and the runner: each transaction's truth, how many
+    /// were published, and when publishing started (after the simulator built its world) and finished.
+    /// </summary>
+    private sealed class TimedStream(int transactions)
+    {
+        private long _startedAt = Stopwatch.GetTimestamp();
+        private long _publishedAt;
+        private long _produced;
+
+        public Stopwatch Clock { get; } = Stopwatch.StartNew();
+
+        /// <summary>Id → fraud; written by the publishing task under its lock, read once publishing is done.</summary>
+        public Dictionary<string, bool> Truth { get; } = new(transactions, StringComparer.Ordinal);
+
+        public long Produced => Interlocked.Read(ref _produced);
+
+        public void Started() => Interlocked.Exchange(ref _startedAt, Stopwatch.GetTimestamp());
+
+        public void Add(Transaction tx, bool fraud)
+        {
+            lock (Truth)
+            {
+                Truth[tx.Id] = fraud;
+            }
+
+            Interlocked.Increment(ref _produced);
+        }
+
+        public void Published() => Interlocked.Exchange(ref _publishedAt, Stopwatch.GetTimestamp());
+
+        /// <summary>
+        /// Throughput spans: from the stream's start to the last decision read back from the decisions topic (the done
+        /// check polls, so its elapsed time runs past that point), and to the end of publishing.
+        /// </summary>
+        public (TimeSpan Decisions, TimeSpan Publishing) Spans(long lastReadAt, TimeSpan elapsed)
+        {
+            var startedAt = Interlocked.Read(ref _startedAt);
+            var publishedAt = Interlocked.Read(ref _publishedAt);
+            return (lastReadAt > startedAt ? Stopwatch.GetElapsedTime(startedAt, lastReadAt) : elapsed,
+                publishedAt > startedAt ? Stopwatch.GetElapsedTime(startedAt, publishedAt) : elapsed);
+        }
     }
 }
