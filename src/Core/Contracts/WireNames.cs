@@ -56,20 +56,6 @@ internal sealed class WireNames<TEnum>
         return NotFound(out value);
     }
 
-    /// <summary>Matches unescaped UTF-8 text against the names.</summary>
-    public bool TryFind(ReadOnlySpan<byte> utf8, out TEnum value)
-    {
-        for (var i = 0; i < _utf8.Length; i++)
-        {
-            if (_names[i] is not null && utf8.SequenceEqual(_utf8[i]))
-            {
-                return Found(i, out value);
-            }
-        }
-
-        return NotFound(out value);
-    }
-
     /// <summary>Matches the reader's current string token (escaped or not) against the names, without allocating.</summary>
     public bool TryFind(ref Utf8JsonReader reader, out TEnum value)
     {

@@ -35,11 +35,11 @@ public sealed class TransactionJsonTests
         Assert.True(Parse(Valid, out var tx, out _));
         var again = new Transaction();
         Assert.True(TransactionJson.TryParse(TransactionJson.Serialize(tx), again, out _));
-        Assert.Equal(tx.Id, again.Id);
-        Assert.Equal(tx.Timestamp, again.Timestamp);
-        Assert.Equal(tx.Amount, again.Amount);
-        Assert.Equal(tx.Channel, again.Channel);
+        // Every field: the writer's names and the reader's must agree.
+        Assert.Equal((tx.Id, tx.Timestamp, tx.Card, tx.Merchant, tx.Category), (again.Id, again.Timestamp, again.Card, again.Merchant, again.Category));
+        Assert.Equal((tx.Amount, tx.Currency, tx.Country, tx.Device, tx.Channel), (again.Amount, again.Currency, again.Country, again.Device, again.Channel));
         Assert.Equal(tx.Latitude, again.Latitude, 5);
+        Assert.Equal(tx.Longitude, again.Longitude, 5);
     }
 
     [Fact]
