@@ -12,7 +12,7 @@ public sealed class FraudStoreTests
     public static TheoryData<StoreProvider> Providers()
     {
         var data = new TheoryData<StoreProvider> { StoreProvider.Sqlite };
-        if (Infrastructure.PostgresServer.MissingReason is null || Infrastructure.Prerequisites.InCi)
+        if (PostgresServer.MissingReason is null || Prerequisites.InCi)
         {
             data.Add(StoreProvider.Postgres);
         }
@@ -21,7 +21,7 @@ public sealed class FraudStoreTests
     }
 
     [PostgresFact]
-    public void PostgreSQL_is_available_for_the_store_tests() => Assert.NotNull(Infrastructure.PostgresServer.Instance.CreateDatabase());
+    public void PostgreSQL_is_available_for_the_store_tests() => Assert.NotNull(PostgresServer.Instance.CreateDatabase());
 
     [Theory]
     [MemberData(nameof(Providers))]
