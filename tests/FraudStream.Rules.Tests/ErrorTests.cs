@@ -1,4 +1,5 @@
 using FraudStream.Rules.Compilation;
+using FraudStream.Testing;
 
 namespace FraudStream.Rules.Tests;
 

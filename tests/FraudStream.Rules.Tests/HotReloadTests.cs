@@ -1,6 +1,7 @@
 using FraudStream.Core.Contracts;
 using FraudStream.Rules.Compilation;
 using FraudStream.Rules.Runtime;
+using FraudStream.Testing;
 
 namespace FraudStream.Rules.Tests;
 

@@ -1,6 +1,7 @@
 using FraudStream.Core.Contracts;
 using FraudStream.Rules.Compilation;
 using FraudStream.Rules.Runtime;
+using FraudStream.Testing;
 
 namespace FraudStream.Rules.Tests;
 
@@ -131,7 +132,7 @@ public sealed class PrecedenceTests
     [Fact]
     public void Evaluate_allocates_nothing_once_warm()
     {
-        var ruleset = RulesCompiler.Compile(File.ReadAllText(Path.Combine(TestInputs.RepositoryRoot(), "data/rules/default.rules")), RulesCompileOptions.Default with { BaseDirectory = Path.Combine(TestInputs.RepositoryRoot(), "data/rules") });
+        var ruleset = RulesCompiler.Compile(File.ReadAllText(Path.Combine(RepositoryPaths.Root(), "data/rules/default.rules")), RulesCompileOptions.Default with { BaseDirectory = Path.Combine(RepositoryPaths.Root(), "data/rules") });
         var context = TestInputs.Parse("card.count_1m=6; amount=80; card.distinct_merchants_10m=5; score=0.7; device=\"d-1\"; channel=\"ecom\"");
         var reasons = new List<string>(64);
         var hits = new RuleHitCounters();

@@ -1,5 +1,6 @@
 using FraudStream.Rules.Compilation;
 using FraudStream.Rules.Tooling;
+using FraudStream.Testing;
 
 namespace FraudStream.Rules.Tests;
 
@@ -58,7 +59,7 @@ public sealed class RulesCheckCommandTests
     [Fact]
     public void Default_rules_pass_the_check()
     {
-        var path = Path.Combine(TestInputs.RepositoryRoot(), "data/rules/default.rules");
+        var path = Path.Combine(RepositoryPaths.Root(), "data/rules/default.rules");
         using var output = new StringWriter();
 
         var exit = RulesCheckCommand.Run(path, output);

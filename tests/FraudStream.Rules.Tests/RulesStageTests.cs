@@ -3,6 +3,7 @@ using FraudStream.Core.Stages;
 using FraudStream.Rules.Compilation;
 using FraudStream.Rules.Runtime;
 using FraudStream.Rules.Stage;
+using FraudStream.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

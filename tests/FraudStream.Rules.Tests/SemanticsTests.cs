@@ -1,4 +1,5 @@
 using FraudStream.Core.Contracts;
+using FraudStream.Testing;
 
 namespace FraudStream.Rules.Tests;
 

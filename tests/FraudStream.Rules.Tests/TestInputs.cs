@@ -88,17 +88,6 @@ internal static class TestInputs
     public static Ruleset CompileCondition(string expression) =>
         RulesCompiler.Compile($"rule probe: decline if {expression}");
 
-    public static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "FraudStream.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
-
     public static IEnumerable<string[]> ReadCases(string file, int minFields)
     {
         var path = Path.Combine(AppContext.BaseDirectory, "Data", file);

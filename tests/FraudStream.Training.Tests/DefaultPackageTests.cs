@@ -1,3 +1,4 @@
+using FraudStream.Testing;
 using FraudStream.Training.Compilation;
 
 namespace FraudStream.Training.Tests;
@@ -7,7 +8,7 @@ public sealed class DefaultPackageTests
     [Fact]
     public void The_shipped_tensor_graph_is_what_the_compiler_produces_from_the_shipped_trees()
     {
-        var shipped = ShippedPackage();
+        var shipped = RepositoryPaths.Of("data", "model");
         var copy = Path.Combine(Path.GetTempPath(), $"fs-package-{Guid.NewGuid():N}");
         Directory.CreateDirectory(copy);
         try
@@ -28,16 +29,5 @@ public sealed class DefaultPackageTests
         {
             Directory.Delete(copy, recursive: true);
         }
-    }
-
-    private static string ShippedPackage()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "data", "model", "model.json")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir is null ? throw new InvalidOperationException("data/model not found above the test folder") : Path.Combine(dir.FullName, "data", "model");
     }
 }

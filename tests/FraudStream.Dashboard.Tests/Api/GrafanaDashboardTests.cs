@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FraudStream.Dashboard.Tests.Support;
+using FraudStream.Testing;
 
 namespace FraudStream.Dashboard.Tests.Api;
 

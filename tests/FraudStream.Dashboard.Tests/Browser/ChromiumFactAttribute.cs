@@ -1,3 +1,5 @@
+using FraudStream.Testing;
+
 namespace FraudStream.Dashboard.Tests.Browser;
 
 /// <summary>
@@ -11,10 +13,8 @@ public sealed class ChromiumFactAttribute : FactAttribute
 
     public ChromiumFactAttribute()
     {
-        var ci = Environment.GetEnvironmentVariable("CI");
-        if (!File.Exists(ChromiumPath) && string.IsNullOrEmpty(ci))
-        {
-            Skip = $"{ChromiumPath} is missing: apt-get install -y chromium (this test fails instead when CI is set)";
-        }
+        Skip = Prerequisites.SkipUnlessCi(File.Exists(ChromiumPath)
+            ? null
+            : $"{ChromiumPath} is missing: apt-get install -y chromium (this test fails instead when CI is set)");
     }
 }

@@ -1,4 +1,5 @@
 using FraudStream.Dashboard.Tests.Support;
+using FraudStream.Testing;
 using Microsoft.Playwright;
 
 namespace FraudStream.Dashboard.Tests.Browser;

@@ -1,0 +1,142 @@
+using System.Text;
+using FraudStream.Core.Contracts;
+
+namespace FraudStream.Core.Tests.Contracts;
+
+public sealed class TransactionJsonTests
+{
+    private const string Valid =
+        "{\"id\":\"tx-1\",\"ts\":\"2026-11-01T10:15:00Z\",\"card\":\"card-1\",\"merchant\":\"m-9\",\"category\":\"grocery\"," +
+        "\"amount\":12.50,\"currency\":\"EUR\",\"country\":\"DE\",\"lat\":52.52,\"lon\":13.40,\"device\":\"d-1\",\"channel\":\"ecom\"}";
+
+    private static bool Parse(string json, out Transaction tx, out ParseError error)
+    {
+        tx = new Transaction();
+        return TransactionJson.TryParse(Encoding.UTF8.GetBytes(json), tx, out error);
+    }
+
+    [Fact]
+    public void A_valid_transaction_parses_into_every_field()
+    {
+        Assert.True(Parse(Valid, out var tx, out _));
+        Assert.Equal("tx-1", tx.Id);
+        Assert.Equal(new DateTime(2026, 11, 1, 10, 15, 0, DateTimeKind.Utc), tx.Timestamp);
+        Assert.Equal(DateTimeKind.Utc, tx.Timestamp.Kind);
+        Assert.Equal(12.50m, tx.Amount);
+        Assert.Equal("EUR", tx.Currency);
+        Assert.Equal(52.52, tx.Latitude);
+        Assert.Equal(PaymentChannel.Ecom, tx.Channel);
+        Assert.Equal("d-1", tx.Device);
+    }
+
+    [Fact]
+    public void Serialize_then_parse_round_trips()
+    {
+        Assert.True(Parse(Valid, out var tx, out _));
+        var again = new Transaction();
+        Assert.True(TransactionJson.TryParse(TransactionJson.Serialize(tx), again, out _));
+        // Every field: the writer's names and the reader's must agree.
+        Assert.Equal((tx.Id, tx.Timestamp, tx.Card, tx.Merchant, tx.Category), (again.Id, again.Timestamp, again.Card, again.Merchant, again.Category));
+        Assert.Equal((tx.Amount, tx.Currency, tx.Country, tx.Device, tx.Channel), (again.Amount, again.Currency, again.Country, again.Device, again.Channel));
+        Assert.Equal(tx.Latitude, again.Latitude, 5);
+        Assert.Equal(tx.Longitude, again.Longitude, 5);
+    }
+
+    [Fact]
+    public void Offsets_in_timestamps_are_converted_to_utc()
+    {
+        Assert.True(Parse(Valid.Replace("2026-11-01T10:15:00Z", "2026-11-01T12:15:00+02:00", StringComparison.Ordinal), out var tx, out _));
+        Assert.Equal(new DateTime(2026, 11, 1, 10, 15, 0, DateTimeKind.Utc), tx.Timestamp);
+    }
+
+    [Theory]
+    [InlineData("\"amount\":12.50", "\"amount\":0", DeadLetterReason.NonPositiveAmount)]
+    [InlineData("\"amount\":12.50", "\"amount\":-1", DeadLetterReason.NonPositiveAmount)]
+    [InlineData("\"amount\":12.50", "\"amount\":\"12.50\"", DeadLetterReason.WrongType)]
+    [InlineData("\"currency\":\"EUR\"", "\"currency\":\"XYZ\"", DeadLetterReason.UnknownCurrency)]
+    [InlineData("\"country\":\"DE\"", "\"country\":\"ZZ\"", DeadLetterReason.UnknownCountry)]
+    [InlineData("\"channel\":\"ecom\"", "\"channel\":\"fax\"", DeadLetterReason.UnknownChannel)]
+    [InlineData("\"id\":\"tx-1\",", "", DeadLetterReason.MissingField)]
+    [InlineData("\"id\":\"tx-1\"", "\"id\":7", DeadLetterReason.WrongType)]
+    [InlineData("\"ts\":\"2026-11-01T10:15:00Z\"", "\"ts\":\"yesterday\"", DeadLetterReason.InvalidTimestamp)]
+    [InlineData("\"lat\":52.52", "\"lat\":152.52", DeadLetterReason.InvalidValue)]
+    [InlineData("\"merchant\":\"m-9\"", "\"merchant\":\"a\\u0000b\"", DeadLetterReason.InvalidValue)]
+    [InlineData("\"card\":\"card-1\"", "\"card\":\"c\\ud800\"", DeadLetterReason.InvalidValue)]
+    [InlineData("\"id\":\"tx-1\"", "\"id\":\"tx\\udc00-1\"", DeadLetterReason.InvalidValue)]
+    [InlineData("\"category\":\"grocery\"", "\"category\":\"gro\\u0007cery\"", DeadLetterReason.InvalidValue)]
+    [InlineData("\"device\":\"d-1\"", "\"device\":\"d\\u001f\"", DeadLetterReason.InvalidValue)]
+    public void Each_invalid_field_is_reported_with_its_reason(string from, string to, DeadLetterReason expected)
+    {
+        Assert.False(Parse(Valid.Replace(from, to, StringComparison.Ordinal), out _, out var error));
+        Assert.Equal(expected, error.Reason);
+        Assert.False(string.IsNullOrEmpty(error.Detail));
+    }
+
+    [Fact]
+    public void Text_no_store_accepts_never_reaches_a_dead_letter_detail()
+    {
+        Assert.False(Parse(Valid.Replace("\"currency\":\"EUR\"", "\"currency\":\"\\u0000\\u0001\"", StringComparison.Ordinal), out _, out var error));
+        Assert.Equal(DeadLetterReason.UnknownCurrency, error.Reason);
+        Assert.True(StorableText.IsClean(error.Detail), error.Detail);
+        Assert.Contains("\uFFFD\uFFFD", error.Detail, StringComparison.Ordinal);
+
+        Assert.False(Parse(Valid.Replace("\"currency\":\"EUR\"", "\"currency\":\"\\ud800\"", StringComparison.Ordinal), out _, out error));
+        Assert.Equal(DeadLetterReason.InvalidValue, error.Reason);
+        Assert.True(StorableText.IsClean(error.Detail), error.Detail);
+    }
+
+    [Fact]
+    public void Surrogate_pairs_are_clean_text()
+    {
+        Assert.True(Parse(Valid.Replace("\"merchant\":\"m-9\"", "\"merchant\":\"caf\\u00e9 \\ud83d\\ude00\"", StringComparison.Ordinal), out var tx, out _));
+        Assert.Equal("café 😀", tx.Merchant);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{")]
+    [InlineData("{\"id\":\"x\",")]
+    [InlineData("not json")]
+    public void Truncated_or_invalid_json_is_invalid_json(string json)
+    {
+        Assert.False(Parse(json, out _, out var error));
+        Assert.Equal(DeadLetterReason.InvalidJson, error.Reason);
+    }
+
+    [Fact]
+    public void A_json_array_is_not_a_transaction()
+    {
+        Assert.False(Parse("[1,2]", out _, out var error));
+        Assert.Equal(DeadLetterReason.NotAnObject, error.Reason);
+    }
+
+    [Fact]
+    public void Invalid_utf8_and_oversized_payloads_are_rejected_before_parsing()
+    {
+        var tx = new Transaction();
+        Assert.False(TransactionJson.TryParse([(byte)'{', 0xC3, 0x28, (byte)'}'], tx, out var e1));
+        Assert.Equal(DeadLetterReason.InvalidUtf8, e1.Reason);
+        Assert.False(TransactionJson.TryParse(new byte[TransactionJson.MaxPayloadBytes + 1], tx, out var e2));
+        Assert.Equal(DeadLetterReason.PayloadTooLarge, e2.Reason);
+    }
+
+    [Fact]
+    public void Unknown_fields_are_ignored_and_optional_fields_may_be_null()
+    {
+        var json = Valid.Replace("\"device\":\"d-1\"", "\"device\":null,\"extra\":{\"a\":[1,2]}", StringComparison.Ordinal)
+            .Replace("\"lat\":52.52,\"lon\":13.40,", "", StringComparison.Ordinal);
+        Assert.True(Parse(json, out var tx, out _));
+        Assert.Null(tx.Device);
+        Assert.False(tx.HasLocation);
+    }
+
+    [Fact]
+    public void A_full_card_number_is_replaced_by_a_token()
+    {
+        Assert.True(Parse(Valid.Replace("\"card-1\"", "\"4111111111111111\"", StringComparison.Ordinal), out var tx, out _));
+        Assert.StartsWith("pan_", tx.Card, StringComparison.Ordinal);
+        Assert.DoesNotContain("4111111111111111", tx.Card, StringComparison.Ordinal);
+        Assert.True(Parse(Valid.Replace("\"card-1\"", "\"4111 1111 1111 1111\"", StringComparison.Ordinal), out var tx2, out _));
+        Assert.Equal(tx.Card, tx2.Card);
+    }
+}

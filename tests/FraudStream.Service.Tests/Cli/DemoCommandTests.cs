@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace FraudStream.Service.Tests.Cli;
+
+/// <summary>The README's first command, small: it must prove exactly-once itself and write the report it prints.</summary>
+public sealed class DemoCommandTests
+{
+    [Fact]
+    public async Task The_demo_decides_every_transaction_exactly_once_and_writes_its_json_report()
+    {
+        var dir = Directory.CreateTempSubdirectory("fs-demo-").FullName;
+        var report = Path.Combine(dir, "report.json");
+        var psi = new ProcessStartInfo("dotnet",
+            $"\"{Path.Combine(AppContext.BaseDirectory, "fraudstream.dll")}\" demo --transactions 4000 --rate 4000 --seed 5 " +
+            $"--dashboard-port 0 --folder {Path.Combine(dir, "run")} --json-report {report}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        using var demo = Process.Start(psi)!;
+        var stderr = demo.StandardError.ReadToEndAsync();
+        var stdout = await demo.StandardOutput.ReadToEndAsync();
+        Assert.True(demo.WaitForExit(180_000), "the demo did not finish");
+        demo.WaitForExit();
+        Assert.True(demo.ExitCode == 0, stdout + await stderr);
+        Assert.Contains("exactly once: yes", stdout, StringComparison.Ordinal);
+
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        var r = json.RootElement;
+        Assert.Equal(4000, r.GetProperty("produced").GetInt64());
+        Assert.Equal(4000, r.GetProperty("decided").GetInt64());
+        Assert.Equal(0, r.GetProperty("dead_lettered").GetInt64());
+        Assert.True(r.GetProperty("throughput_tps").GetDouble() > 0);
+        Assert.InRange(r.GetProperty("within_target").GetDouble(), 0, 1);
+        foreach (var key in (string[])["p50", "p90", "p99", "p999", "max"])
+        {
+            Assert.True(r.GetProperty("latency_ms").GetProperty(key).GetDouble() > 0, key);
+        }
+
+        Assert.True(r.GetProperty("stages_ms").GetProperty("scoring_compute").GetProperty("p99").GetDouble() >= 0);
+        var decisions = r.GetProperty("decisions");
+        Assert.Equal(4000, decisions.GetProperty("approve").GetInt64() + decisions.GetProperty("review").GetInt64() + decisions.GetProperty("decline").GetInt64());
+        Assert.InRange(r.GetProperty("quality").GetProperty("recall").GetDouble(), 0, 1);
+        Assert.False(string.IsNullOrEmpty(r.GetProperty("scorer").GetProperty("device").GetString()));
+        Assert.False(string.IsNullOrEmpty(r.GetProperty("rules").GetProperty("ruleset_version").GetString()));
+    }
+}

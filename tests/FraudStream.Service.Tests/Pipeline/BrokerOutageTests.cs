@@ -1,0 +1,81 @@
+using System.Text;
+using FraudStream.Core.Contracts;
+using FraudStream.Ingest.Kafka;
+using FraudStream.Service.Hosting;
+using FraudStream.Service.Tests.Infrastructure;
+
+namespace FraudStream.Service.Tests.Pipeline;
+
+/// <summary>
+/// The whole cluster goes down mid-stream (the mock cluster's own broker-down hook) and comes back: every transaction
+/// still gets exactly one decision, and each card's decisions stay in the order of its transactions.
+/// </summary>
+public sealed class BrokerOutageTests
+{
+    private static ServeSettings Settings(EmbeddedBroker broker, Dictionary<string, string?>? configuration = null) => new()
+    {
+        Bootstrap = broker.BootstrapServers,
+        Database = "sqlite:" + Path.Combine(Path.GetTempPath(), "fs-it-" + Guid.NewGuid().ToString("N")[..10], "store.db"),
+        DashboardPort = 0,
+        GroupId = "it-" + Guid.NewGuid().ToString("N")[..8],
+        Configuration = configuration,
+    };
+
+    [Fact]
+    public async Task An_outage_of_every_broker_loses_nothing_and_keeps_each_cards_decisions_in_order()
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 3, partitions: 6);
+        await using var service = await RunningService.StartAsync(Settings(broker));
+        const int n = 3000;
+        using var publisher = new TransactionPublisher(broker.BootstrapServers);
+        for (var i = 0; i < n; i++)
+        {
+            publisher.Publish(TestTransactions.Make(i));
+        }
+
+        Assert.True(publisher.Flush(TimeSpan.FromSeconds(30)));
+        await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() >= 200, TimeSpan.FromSeconds(30), "decisions before the outage");
+        broker.AllBrokers(up: false);
+        await Task.Delay(TimeSpan.FromSeconds(6));
+        broker.AllBrokers(up: true);
+
+        await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() == n, TimeSpan.FromSeconds(90), $"{n} decisions after the outage");
+        var records = RunningService.ReadTopic(broker.BootstrapServers, Topics.Decisions, n, TimeSpan.FromSeconds(60));
+        AssertExactlyOnceInCardOrder(records.Select(r => (Encoding.UTF8.GetString(r.Message.Key), DecisionMessage.Parse(r.Message.Value).Id)).ToList(), n);
+    }
+
+    [Fact]
+    public async Task Deliveries_that_time_out_are_produced_again_in_one_round_not_one_every_50_ms()
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 3);
+        await using var service = await RunningService.StartAsync(Settings(broker, new() { ["Decisions:DeliveryTimeoutMs"] = "1500" }));
+        const int n = 2000;
+        using var publisher = new TransactionPublisher(broker.BootstrapServers);
+        for (var i = 0; i < n; i++)
+        {
+            publisher.Publish(TestTransactions.Make(i));
+        }
+
+        Assert.True(publisher.Flush(TimeSpan.FromSeconds(30)));
+        await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() >= 1, TimeSpan.FromSeconds(30), "a first decision");
+        broker.AllBrokers(up: false);
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        broker.AllBrokers(up: true);
+
+        // One message every 50 ms would need over 90 s for the timed-out ones alone.
+        await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() == n, TimeSpan.FromSeconds(45), $"{n} decisions after the outage");
+        var ids = RunningService.Decisions(RunningService.ReadTopic(broker.BootstrapServers, Topics.Decisions, n, TimeSpan.FromSeconds(60))).Select(d => d.Id).ToHashSet();
+        Assert.Equal(n, ids.Count);
+    }
+
+    private static void AssertExactlyOnceInCardOrder(List<(string Card, string Id)> decisions, int n)
+    {
+        Assert.Equal(n, decisions.Select(d => d.Id).Distinct().Count());
+        Assert.Equal(n, decisions.Count);
+        foreach (var card in decisions.GroupBy(d => d.Card))
+        {
+            var ids = card.Select(d => d.Id).ToList();
+            Assert.Equal(ids.OrderBy(id => id, StringComparer.Ordinal).ToList(), ids);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+using System.Text;
+using FraudStream.Core.Contracts;
+using FraudStream.Ingest.Kafka;
+using FraudStream.Service.Hosting;
+using FraudStream.Service.Tests.Infrastructure;
+using FraudStream.Testing;
+
+namespace FraudStream.Service.Tests.Pipeline;
+
+public sealed class DecisionServiceTests
+{
+    /// <summary>Without a model or rules (both explicit): the pipeline's own guarantees, not the model's decisions.</summary>
+    private static ServeSettings Settings(EmbeddedBroker broker, string db) => new()
+    {
+        Bootstrap = broker.BootstrapServers,
+        Database = db,
+        DashboardPort = 0,
+        GroupId = "it-" + Guid.NewGuid().ToString("N")[..8],
+        ModelDirectory = "none",
+        RulesFile = "none",
+    };
+
+    private static string SqliteDb() => "sqlite:" + Path.Combine(Path.GetTempPath(), "fs-it-" + Guid.NewGuid().ToString("N")[..10], "store.db");
+
+    /// <summary>SQLite always; PostgreSQL when it can be started (always under CI).</summary>
+    public static TheoryData<string> Stores()
+    {
+        var data = new TheoryData<string> { "sqlite" };
+        if (PostgresServer.MissingReason is null || Prerequisites.InCi)
+        {
+            data.Add("postgres");
+        }
+
+        return data;
+    }
+
+    private static string Db(string kind) => kind == "sqlite" ? SqliteDb() : "postgres:" + PostgresServer.Instance.CreateDatabase();
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Every_transaction_gets_exactly_one_decision_produced_and_stored(string store)
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 3, partitions: 6);
+        const int n = 3000;
+        await using var service = await RunningService.StartAsync(Settings(broker, Db(store)));
+        using (var publisher = new TransactionPublisher(broker.BootstrapServers))
+        {
+            for (var i = 0; i < n; i++)
+            {
+                publisher.Publish(TestTransactions.Make(i));
+            }
+
+            Assert.True(publisher.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() == n, TimeSpan.FromSeconds(60), $"{n} stored decisions");
+        var decisions = RunningService.Decisions(RunningService.ReadTopic(broker.BootstrapServers, Topics.Decisions, n, TimeSpan.FromSeconds(60)));
+        Assert.Equal(n, decisions.Count);
+        Assert.Equal(n, decisions.Select(d => d.Id).Distinct().Count());
+        Assert.All(decisions, d => Assert.Contains("model_unavailable", d.Reasons));
+        var stored = await service.Store.GetDecisionAsync("tx-000042");
+        Assert.NotNull(stored);
+        Assert.Equal("card-0042", stored.Card);
+        Assert.True(stored.LatencyUs > 0);
+    }
+
+    [Fact]
+    public async Task Malformed_messages_are_dead_lettered_with_their_reason_while_good_traffic_flows()
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 3);
+        var good = TransactionJson.Serialize(TestTransactions.Make(1));
+        var cases = new (string Reason, byte[] Payload)[]
+        {
+            ("invalid_json", good[..(good.Length / 2)]),
+            ("invalid_json", "{\"id\": \"x\", oops}"u8.ToArray()),
+            ("wrong_type", Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(good).Replace("\"amount\":11", "\"amount\":\"11\"", StringComparison.Ordinal))),
+            ("missing_field", "{\"ts\":\"2026-11-01T00:00:00Z\",\"card\":\"c\",\"merchant\":\"m\",\"category\":\"x\",\"amount\":1,\"currency\":\"EUR\",\"country\":\"DE\"}"u8.ToArray()),
+            ("non_positive_amount", Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(good).Replace("\"amount\":11", "\"amount\":0", StringComparison.Ordinal))),
+            ("non_positive_amount", Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(good).Replace("\"amount\":11", "\"amount\":-5", StringComparison.Ordinal))),
+            ("unknown_currency", Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(good).Replace("\"EUR\"", "\"EUX\"", StringComparison.Ordinal))),
+            ("payload_too_large", Encoding.UTF8.GetBytes("{\"id\":\"big\",\"pad\":\"" + new string('a', 70_000) + "\"}")),
+            ("invalid_utf8", [(byte)'{', (byte)'"', 0xff, 0xfe, (byte)'"', (byte)':', (byte)'1', (byte)'}']),
+        };
+        await using var service = await RunningService.StartAsync(Settings(broker, SqliteDb()));
+        using (var publisher = new TransactionPublisher(broker.BootstrapServers))
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                publisher.Publish(TestTransactions.Make(i));
+                if (i % 20 == 0 && i / 20 < cases.Length)
+                {
+                    publisher.PublishRaw("card-bad"u8.ToArray(), cases[i / 20].Payload);
+                }
+            }
+
+            Assert.True(publisher.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() == 200, TimeSpan.FromSeconds(60), "200 good decisions");
+        await RunningService.WaitForAsync(async () => await service.Store.CountDeadLettersAsync() == cases.Length, TimeSpan.FromSeconds(30), "dead letters stored");
+        var dlq = RunningService.ReadTopic(broker.BootstrapServers, Topics.DeadLetters, cases.Length, TimeSpan.FromSeconds(30));
+        Assert.Equal(cases.Length, dlq.Count);
+        var reasons = dlq.Select(r => Encoding.UTF8.GetString(r.Message.Headers.GetLastBytes("dlq.reason"))).OrderBy(s => s, StringComparer.Ordinal).ToList();
+        Assert.Equal(cases.Select(c => c.Reason).OrderBy(s => s, StringComparer.Ordinal).ToList(), reasons);
+        // The original bytes travel unchanged, with the source position.
+        var utf8 = dlq.Single(r => Encoding.UTF8.GetString(r.Message.Headers.GetLastBytes("dlq.reason")) == "invalid_utf8");
+        Assert.Equal(cases[^1].Payload, utf8.Message.Value);
+        Assert.NotNull(utf8.Message.Headers.GetLastBytes("dlq.source.offset"));
+        var stored = await service.Store.GetDeadLettersAsync(100);
+        Assert.Contains(stored, d => d.Reason == "payload_too_large" && d.Detail.Contains("65536", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task A_restart_mid_stream_loses_nothing_and_decides_nothing_twice(string store)
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 3, partitions: 6);
+        const int n = 4000;
+        var settings = Settings(broker, Db(store));
+        using var publisher = new TransactionPublisher(broker.BootstrapServers);
+        var first = await RunningService.StartAsync(settings);
+        for (var i = 0; i < n / 2; i++)
+        {
+            publisher.Publish(TestTransactions.Make(i));
+        }
+
+        publisher.Flush(TimeSpan.FromSeconds(30));
+        await RunningService.WaitForAsync(async () => await first.Store.CountDecisionsAsync() >= n / 4, TimeSpan.FromSeconds(60), "a quarter decided");
+        // Keep publishing while the service stops: these wait in Kafka for the next instance.
+        for (var i = n / 2; i < n; i++)
+        {
+            publisher.Publish(TestTransactions.Make(i));
+        }
+
+        await first.DisposeAsync();
+        // A producer retry or replay sends some transactions again: they must not be decided again.
+        for (var i = 0; i < 300; i++)
+        {
+            publisher.Publish(TestTransactions.Make(i * 7 % n));
+        }
+
+        publisher.Flush(TimeSpan.FromSeconds(30));
+        await using var second = await RunningService.StartAsync(settings);
+        await RunningService.WaitForAsync(async () => await second.Store.CountDecisionsAsync() == n, TimeSpan.FromSeconds(90), $"{n} stored decisions");
+        await RunningService.WaitForAsync(
+            () => Task.FromResult(second.Service.Telemetry.Latest?.Totals.Duplicates >= 300), TimeSpan.FromSeconds(30), "300 duplicates counted");
+        var decisions = RunningService.Decisions(RunningService.ReadTopic(broker.BootstrapServers, Topics.Decisions, n, TimeSpan.FromSeconds(60)));
+        Assert.Equal(n, decisions.Select(d => d.Id).Distinct().Count());
+        Assert.Equal(n, decisions.Count);
+    }
+}
