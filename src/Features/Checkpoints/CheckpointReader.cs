@@ -77,6 +77,12 @@ internal ref struct CheckpointReader(ReadOnlySpan<byte> payload)
         return (int)value;
     }
 
+    /// <summary>
+    /// How many elements follow, each of at least one byte, so never more than the bytes left: a count can never
+    /// make a restore allocate more than its checkpoint could describe.
+    /// </summary>
+    public int ReadLength() => ReadCount(_payload.Length - _position);
+
     public void ReadBytes(scoped Span<byte> destination) => Take(destination.Length).CopyTo(destination);
 
     public string ReadString()

@@ -121,7 +121,7 @@ internal sealed class CardTable
             throw new InvalidOperationException("a checkpoint is restored into an empty card table only");
         }
 
-        var count = reader.ReadCount();
+        var count = reader.ReadLength();
         var sweepCursor = reader.ReadCount(count);
         Reserve(count);
         for (var i = 0; i < count; i++)

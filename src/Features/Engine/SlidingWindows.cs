@@ -13,6 +13,9 @@ internal struct SlidingWindows
 {
     public static readonly long[] Lengths = [TimeSpan.TicksPerMinute, TimeSpan.TicksPerHour, TimeSpan.TicksPerDay];
 
+    // Far above any cap in use (MaxWindowEvents defaults to 4,096): only a defective checkpoint asks for more.
+    private const int MaxRestoredCapacity = 1 << 20;
+
     private int _maxEvents;
     private Event[] _events;
     private int _mask;
@@ -175,7 +178,7 @@ internal struct SlidingWindows
     /// <summary>The windows <see cref="WriteCheckpoint"/> wrote, each event in the ring slot it had; the cap from today's options.</summary>
     public static SlidingWindows ReadCheckpoint(ref CheckpointReader reader, long referenceTicks, int maxEvents)
     {
-        var capacity = reader.ReadCount(1 << 30);
+        var capacity = reader.ReadCount(MaxRestoredCapacity);
         if (capacity == 0)
         {
             return default;

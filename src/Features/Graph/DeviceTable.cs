@@ -262,7 +262,7 @@ internal sealed class DeviceTable
 
         public void ReadCheckpoint(ref CheckpointReader reader, int segmentIndex)
         {
-            var count = reader.ReadCount(1 << 28);
+            var count = reader.ReadLength();
             var capacity = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(InitialCapacity, (count * 2) + 2));
             if (capacity > _hashes.Length)
             {

@@ -196,7 +196,7 @@ public sealed class MerchantGraph
         _labelsApplied = reader.ReadVarInt();
         _labelsUnmatched = reader.ReadVarInt();
         _lastOrphanId = reader.ReadVarInt();
-        var merchants = reader.ReadCount();
+        var merchants = reader.ReadLength();
         for (var i = 0; i < merchants; i++)
         {
             if (!_merchants.TryAdd(MerchantNode.ReadCheckpoint(ref reader)))
@@ -205,7 +205,7 @@ public sealed class MerchantGraph
             }
         }
 
-        var categories = reader.ReadCount();
+        var categories = reader.ReadLength();
         for (var i = 0; i < categories; i++)
         {
             if (!_categories.TryAdd(CategoryNode.ReadCheckpoint(ref reader)))

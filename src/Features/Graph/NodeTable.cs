@@ -82,7 +82,8 @@ internal sealed class NodeTable<TNode>
     /// <summary>
     /// Removes the nodes idle since before <paramref name="cutoff"/>; returns how many. A node never updated yet
     /// (LastTicks still MinValue) is one a worker has just created and is about to update: it stays. Each node
-    /// removed is handed to <paramref name="removed"/>, if given, under the table's lock.
+    /// removed is handed to <paramref name="removed"/>, if given, under the table's lock and in key order (so
+    /// what it does follows the nodes, not the table's layout, which differs after a restore).
     /// </summary>
     public int RemoveIdle(long cutoff, Action<TNode>? removed = null)
     {
@@ -107,6 +108,7 @@ internal sealed class NodeTable<TNode>
             var survivors = new Slot[slots.Length];
             var mask = survivors.Length - 1;
             var removedCount = 0;
+            var removedNodes = removed is null ? null : new List<TNode>(idle);
             foreach (var slot in slots)
             {
                 if (slot.Node is null)
@@ -117,7 +119,7 @@ internal sealed class NodeTable<TNode>
                 if (IsIdle(slot.Node, cutoff))
                 {
                     removedCount++;
-                    removed?.Invoke(slot.Node);
+                    removedNodes?.Add(slot.Node);
                     continue;
                 }
 
@@ -126,6 +128,12 @@ internal sealed class NodeTable<TNode>
 
             _slots = survivors;
             Volatile.Write(ref _count, _count - removedCount);
+            if (removedNodes is not null)
+            {
+                removedNodes.Sort(static (a, b) => a.Hash.CompareTo(b.Hash));
+                removedNodes.ForEach(removed!);
+            }
+
             return removedCount;
         }
     }

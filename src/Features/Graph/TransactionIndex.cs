@@ -178,9 +178,9 @@ internal sealed class TransactionIndex
 
         public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references)
         {
-            var live = Math.Min(_nextSeq, Capacity);
+            var live = (int)Math.Min(_nextSeq, Capacity);
             writer.WriteVarInt(_nextSeq);
-            writer.WriteVarInt(live);
+            writer.WriteCount(live);
             var previousTicks = 0L;
             for (var seq = _nextSeq - live; seq < _nextSeq; seq++)
             {
@@ -196,8 +196,8 @@ internal sealed class TransactionIndex
         public void ReadCheckpoint(ref CheckpointReader reader, ReferenceReader references)
         {
             var nextSeq = reader.ReadVarInt();
-            var live = reader.ReadVarInt();
-            if (live < 0 || live > nextSeq)
+            var live = reader.ReadLength();
+            if (nextSeq < 0 || live > nextSeq)
             {
                 CheckpointReader.ThrowMalformed("a label index stripe holds more entries than it ever recorded");
             }

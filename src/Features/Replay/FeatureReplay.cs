@@ -98,7 +98,7 @@ public sealed class FeatureReplay
         var engine = new FeatureEngine(graph);
         engine.ReadPayload(ref reader, references);
         var replay = new FeatureReplay(graph, engine);
-        var pending = reader.ReadCount();
+        var pending = reader.ReadLength();
         for (var i = 0; i < pending; i++)
         {
             var id = reader.ReadString();
