@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using FraudStream.Features.Checkpoints;
 
 namespace FraudStream.Features.Engine;
 
@@ -50,7 +51,16 @@ internal sealed class CardState
         Windows = new SlidingWindows(8, options.MaxWindowEvents);
     }
 
-    public string Key { get; }
+    // A card about to be filled from a checkpoint: no window ring yet (the checkpoint brings its own), and in no
+    // engine's ring (SweepIndex -1) until an engine adds it.
+    private CardState(ulong hash)
+    {
+        Key = string.Empty;
+        Hash = hash;
+        SweepIndex = -1;
+    }
+
+    public string Key { get; private set; }
 
     public ulong Hash { get; }
 
@@ -61,8 +71,11 @@ internal sealed class CardState
     /// <summary>Even when no visits write is in progress; changes with every write.</summary>
     public int VisitsVersion => Volatile.Read(ref _visitsVersion);
 
-    /// <summary>Position in the engine's expiry ring.</summary>
+    /// <summary>Position in the engine's expiry ring; -1 once expired (only the label index may still hold the card).</summary>
     public int SweepIndex { get; set; }
+
+    /// <summary>Whether an engine holds the card; one that is not is kept alive only by the label index.</summary>
+    public bool IsInEngine => SweepIndex >= 0;
 
     public long LastTicks { get; set; } = long.MinValue;
 
@@ -124,6 +137,122 @@ internal sealed class CardState
         {
             Visits[i].Node?.PrefetchShares();
         }
+    }
+
+    /// <summary>A card to be filled by <see cref="ReadCheckpoint"/>: held by no engine until one adds it.</summary>
+    public static CardState ForRestore(ulong hash) => new(hash);
+
+    /// <summary>
+    /// Everything a feature or a label reads of the card. Times are written as differences from the card's latest
+    /// time (short varints); doubles as their bits. Only the slots in use are written: the engine reads no other.
+    /// </summary>
+    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references)
+    {
+        var last = LastTicks;
+        writer.WriteUInt64(Hash);
+        writer.WriteString(Key);
+        writer.WriteInt64(last);
+        writer.WriteVarInt(HistoryCount);
+        writer.WriteDouble(AmountMean);
+        writer.WriteDouble(AmountM2);
+        writer.WriteUInt64(LastCountry);
+        writer.WriteDouble(HomeLatitude);
+        writer.WriteDouble(HomeLongitude);
+        writer.WriteVarInt(LocatedCount);
+        writer.WriteDouble(PreviousLatitude);
+        writer.WriteDouble(PreviousLongitude);
+        writer.WriteDouble(PreviousCosLatitude);
+        writer.WriteVarInt(unchecked(last - PreviousLocatedTicks));
+        writer.WriteInt64(ReportedTicks);
+        for (var hour = 0; hour < 24; hour++)
+        {
+            writer.WriteCount(HourHistogram[hour]);
+        }
+
+        writer.WriteCount(DeviceCount);
+        writer.WriteCount(DeviceCursor);
+        for (var i = 0; i < DeviceCount; i++)
+        {
+            writer.WriteUInt64(Devices[i]);
+        }
+
+        writer.WriteCount(VisitCount);
+        for (var i = 0; i < VisitCount; i++)
+        {
+            ref var visit = ref Visits[i];
+            writer.WriteUInt64(visit.MerchantHash);
+            writer.WriteVarInt(unchecked(last - visit.FirstTicks));
+            writer.WriteVarInt(unchecked(last - visit.LastTicks));
+            references.WriteMerchant(ref writer, visit.Node, visit.MerchantHash);
+        }
+
+        Windows.WriteCheckpoint(ref writer, last);
+    }
+
+    /// <summary>
+    /// Fills the card (its <see cref="Hash"/> already read) from <see cref="WriteCheckpoint"/>'s bytes. The card may
+    /// be one the label index already holds, which label application can read meanwhile: the visits are filled
+    /// under their seqlock and <see cref="ReportedTicks"/> under the card's lock, as the engine and labels do.
+    /// </summary>
+    public void ReadCheckpoint(ref CheckpointReader reader, ReferenceReader references)
+    {
+        Key = reader.ReadString();
+        var last = reader.ReadInt64();
+        LastTicks = last;
+        HistoryCount = reader.ReadVarInt();
+        AmountMean = reader.ReadDouble();
+        AmountM2 = reader.ReadDouble();
+        LastCountry = reader.ReadUInt64();
+        HomeLatitude = reader.ReadDouble();
+        HomeLongitude = reader.ReadDouble();
+        LocatedCount = reader.ReadVarInt();
+        PreviousLatitude = reader.ReadDouble();
+        PreviousLongitude = reader.ReadDouble();
+        PreviousCosLatitude = reader.ReadDouble();
+        PreviousLocatedTicks = unchecked(last - reader.ReadVarInt());
+        var reportedTicks = reader.ReadInt64();
+        for (var hour = 0; hour < 24; hour++)
+        {
+            HourHistogram[hour] = reader.ReadCount();
+        }
+
+        DeviceCount = reader.ReadCount(DeviceSlots);
+        DeviceCursor = reader.ReadCount(DeviceSlots - 1);
+        for (var i = 0; i < DeviceCount; i++)
+        {
+            Devices[i] = reader.ReadUInt64();
+        }
+
+        // Read whole before the seqlock opens: a read that fails must not leave the version odd (readers would spin).
+        var visitCount = reader.ReadCount(MerchantSlots);
+        var visits = default(MerchantVisits);
+        for (var i = 0; i < visitCount; i++)
+        {
+            ref var visit = ref visits[i];
+            visit.MerchantHash = reader.ReadUInt64();
+            visit.FirstTicks = unchecked(last - reader.ReadVarInt());
+            visit.LastTicks = unchecked(last - reader.ReadVarInt());
+            visit.Node = references.ReadMerchant(ref reader, visit.MerchantHash);
+        }
+
+        BeginVisitsWrite();
+        for (var i = 0; i < visitCount; i++)
+        {
+            ref var visit = ref Visits[i];
+            Volatile.Write(ref visit.MerchantHash, visits[i].MerchantHash);
+            Volatile.Write(ref visit.FirstTicks, visits[i].FirstTicks);
+            Volatile.Write(ref visit.LastTicks, visits[i].LastTicks);
+            Volatile.Write(ref visit.Node, visits[i].Node);
+        }
+
+        Volatile.Write(ref VisitCount, visitCount);
+        EndVisitsWrite();
+        lock (this)
+        {
+            ReportedTicks = reportedTicks;
+        }
+
+        Windows = SlidingWindows.ReadCheckpoint(ref reader, last, references.Options.MaxWindowEvents);
     }
 
     public long ApproximateBytes =>

@@ -1,3 +1,6 @@
+using FraudStream.Features.Checkpoints;
+using FraudStream.Features.Graph;
+
 namespace FraudStream.Features.Engine;
 
 /// <summary>
@@ -93,6 +96,66 @@ internal sealed class CardTable
         }
     }
 
+    /// <summary>
+    /// The cards in expiry-ring order, with the sweep's position: restored in that order, the ring and so the
+    /// sweep are exactly as they were (the slot layout may differ; lookups do not depend on it).
+    /// </summary>
+    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references)
+    {
+        writer.WriteCount(_count);
+        writer.WriteCount(_sweepCursor);
+        for (var i = 0; i < _count; i++)
+        {
+            _ring[i].WriteCheckpoint(ref writer, references);
+        }
+    }
+
+    /// <summary>
+    /// Fills an empty table from <see cref="WriteCheckpoint"/>'s bytes. A card the graph's label index already
+    /// holds (restored with the graph, waiting for its engine) is filled in place, so index and engine share it again.
+    /// </summary>
+    public void ReadCheckpoint(ref CheckpointReader reader, ReferenceReader references, MerchantGraph graph)
+    {
+        if (_count != 0)
+        {
+            throw new InvalidOperationException("a checkpoint is restored into an empty card table only");
+        }
+
+        var count = reader.ReadLength();
+        var sweepCursor = reader.ReadCount(count);
+        Reserve(count);
+        for (var i = 0; i < count; i++)
+        {
+            var hash = reader.ReadUInt64();
+            if (TryGet(hash, out _))
+            {
+                CheckpointReader.ThrowMalformed($"card {hash:x16} appears twice");
+            }
+
+            var card = graph.ClaimRestoredCard(hash) ?? CardState.ForRestore(hash);
+            card.ReadCheckpoint(ref reader, references);
+            Add(card);
+        }
+
+        _sweepCursor = sweepCursor;
+    }
+
+    /// <summary>Sizes the table for <paramref name="count"/> cards at once (a restore), instead of doubling its way there.</summary>
+    private void Reserve(int count)
+    {
+        var slots = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(InitialCapacity, count * 2));
+        if (slots > _slots.Length)
+        {
+            Rehash(slots);
+        }
+
+        if (count > _ring.Length)
+        {
+            Array.Resize(ref _ring, count);
+            Array.Resize(ref _ringLastTicks, count);
+        }
+    }
+
     private void Remove(CardState card)
     {
         // Backward-shift deletion: later members of the probe run move up, so no tombstones build up.
@@ -123,11 +186,14 @@ internal sealed class CardTable
         _ring[index].SweepIndex = index;
         _ring[last] = null!;
         _count = last;
+        card.SweepIndex = -1; // the label index may still hold it: a checkpoint must tell it from an engine's card
     }
 
-    private void Grow()
+    private void Grow() => Rehash(_slots.Length * 2);
+
+    private void Rehash(int length)
     {
-        var slots = new Slot[_slots.Length * 2];
+        var slots = new Slot[length];
         var mask = slots.Length - 1;
         foreach (var slot in _slots)
         {

@@ -1,4 +1,6 @@
+using System.Buffers;
 using FraudStream.Core.Contracts;
+using FraudStream.Features.Checkpoints;
 using FraudStream.Features.Common;
 using FraudStream.Features.Graph;
 using FraudStream.Features.Schema;
@@ -17,6 +19,18 @@ namespace FraudStream.Features.Engine;
 /// that (out of order, or a terminal with a skewed clock) is treated as happening at the card's latest
 /// time: it is counted in the windows, <c>card.seconds_since_prev</c> is 0, and no window ever moves
 /// backwards. Merchants and devices clamp the same way.
+/// </para>
+/// <para>
+/// Partitions: an engine's state is a function of the transactions it processed (and of the graph), so one engine
+/// per Kafka partition makes a partition's cards a unit that can be checkpointed, restored and moved on its own.
+/// Nothing here assumes more than that: the engine clock (which drives card expiry) and the expiry sweep are then
+/// the partition's; the <see cref="PrefetchAhead"/> chain is the engine's, so a worker that owns several partitions
+/// announces each transaction to its partition's engine (a chain interleaved across engines only loads less ahead).
+/// </para>
+/// <para>
+/// Checkpoints: <see cref="WriteCheckpoint(IBufferWriter{byte})"/> while no transaction is being processed (the
+/// pipeline drains first); <see cref="ReadCheckpoint(ReadOnlySpan{byte}, MerchantGraph)"/> after the graph's own
+/// restore. See docs/STATE.md.
 /// </para>
 /// </summary>
 public sealed class FeatureEngine
@@ -173,6 +187,53 @@ public sealed class FeatureEngine
         _graph.Index.Record(idHash, card, merchant, eventTicks);
         _graph.NoteUpdate(now);
         ExpireSomeIdleCards();
+    }
+
+    /// <summary>
+    /// Writes the engine's state (its clock, its cards in expiry order with everything a feature reads) as a
+    /// checkpoint of kind <see cref="CheckpointKind.Engine"/>. The engine must be idle meanwhile (it is used from
+    /// one thread: call it from that thread between transactions, or after a drain); the graph need not be.
+    /// </summary>
+    public void WriteCheckpoint(IBufferWriter<byte> destination)
+    {
+        var writer = CheckpointEnvelope.Begin(destination, CheckpointKind.Engine, out var payloadStart);
+        WritePayload(ref writer, new ReferenceWriter());
+        CheckpointEnvelope.End(ref writer, payloadStart);
+    }
+
+    /// <inheritdoc cref="WriteCheckpoint(IBufferWriter{byte})"/>
+    public void WriteCheckpoint(Stream destination) => CheckpointStreams.Write(destination, WriteCheckpoint);
+
+    /// <summary>
+    /// An engine with the state of <paramref name="checkpoint"/>, over <paramref name="graph"/>: the graph restored
+    /// from the checkpoint taken with this one (merchants the cards visited, and the cards the label index holds,
+    /// are then the same objects again), or any other graph (then merchants are looked up or added by id). The
+    /// checkpoint is checked whole first; <see cref="CheckpointRejectedException"/> before any card is read.
+    /// Other engines of the graph may run meanwhile.
+    /// </summary>
+    public static FeatureEngine ReadCheckpoint(ReadOnlySpan<byte> checkpoint, MerchantGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var reader = new CheckpointReader(CheckpointEnvelope.Open(checkpoint, CheckpointKind.Engine));
+        var engine = new FeatureEngine(graph);
+        engine.ReadPayload(ref reader, new ReferenceReader(graph));
+        reader.ExpectEnd();
+        return engine;
+    }
+
+    /// <inheritdoc cref="ReadCheckpoint(ReadOnlySpan{byte}, MerchantGraph)"/>
+    public static FeatureEngine ReadCheckpoint(Stream source, MerchantGraph graph) => ReadCheckpoint(CheckpointStreams.ReadAll(source), graph);
+
+    internal void WritePayload(ref CheckpointWriter writer, ReferenceWriter references)
+    {
+        writer.WriteInt64(_clock);
+        _cards.WriteCheckpoint(ref writer, references);
+    }
+
+    internal void ReadPayload(ref CheckpointReader reader, ReferenceReader references)
+    {
+        _clock = reader.ReadInt64();
+        _cards.ReadCheckpoint(ref reader, references, _graph);
     }
 
     /// <summary>Memory held by this engine's cards, and by the graph it shares.</summary>

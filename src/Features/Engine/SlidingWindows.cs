@@ -1,3 +1,5 @@
+using FraudStream.Features.Checkpoints;
+
 namespace FraudStream.Features.Engine;
 
 /// <summary>
@@ -10,6 +12,9 @@ namespace FraudStream.Features.Engine;
 internal struct SlidingWindows
 {
     public static readonly long[] Lengths = [TimeSpan.TicksPerMinute, TimeSpan.TicksPerHour, TimeSpan.TicksPerDay];
+
+    // Far above any cap in use (MaxWindowEvents defaults to 4,096): only a defective checkpoint asks for more.
+    private const int MaxRestoredCapacity = 1 << 20;
 
     private int _maxEvents;
     private Event[] _events;
@@ -140,6 +145,79 @@ internal struct SlidingWindows
     }
 
     public readonly long ApproximateBytes => 24 + (16L * _events.Length);
+
+    /// <summary>
+    /// The ring's size, its sequence numbers, sums and the events still inside the 24 h window (no other is read
+    /// again), each time as a difference from <paramref name="referenceTicks"/> (the card's latest time). A ring
+    /// not allocated yet (a card created for a checkpoint and never filled) is written as size 0.
+    /// </summary>
+    public readonly void WriteCheckpoint(ref CheckpointWriter writer, long referenceTicks)
+    {
+        if (_events is null)
+        {
+            writer.WriteCount(0);
+            return;
+        }
+
+        writer.WriteCount(_events.Length);
+        writer.WriteVarInt(_next);
+        writer.WriteVarInt(_next - _start24h);
+        writer.WriteVarInt(_next - _start1h);
+        writer.WriteVarInt(_next - _start1m);
+        writer.WriteDouble(_sum1m);
+        writer.WriteDouble(_sum1h);
+        writer.WriteDouble(_sum24h);
+        for (var seq = _start24h; seq < _next; seq++)
+        {
+            ref readonly var e = ref _events[(int)(seq & _mask)];
+            writer.WriteVarInt(unchecked(referenceTicks - e.Ticks));
+            writer.WriteDouble(e.Amount);
+        }
+    }
+
+    /// <summary>The windows <see cref="WriteCheckpoint"/> wrote, each event in the ring slot it had; the cap from today's options.</summary>
+    public static SlidingWindows ReadCheckpoint(ref CheckpointReader reader, long referenceTicks, int maxEvents)
+    {
+        var capacity = reader.ReadCount(MaxRestoredCapacity);
+        if (capacity == 0)
+        {
+            return default;
+        }
+
+        if (!System.Numerics.BitOperations.IsPow2(capacity))
+        {
+            CheckpointReader.ThrowMalformed($"a window ring of {capacity} events is not a power of two");
+        }
+
+        var windows = new SlidingWindows
+        {
+            _events = new Event[capacity],
+            _mask = capacity - 1,
+            _maxEvents = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, maxEvents)),
+        };
+        var next = reader.ReadVarInt();
+        windows._next = next;
+        windows._start24h = next - reader.ReadVarInt();
+        windows._start1h = next - reader.ReadVarInt();
+        windows._start1m = next - reader.ReadVarInt();
+        if (windows._start24h < 0 || next - windows._start24h > capacity || windows._start1h < windows._start24h
+            || windows._start1m < windows._start1h || windows._start1m > next)
+        {
+            CheckpointReader.ThrowMalformed("window starts out of order");
+        }
+
+        windows._sum1m = reader.ReadDouble();
+        windows._sum1h = reader.ReadDouble();
+        windows._sum24h = reader.ReadDouble();
+        for (var seq = windows._start24h; seq < next; seq++)
+        {
+            ref var e = ref windows._events[(int)(seq & windows._mask)];
+            e.Ticks = unchecked(referenceTicks - reader.ReadVarInt());
+            e.Amount = reader.ReadDouble();
+        }
+
+        return windows;
+    }
 
     private struct Event
     {

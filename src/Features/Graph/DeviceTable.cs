@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using FraudStream.Features.Checkpoints;
 
 namespace FraudStream.Features.Graph;
 
@@ -119,6 +120,24 @@ internal sealed class DeviceTable
         return removed;
     }
 
+    /// <summary>Every device, segment by segment, each segment's ordered by hash (the same devices give the same bytes).</summary>
+    public void WriteCheckpoint(ref CheckpointWriter writer)
+    {
+        foreach (var segment in _segments)
+        {
+            segment.WriteCheckpoint(ref writer);
+        }
+    }
+
+    /// <summary>Fills an empty table from <see cref="WriteCheckpoint"/>'s bytes.</summary>
+    public void ReadCheckpoint(ref CheckpointReader reader)
+    {
+        for (var i = 0; i < _segments.Length; i++)
+        {
+            _segments[i].ReadCheckpoint(ref reader, i);
+        }
+    }
+
     /// <summary>One device: the last <see cref="Slots"/> cards seen on it and when.</summary>
     internal struct DeviceState
     {
@@ -208,6 +227,71 @@ internal sealed class DeviceTable
             }
 
             return idle;
+        }
+
+        public void WriteCheckpoint(ref CheckpointWriter writer)
+        {
+            var hashes = new ulong[Count];
+            var slots = new int[Count];
+            var n = 0;
+            for (var i = 0; i < _hashes.Length; i++)
+            {
+                if (_hashes[i] != 0)
+                {
+                    hashes[n] = _hashes[i];
+                    slots[n] = i;
+                    n++;
+                }
+            }
+
+            Array.Sort(hashes, slots);
+            writer.WriteCount(n);
+            for (var j = 0; j < n; j++)
+            {
+                ref readonly var device = ref _states[slots[j]];
+                writer.WriteUInt64(hashes[j]);
+                writer.WriteInt64(device.LastTicks);
+                writer.WriteCount(device.Count);
+                for (var k = 0; k < device.Count; k++)
+                {
+                    writer.WriteUInt64(device.Cards[k]);
+                    writer.WriteVarInt(unchecked(device.LastTicks - device.CardTicks[k]));
+                }
+            }
+        }
+
+        public void ReadCheckpoint(ref CheckpointReader reader, int segmentIndex)
+        {
+            var count = reader.ReadLength();
+            var capacity = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(InitialCapacity, (count * 2) + 2));
+            if (capacity > _hashes.Length)
+            {
+                Resize(capacity);
+            }
+
+            for (var j = 0; j < count; j++)
+            {
+                var hash = reader.ReadUInt64();
+                if (hash == 0 || (int)(hash >> (64 - SegmentBits)) != segmentIndex)
+                {
+                    CheckpointReader.ThrowMalformed($"device {hash:x16} does not belong in segment {segmentIndex}");
+                }
+
+                var before = Count;
+                ref var device = ref FindOrAdd(hash);
+                if (Count == before)
+                {
+                    CheckpointReader.ThrowMalformed($"device {hash:x16} appears twice");
+                }
+
+                device.LastTicks = reader.ReadInt64();
+                device.Count = reader.ReadCount(DeviceState.Slots);
+                for (var k = 0; k < device.Count; k++)
+                {
+                    device.Cards[k] = reader.ReadUInt64();
+                    device.CardTicks[k] = unchecked(device.LastTicks - reader.ReadVarInt());
+                }
+            }
         }
 
         private void Resize(int capacity)

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using FraudStream.Features.Checkpoints;
 
 namespace FraudStream.Features.Graph;
 
@@ -201,6 +202,35 @@ internal struct HourlyDistinctCounter
 
         _estimate = estimate;
         return estimate;
+    }
+
+    /// <summary>Every field as it is: the registers of all hours and the union, their hours, the running sums, the cached estimate.</summary>
+    public readonly void WriteCheckpoint(ref CheckpointWriter writer)
+    {
+        writer.WriteBytes(_registers);
+        for (var i = 0; i < Hours; i++)
+        {
+            writer.WriteInt64(_bucketHour[i]);
+        }
+
+        writer.WriteInt64(_currentHour);
+        writer.WriteUInt64(_scaledSum);
+        writer.WriteCount(_zeros);
+        writer.WriteDouble(_estimate);
+    }
+
+    public void ReadCheckpoint(ref CheckpointReader reader)
+    {
+        reader.ReadBytes(_registers);
+        for (var i = 0; i < Hours; i++)
+        {
+            _bucketHour[i] = reader.ReadInt64();
+        }
+
+        _currentHour = reader.ReadInt64();
+        _scaledSum = reader.ReadUInt64();
+        _zeros = reader.ReadCount(Registers);
+        _estimate = reader.ReadDouble();
     }
 
     private readonly double SumInRegisterOrder()

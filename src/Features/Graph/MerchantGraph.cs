@@ -1,4 +1,6 @@
+using System.Buffers;
 using FraudStream.Core.Contracts;
+using FraudStream.Features.Checkpoints;
 using FraudStream.Features.Common;
 using FraudStream.Features.Engine;
 
@@ -10,6 +12,12 @@ namespace FraudStream.Features.Graph;
 /// inline spin lock); node lookups take none; there is no process-wide lock. Labels are applied with <see cref="ApplyLabel"/> in reported-at order and take
 /// effect at once; callers must apply a label only once its reported time has come (see
 /// <see cref="Replay.FeatureReplay"/>), which is what keeps labels from leaking into earlier features.
+/// <para>
+/// Checkpoints: <see cref="WriteCheckpoint(IBufferWriter{byte})"/> needs the graph quiescent — no engine processing
+/// and no label being applied (the pipeline's drain pauses both); the gates guard single updates, not a
+/// consistent picture of all of them. <see cref="ReadCheckpoint(ReadOnlySpan{byte}, FeatureOptions?)"/> builds a
+/// new graph; restore the engines' checkpoints taken with it afterwards. See docs/STATE.md.
+/// </para>
 /// </summary>
 public sealed class MerchantGraph
 {
@@ -26,6 +34,14 @@ public sealed class MerchantGraph
     private long _updates;
     private int _sweeping;
     private long _labelsUnmatched;
+    private long _lastOrphanId;
+    private readonly Action<MerchantNode> _markOrphan;
+
+    // Restores only: expired merchants that checkpoints name by id, and the cards the restored label index
+    // holds that await their engine's checkpoint. Engines may be restored while others run, hence a lock.
+    private readonly Lock _restoreGate = new();
+    private readonly Dictionary<long, MerchantNode> _restoredOrphans = [];
+    private readonly Dictionary<ulong, CardState> _cardsAwaitingEngine = [];
 
     public MerchantGraph(FeatureOptions? options = null)
     {
@@ -36,6 +52,7 @@ public sealed class MerchantGraph
         _lookbackTicks = Options.CompromiseLookback.Ticks;
         _idleTicks = Options.GraphIdleTtl.Ticks;
         _sweepMask = (long)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, Options.GraphSweepInterval)) - 1;
+        _markOrphan = node => node.OrphanId = Interlocked.Increment(ref _lastOrphanId);
     }
 
     public FeatureOptions Options { get; }
@@ -93,7 +110,164 @@ public sealed class MerchantGraph
     public int ExpireIdle(DateTime now)
     {
         var cutoff = now.Ticks - _idleTicks;
-        return _merchants.RemoveIdle(cutoff) + _devices.RemoveIdle(cutoff) + _categories.RemoveIdle(cutoff);
+        return _merchants.RemoveIdle(cutoff, _markOrphan) + _devices.RemoveIdle(cutoff) + _categories.RemoveIdle(cutoff);
+    }
+
+    /// <summary>
+    /// Cards the restored label index points to whose engine has not been restored (yet): labels for their
+    /// transactions still count at the merchant but reach none of the card's earlier merchants. 0 once every
+    /// partition's engine is back.
+    /// </summary>
+    public int RestoredCardsAwaitingEngine
+    {
+        get
+        {
+            lock (_restoreGate)
+            {
+                return _cardsAwaitingEngine.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the graph — merchants, categories, devices, the label index (with the expired cards and merchants it
+    /// still points to), its counters and clocks — as a checkpoint of kind <see cref="CheckpointKind.Graph"/>.
+    /// Nodes go in hash order, so equal graphs give equal bytes. Needs the graph quiescent (see the class remarks).
+    /// </summary>
+    public void WriteCheckpoint(IBufferWriter<byte> destination)
+    {
+        var writer = CheckpointEnvelope.Begin(destination, CheckpointKind.Graph, out var payloadStart);
+        WritePayload(ref writer, new ReferenceWriter());
+        CheckpointEnvelope.End(ref writer, payloadStart);
+    }
+
+    /// <inheritdoc cref="WriteCheckpoint(IBufferWriter{byte})"/>
+    public void WriteCheckpoint(Stream destination) => CheckpointStreams.Write(destination, WriteCheckpoint);
+
+    /// <summary>
+    /// A new graph with the state of <paramref name="checkpoint"/> and today's <paramref name="options"/> (the same
+    /// options as the writer's give the same features bit for bit; a smaller label index keeps the newest entries).
+    /// The checkpoint is checked whole first: <see cref="CheckpointRejectedException"/>, and no graph, on any fault.
+    /// </summary>
+    public static MerchantGraph ReadCheckpoint(ReadOnlySpan<byte> checkpoint, FeatureOptions? options = null)
+    {
+        var reader = new CheckpointReader(CheckpointEnvelope.Open(checkpoint, CheckpointKind.Graph));
+        var graph = new MerchantGraph(options);
+        graph.ReadPayload(ref reader, new ReferenceReader(graph));
+        reader.ExpectEnd();
+        return graph;
+    }
+
+    /// <inheritdoc cref="ReadCheckpoint(ReadOnlySpan{byte}, FeatureOptions?)"/>
+    public static MerchantGraph ReadCheckpoint(Stream source, FeatureOptions? options = null) =>
+        ReadCheckpoint(CheckpointStreams.ReadAll(source), options);
+
+    internal void WritePayload(ref CheckpointWriter writer, ReferenceWriter references)
+    {
+        writer.WriteVarInt(_updates);
+        writer.WriteVarInt(_labelsApplied);
+        writer.WriteVarInt(_labelsUnmatched);
+        writer.WriteVarInt(_lastOrphanId);
+        var merchants = _merchants.SortedByHash();
+        writer.WriteCount(merchants.Length);
+        foreach (var merchant in merchants)
+        {
+            merchant.WriteCheckpoint(ref writer);
+        }
+
+        var categories = _categories.SortedByHash();
+        writer.WriteCount(categories.Length);
+        foreach (var category in categories)
+        {
+            category.WriteCheckpoint(ref writer);
+        }
+
+        _devices.WriteCheckpoint(ref writer);
+        _index.WriteCheckpoint(ref writer, references);
+    }
+
+    internal void ReadPayload(ref CheckpointReader reader, ReferenceReader references)
+    {
+        _updates = reader.ReadVarInt();
+        _labelsApplied = reader.ReadVarInt();
+        _labelsUnmatched = reader.ReadVarInt();
+        _lastOrphanId = reader.ReadVarInt();
+        var merchants = reader.ReadLength();
+        for (var i = 0; i < merchants; i++)
+        {
+            if (!_merchants.TryAdd(MerchantNode.ReadCheckpoint(ref reader)))
+            {
+                CheckpointReader.ThrowMalformed("a merchant appears twice");
+            }
+        }
+
+        var categories = reader.ReadLength();
+        for (var i = 0; i < categories; i++)
+        {
+            if (!_categories.TryAdd(CategoryNode.ReadCheckpoint(ref reader)))
+            {
+                CheckpointReader.ThrowMalformed("a category appears twice");
+            }
+        }
+
+        _devices.ReadCheckpoint(ref reader);
+        _index.ReadCheckpoint(ref reader, references);
+    }
+
+    /// <summary>The expired merchant a checkpoint brought, or this one if it is the first to bring it.</summary>
+    internal MerchantNode AdoptOrphan(MerchantNode node)
+    {
+        lock (_restoreGate)
+        {
+            if (_restoredOrphans.TryGetValue(node.OrphanId, out var known))
+            {
+                return known;
+            }
+
+            _restoredOrphans.Add(node.OrphanId, node);
+
+            // Ids handed out after this restore must not meet this one (it may come from another graph's checkpoint).
+            long last;
+            do
+            {
+                last = Volatile.Read(ref _lastOrphanId);
+            }
+            while (last < node.OrphanId && Interlocked.CompareExchange(ref _lastOrphanId, node.OrphanId, last) != last);
+
+            return node;
+        }
+    }
+
+    internal MerchantNode? FindOrphan(long orphanId)
+    {
+        lock (_restoreGate)
+        {
+            return _restoredOrphans.GetValueOrDefault(orphanId);
+        }
+    }
+
+    /// <summary>The card the restored index points to under <paramref name="cardHash"/>, to be filled by its engine's restore.</summary>
+    internal CardState AwaitEngineCard(ulong cardHash)
+    {
+        lock (_restoreGate)
+        {
+            if (!_cardsAwaitingEngine.TryGetValue(cardHash, out var card))
+            {
+                card = CardState.ForRestore(cardHash);
+                _cardsAwaitingEngine.Add(cardHash, card);
+            }
+
+            return card;
+        }
+    }
+
+    /// <summary>Hands an engine's restore the card the index already holds under <paramref name="cardHash"/>, if any (once).</summary>
+    internal CardState? ClaimRestoredCard(ulong cardHash)
+    {
+        lock (_restoreGate)
+        {
+            return _cardsAwaitingEngine.Remove(cardHash, out var card) ? card : null;
+        }
     }
 
     public long ApproximateBytes =>

@@ -1,3 +1,5 @@
+using FraudStream.Features.Checkpoints;
+
 namespace FraudStream.Features.Graph;
 
 /// <summary>
@@ -19,6 +21,12 @@ public sealed class MerchantNode : IGraphNode
 
     /// <summary>Latest event time applied (ticks); decay runs from here.</summary>
     internal long LastTicks { get; set; } = long.MinValue;
+
+    /// <summary>
+    /// 0 while the graph holds the node; once expired, a number unique in the graph: cards' visits and the label
+    /// index may still point here, and checkpoints written apart (the graph's, each engine's) name it by this.
+    /// </summary>
+    internal long OrphanId { get; set; }
 
     // Exponentially decayed counters.
     internal double Transactions { get; set; }
@@ -59,6 +67,36 @@ public sealed class MerchantNode : IGraphNode
     long IGraphNode.LastTicks => LastTicks;
 
     internal static long ApproximateBytes => 120 + HourlyDistinctCounter.ApproximateBytes + 24;
+
+    /// <summary>The counters, the published rates and the distinct-customer sketch, bit for bit (not the orphan id: the reference carries it).</summary>
+    internal void WriteCheckpoint(ref CheckpointWriter writer)
+    {
+        writer.WriteUInt64(Hash);
+        writer.WriteInt64(LastTicks);
+        writer.WriteDouble(Transactions);
+        writer.WriteDouble(Frauds);
+        writer.WriteDouble(NewCustomers);
+        writer.WriteDouble(CompromisedCustomers);
+        writer.WriteDouble(_fraudRate);
+        writer.WriteDouble(_compromiseShare);
+        Customers24h.WriteCheckpoint(ref writer);
+    }
+
+    internal static MerchantNode ReadCheckpoint(ref CheckpointReader reader)
+    {
+        var node = new MerchantNode(reader.ReadUInt64())
+        {
+            LastTicks = reader.ReadInt64(),
+            Transactions = reader.ReadDouble(),
+            Frauds = reader.ReadDouble(),
+            NewCustomers = reader.ReadDouble(),
+            CompromisedCustomers = reader.ReadDouble(),
+            FraudRate = reader.ReadDouble(),
+            CompromiseShare = reader.ReadDouble(),
+        };
+        node.Customers24h.ReadCheckpoint(ref reader);
+        return node;
+    }
 }
 
 /// <summary>The norm of a merchant category: running mean amount over all cards.</summary>
@@ -76,4 +114,19 @@ internal sealed class CategoryNode(ulong hash) : IGraphNode
     public double Mean { get; set; }
 
     public long LastTicks { get; set; } = long.MinValue;
+
+    public void WriteCheckpoint(ref CheckpointWriter writer)
+    {
+        writer.WriteUInt64(Hash);
+        writer.WriteVarInt(Count);
+        writer.WriteDouble(Mean);
+        writer.WriteInt64(LastTicks);
+    }
+
+    public static CategoryNode ReadCheckpoint(ref CheckpointReader reader) => new(reader.ReadUInt64())
+    {
+        Count = reader.ReadVarInt(),
+        Mean = reader.ReadDouble(),
+        LastTicks = reader.ReadInt64(),
+    };
 }

@@ -49,11 +49,43 @@ internal sealed class NodeTable<TNode>
 
     public TNode GetOrAdd(ulong hash, Func<ulong, TNode> create) => Find(hash) ?? Add(hash, create);
 
+    /// <summary>Adds a node restored from a checkpoint; false when its key is already here.</summary>
+    public bool TryAdd(TNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return ReferenceEquals(GetOrAdd(node.Hash, _ => node), node);
+    }
+
+    /// <summary>Every node, ordered by key: the same nodes give the same order whatever the table's history.</summary>
+    public TNode[] SortedByHash()
+    {
+        lock (_writeGate)
+        {
+            var nodes = new TNode[_count];
+            var hashes = new ulong[_count];
+            var n = 0;
+            foreach (var slot in _slots)
+            {
+                if (slot.Node is not null)
+                {
+                    hashes[n] = slot.Hash;
+                    nodes[n] = slot.Node;
+                    n++;
+                }
+            }
+
+            Array.Sort(hashes, nodes);
+            return nodes;
+        }
+    }
+
     /// <summary>
     /// Removes the nodes idle since before <paramref name="cutoff"/>; returns how many. A node never updated yet
-    /// (LastTicks still MinValue) is one a worker has just created and is about to update: it stays.
+    /// (LastTicks still MinValue) is one a worker has just created and is about to update: it stays. Each node
+    /// removed is handed to <paramref name="removed"/>, if given, under the table's lock and in key order (so
+    /// what it does follows the nodes, not the table's layout, which differs after a restore).
     /// </summary>
-    public int RemoveIdle(long cutoff)
+    public int RemoveIdle(long cutoff, Action<TNode>? removed = null)
     {
         lock (_writeGate)
         {
@@ -75,7 +107,8 @@ internal sealed class NodeTable<TNode>
             // Rebuilt rather than deleted in place: readers probing the old table are never misled.
             var survivors = new Slot[slots.Length];
             var mask = survivors.Length - 1;
-            var removed = 0;
+            var removedCount = 0;
+            var removedNodes = removed is null ? null : new List<TNode>(idle);
             foreach (var slot in slots)
             {
                 if (slot.Node is null)
@@ -85,7 +118,8 @@ internal sealed class NodeTable<TNode>
 
                 if (IsIdle(slot.Node, cutoff))
                 {
-                    removed++;
+                    removedCount++;
+                    removedNodes?.Add(slot.Node);
                     continue;
                 }
 
@@ -93,8 +127,14 @@ internal sealed class NodeTable<TNode>
             }
 
             _slots = survivors;
-            Volatile.Write(ref _count, _count - removed);
-            return removed;
+            Volatile.Write(ref _count, _count - removedCount);
+            if (removedNodes is not null)
+            {
+                removedNodes.Sort(static (a, b) => a.Hash.CompareTo(b.Hash));
+                removedNodes.ForEach(removed!);
+            }
+
+            return removedCount;
         }
     }
 

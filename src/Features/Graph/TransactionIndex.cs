@@ -1,3 +1,4 @@
+using FraudStream.Features.Checkpoints;
 using FraudStream.Features.Common;
 using FraudStream.Features.Engine;
 
@@ -61,6 +62,37 @@ internal sealed class TransactionIndex
         finally
         {
             stripe.Gate.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Each stripe's entries still in its ring, oldest first. A lookup finds the newest of those with the id, so
+    /// these entries and the sequence number are all of a stripe's state that shows; the chains are relinked by the
+    /// first lookup after a restore, as after any insert.
+    /// </summary>
+    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references)
+    {
+        writer.WriteCount(StripeCount);
+        foreach (var stripe in _stripes)
+        {
+            stripe.WriteCheckpoint(ref writer, references);
+        }
+    }
+
+    /// <summary>
+    /// Fills an empty index from <see cref="WriteCheckpoint"/>'s bytes. With a smaller capacity than the writer's,
+    /// each stripe keeps its newest entries, as it would have had it been that small all along.
+    /// </summary>
+    public void ReadCheckpoint(ref CheckpointReader reader, ReferenceReader references)
+    {
+        if (reader.ReadCount() != StripeCount)
+        {
+            CheckpointReader.ThrowMalformed("the label index has another number of stripes");
+        }
+
+        foreach (var stripe in _stripes)
+        {
+            stripe.ReadCheckpoint(ref reader, references);
         }
     }
 
@@ -142,6 +174,59 @@ internal sealed class TransactionIndex
             merchant = null;
             ticks = 0;
             return false;
+        }
+
+        public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references)
+        {
+            var live = (int)Math.Min(_nextSeq, Capacity);
+            writer.WriteVarInt(_nextSeq);
+            writer.WriteCount(live);
+            var previousTicks = 0L;
+            for (var seq = _nextSeq - live; seq < _nextSeq; seq++)
+            {
+                ref readonly var entry = ref _entries[(int)(seq % Capacity)];
+                writer.WriteUInt64(entry.Id);
+                writer.WriteVarInt(unchecked(entry.Ticks - previousTicks)); // nearly in time order: short
+                previousTicks = entry.Ticks;
+                references.WriteIndexedCard(ref writer, entry.Card!);
+                references.WriteMerchant(ref writer, entry.Merchant, 0);
+            }
+        }
+
+        public void ReadCheckpoint(ref CheckpointReader reader, ReferenceReader references)
+        {
+            var nextSeq = reader.ReadVarInt();
+            var live = reader.ReadLength();
+            if (nextSeq < 0 || live > nextSeq)
+            {
+                CheckpointReader.ThrowMalformed("a label index stripe holds more entries than it ever recorded");
+            }
+
+            var kept = Math.Min(live, Capacity);
+            var previousTicks = 0L;
+            for (var seq = nextSeq - live; seq < nextSeq; seq++)
+            {
+                var id = reader.ReadUInt64();
+                var ticks = unchecked(previousTicks + reader.ReadVarInt());
+                previousTicks = ticks;
+                var card = references.ReadIndexedCard(ref reader);
+                var merchant = references.ReadMerchant(ref reader, 0);
+                if (seq < nextSeq - kept)
+                {
+                    continue; // older than this capacity keeps (read all the same: later entries may refer back)
+                }
+
+                ref var entry = ref _entries[(int)(seq % Capacity)];
+                entry.Id = id;
+                entry.Ticks = ticks;
+                entry.Card = card;
+                entry.Merchant = merchant;
+                entry.Seq = seq;
+            }
+
+            _nextSeq = nextSeq;
+            _nextSlot = (int)(nextSeq % Capacity);
+            _linkedSeq = nextSeq - kept;
         }
 
         private void LinkPending()
