@@ -41,7 +41,6 @@ public class CheckpointRestoreTests
         // The stream reached what a restore must carry: labels reported but not yet due, expiry, label matches.
         Assert.True(sawLabelsInFlight);
         Assert.True(sawExpiredCards);
-        Assert.True(uninterrupted.Graph.LabelsApplied > 0);
         Assert.True(uninterrupted.Graph.LabelsUnmatched > 0); // the small index wrapped
     }
 

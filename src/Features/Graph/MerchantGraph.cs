@@ -165,7 +165,6 @@ public sealed class MerchantGraph
     internal void WritePayload(ref CheckpointWriter writer, ReferenceWriter references)
     {
         writer.WriteVarInt(_updates);
-        writer.WriteVarInt(_labelsApplied);
         writer.WriteVarInt(_labelsUnmatched);
         writer.WriteVarInt(_lastOrphanId);
         var merchants = _merchants.SortedByHash();
@@ -189,7 +188,6 @@ public sealed class MerchantGraph
     internal void ReadPayload(ref CheckpointReader reader, ReferenceReader references)
     {
         _updates = reader.ReadVarInt();
-        _labelsApplied = reader.ReadVarInt();
         _labelsUnmatched = reader.ReadVarInt();
         _lastOrphanId = reader.ReadVarInt();
         var merchants = reader.ReadLength();
