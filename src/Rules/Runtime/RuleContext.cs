@@ -28,12 +28,6 @@ public sealed class RuleContext
     {
         var tx = Transaction;
         AmountValue = (double)tx.Amount;
-        ChannelName = tx.Channel switch
-        {
-            PaymentChannel.Pos => "pos",
-            PaymentChannel.Ecom => "ecom",
-            PaymentChannel.Atm => "atm",
-            _ => null,
-        };
+        ChannelName = tx.Channel.ToWire();
     }
 }
