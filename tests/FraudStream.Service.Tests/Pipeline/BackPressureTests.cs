@@ -17,19 +17,12 @@ public sealed class BackPressureTests
     public async Task A_store_outage_longer_than_the_poll_interval_pauses_consumption_without_leaving_the_group()
     {
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 3);
-        var dbFile = Path.Combine(Path.GetTempPath(), "fs-it-" + Guid.NewGuid().ToString("N")[..10], "store.db");
-        var settings = new ServeSettings
-        {
-            Bootstrap = broker.BootstrapServers,
-            Database = "sqlite:" + dbFile,
-            DashboardPort = 0,
-            GroupId = "it-" + Guid.NewGuid().ToString("N")[..8],
-            Configuration = new Dictionary<string, string?>
+        var dbFile = TestServeSettings.NewSqliteFile();
+        var settings = TestServeSettings.OnBroker(broker, dbFile, new Dictionary<string, string?>
             {
                 ["Decisions:MaxInFlight"] = "16",
                 ["Decisions:MaxPollIntervalMs"] = "3000",
-            },
-        };
+            });
         await using var service = await RunningService.StartAsync(settings);
         using var publisher = new TransactionPublisher(broker.BootstrapServers);
         publisher.Publish(TestTransactions.Make(0));

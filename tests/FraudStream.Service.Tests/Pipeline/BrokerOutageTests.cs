@@ -12,20 +12,11 @@ namespace FraudStream.Service.Tests.Pipeline;
 /// </summary>
 public sealed class BrokerOutageTests
 {
-    private static ServeSettings Settings(EmbeddedBroker broker, Dictionary<string, string?>? configuration = null) => new()
-    {
-        Bootstrap = broker.BootstrapServers,
-        Database = "sqlite:" + Path.Combine(Path.GetTempPath(), "fs-it-" + Guid.NewGuid().ToString("N")[..10], "store.db"),
-        DashboardPort = 0,
-        GroupId = "it-" + Guid.NewGuid().ToString("N")[..8],
-        Configuration = configuration,
-    };
-
     [Fact]
     public async Task An_outage_of_every_broker_loses_nothing_and_keeps_each_cards_decisions_in_order()
     {
         using var broker = EmbeddedBroker.Start(brokers: 3, partitions: 6);
-        await using var service = await RunningService.StartAsync(Settings(broker));
+        await using var service = await RunningService.StartAsync(TestServeSettings.OnBroker(broker));
         const int n = 3000;
         using var publisher = new TransactionPublisher(broker.BootstrapServers);
         for (var i = 0; i < n; i++)
@@ -48,7 +39,7 @@ public sealed class BrokerOutageTests
     public async Task Deliveries_that_time_out_are_produced_again_in_one_round_not_one_every_50_ms()
     {
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 3);
-        await using var service = await RunningService.StartAsync(Settings(broker, new() { ["Decisions:DeliveryTimeoutMs"] = "1500" }));
+        await using var service = await RunningService.StartAsync(TestServeSettings.OnBroker(broker, configuration: new() { ["Decisions:DeliveryTimeoutMs"] = "1500" }));
         const int n = 2000;
         using var publisher = new TransactionPublisher(broker.BootstrapServers);
         for (var i = 0; i < n; i++)

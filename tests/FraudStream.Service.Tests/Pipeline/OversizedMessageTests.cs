@@ -19,13 +19,7 @@ public sealed class OversizedMessageTests
     public async Task A_one_megabyte_transaction_is_dead_lettered_truncated_and_the_service_keeps_deciding()
     {
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 2);
-        var settings = new ServeSettings
-        {
-            Bootstrap = broker.BootstrapServers,
-            Database = "sqlite:" + Path.Combine(Path.GetTempPath(), "fs-it-" + Guid.NewGuid().ToString("N")[..10], "store.db"),
-            DashboardPort = 0,
-            GroupId = "it-" + Guid.NewGuid().ToString("N")[..8],
-        };
+        var settings = TestServeSettings.OnBroker(broker);
         await using var service = await RunningService.StartAsync(settings);
 
         var huge = Encoding.UTF8.GetBytes("{\"id\":\"huge\",\"pad\":\"" + new string('a', 1_000_500 - 22) + "\"}");

@@ -14,13 +14,7 @@ public sealed class TransitStageTests
     public async Task Every_consumed_transaction_records_its_transit_and_it_is_within_end_to_end()
     {
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 2);
-        var settings = new ServeSettings
-        {
-            Bootstrap = broker.BootstrapServers,
-            Database = "sqlite:" + Path.Combine(Path.GetTempPath(), "fs-it-" + Guid.NewGuid().ToString("N")[..10], "store.db"),
-            DashboardPort = 0,
-            GroupId = "it-" + Guid.NewGuid().ToString("N")[..8],
-        };
+        var settings = TestServeSettings.OnBroker(broker);
         await using var service = await RunningService.StartAsync(settings);
         const int n = 500;
         using (var publisher = new TransactionPublisher(broker.BootstrapServers))
