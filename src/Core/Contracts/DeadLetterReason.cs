@@ -16,6 +16,7 @@ public enum DeadLetterReason : byte
     UnknownCountry,
     UnknownChannel,
     InvalidTimestamp,
+    DuplicateField,
 }
 
 public static class DeadLetterReasonNames
@@ -35,6 +36,7 @@ public static class DeadLetterReasonNames
         DeadLetterReason.UnknownCountry => "unknown_country",
         DeadLetterReason.UnknownChannel => "unknown_channel",
         DeadLetterReason.InvalidTimestamp => "invalid_timestamp",
+        DeadLetterReason.DuplicateField => "duplicate_field",
         _ => "unknown",
     };
 }

@@ -15,6 +15,9 @@ public static class TransactionJson
 
     private const int MaxIdLength = 256;
 
+    /// <summary>The longest field name ("merchant", "category": 8 characters) with every character escaped (\uXXXX).</summary>
+    private const int MaxEscapedNameBytes = 8 * 6;
+
     private static readonly string UnknownChannelDetail = "channel must be " + PaymentChannelNames.Listed;
 
     public static bool TryParse(ReadOnlySpan<byte> utf8, Transaction into, out ParseError error)
@@ -89,8 +92,16 @@ public static class TransactionJson
         var seen = 0u;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            // Property name, then its value. An escaped name is no field of the contract.
-            var field = reader.ValueIsEscaped ? Field.Other : FieldOf(reader.ValueSpan);
+            // Property name, then its value. A field named twice is refused: readers of the same bytes disagree on
+            // which one counts (the last, the first, or an error), so `"amount":5000,…,"amount":1` would be decided
+            // on a value another system does not see. An escaped name ("\u0061mount") is the same field.
+            var field = reader.ValueIsEscaped ? EscapedFieldOf(ref reader) : FieldOf(reader.ValueSpan);
+            if (field != Field.Other && (seen & Bit(field)) != 0)
+            {
+                error = new(DeadLetterReason.DuplicateField, $"field '{NameOf(field)}' appears more than once");
+                return false;
+            }
+
             reader.Read();
             if (!ReadField(ref reader, field, tx, out error))
             {
@@ -128,6 +139,21 @@ public static class TransactionJson
         : name.SequenceEqual("device"u8) ? Field.Device
         : name.SequenceEqual("channel"u8) ? Field.Channel
         : Field.Other;
+
+    /// <summary>
+    /// The field an escaped property name denotes, unescaped on the stack: rare, and no field name is longer than
+    /// <see cref="MaxEscapedNameBytes"/> bytes escaped (a longer name cannot be one).
+    /// </summary>
+    private static Field EscapedFieldOf(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueSpan.Length > MaxEscapedNameBytes)
+        {
+            return Field.Other;
+        }
+
+        Span<byte> name = stackalloc byte[MaxEscapedNameBytes];
+        return FieldOf(name[..reader.CopyString(name)]);
+    }
 
     private static uint Bit(Field field) => 1u << (int)field;
 

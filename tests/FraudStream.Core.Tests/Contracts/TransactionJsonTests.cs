@@ -139,4 +139,45 @@ public sealed class TransactionJsonTests
         Assert.True(Parse(Valid.Replace("\"card-1\"", "\"4111 1111 1111 1111\"", StringComparison.Ordinal), out var tx2, out _));
         Assert.Equal(tx.Card, tx2.Card);
     }
+
+    [Theory]
+    [InlineData("\"amount\":12.50", "\"amount\":5000,\"amount\":1")]
+    [InlineData("\"card\":\"card-1\"", "\"card\":\"card-1\",\"card\":\"card-2\"")]
+    [InlineData("\"device\":\"d-1\"", "\"device\":null,\"device\":\"d-2\"")]
+    [InlineData("\"lat\":52.52", "\"lat\":52.52,\"lat\":1")]
+    [InlineData("\"amount\":12.50", "\"amount\":5000,\"\\u0061mount\":1")]
+    public void A_field_named_twice_is_refused(string from, string to)
+    {
+        Assert.False(Parse(Valid.Replace(from, to, StringComparison.Ordinal), out _, out var error));
+        Assert.Equal(DeadLetterReason.DuplicateField, error.Reason);
+        Assert.Equal("duplicate_field", error.Reason.ToCode());
+        Assert.Contains('\'' + from[1..from.IndexOf('"', 1)] + '\'', error.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_escaped_field_name_is_the_field()
+    {
+        Assert.True(Parse(Valid.Replace("\"amount\":12.50", "\"\\u0061mount\":7", StringComparison.Ordinal), out var tx, out _));
+        Assert.Equal(7m, tx.Amount);
+    }
+
+    [Fact]
+    public void Unknown_fields_may_repeat()
+    {
+        Assert.True(Parse(Valid.Replace("\"device\":\"d-1\"", "\"device\":\"d-1\",\"x\":1,\"x\":2", StringComparison.Ordinal), out _, out _));
+    }
+
+    [Fact]
+    public void Parsing_a_transaction_allocates_only_its_strings()
+    {
+        var payload = Encoding.UTF8.GetBytes(Valid.Replace("\"id\":\"tx-1\"", "\"\\u0069d\":\"tx-1\"", StringComparison.Ordinal));
+        var tx = new Transaction();
+        Assert.True(TransactionJson.TryParse(payload, tx, out _));
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.True(TransactionJson.TryParse(payload, tx, out _));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // id, card, merchant, category and device are new strings each time (about 40 bytes each); nothing else is.
+        Assert.InRange(allocated, 1, 5 * 48);
+    }
 }

@@ -79,6 +79,7 @@ public sealed class DecisionServiceTests
             ("non_positive_amount", Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(good).Replace("\"amount\":11", "\"amount\":-5", StringComparison.Ordinal))),
             ("unknown_currency", Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(good).Replace("\"EUR\"", "\"EUX\"", StringComparison.Ordinal))),
             ("payload_too_large", Encoding.UTF8.GetBytes("{\"id\":\"big\",\"pad\":\"" + new string('a', 70_000) + "\"}")),
+            ("duplicate_field", Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(good).Replace("\"amount\":11", "\"amount\":5000,\"amount\":1", StringComparison.Ordinal))),
             ("invalid_utf8", [(byte)'{', (byte)'"', 0xff, 0xfe, (byte)'"', (byte)':', (byte)'1', (byte)'}']),
         };
         await using var service = await RunningService.StartAsync(Settings(broker, SqliteDb()));
