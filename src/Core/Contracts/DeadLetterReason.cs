@@ -17,6 +17,7 @@ public enum DeadLetterReason : byte
     UnknownChannel,
     InvalidTimestamp,
     DuplicateField,
+    TimestampOutOfRange,
 }
 
 public static class DeadLetterReasonNames
@@ -37,6 +38,7 @@ public static class DeadLetterReasonNames
         DeadLetterReason.UnknownChannel => "unknown_channel",
         DeadLetterReason.InvalidTimestamp => "invalid_timestamp",
         DeadLetterReason.DuplicateField => "duplicate_field",
+        DeadLetterReason.TimestampOutOfRange => "timestamp_out_of_range",
         _ => "unknown",
     };
 }

@@ -8,6 +8,9 @@ public sealed class DecisionServiceOptions
 {
     public const string Section = "Decisions";
 
+    /// <summary>The widest event-time window either side (<see cref="MaxFutureSkewSeconds"/>, <see cref="MaxAgeDays"/>): ten years.</summary>
+    public const int MaxEventTimeWindowSeconds = 315_360_000;
+
     /// <summary>Kafka bootstrap servers, HOST:PORT[,HOST:PORT].</summary>
     [Required(ErrorMessage = "Decisions:Bootstrap (--bootstrap) is required: the Kafka bootstrap servers, HOST:PORT")]
     public string Bootstrap { get; set; } = "";
@@ -58,6 +61,22 @@ public sealed class DecisionServiceOptions
     public int DuplicateSeedFromStore { get; set; } = 500_000;
 
     public string ClientId { get; set; } = "fraudstream-service";
+
+    /// <summary>
+    /// How far a transaction's <c>ts</c> or a label's <c>reported_at</c> may be ahead of the service clock, in seconds;
+    /// further ahead is dead-lettered <c>timestamp_out_of_range</c>. A far-future time would move a worker's event
+    /// clock (its expiry sweep would evict every card) or make a label beat every later verdict. The default allows
+    /// for producers' clock drift; a simulated world whose event time runs ahead of the wall clock (the demo) needs more.
+    /// </summary>
+    [Range(0, MaxEventTimeWindowSeconds)]
+    public int MaxFutureSkewSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// How old a transaction's <c>ts</c> or a label's <c>reported_at</c> may be, in days; older is dead-lettered
+    /// <c>timestamp_out_of_range</c>. 0, the default, sets no limit, so historical files (BankSim, 2014) replay.
+    /// </summary>
+    [Range(0, MaxEventTimeWindowSeconds / 86_400)]
+    public int MaxAgeDays { get; set; }
 
     /// <summary>
     /// How long the decisions producer waits to batch (librdkafka linger.ms). Longer batches mean fewer produce

@@ -6,6 +6,7 @@ using System.Text.Json;
 using FraudStream.Core.Contracts;
 using FraudStream.Pipeline.Latency;
 using FraudStream.Core.Stages;
+using FraudStream.Pipeline.Hosting;
 
 namespace FraudStream.Pipeline.Processing;
 
@@ -29,6 +30,7 @@ internal sealed class DecisionWorker
     private readonly IRulesStage _rules;
     private readonly DecisionEmitter _emitter;
     private readonly DuplicateWindow _window;
+    private readonly EventTimeWindow _eventTime;
     private readonly InFlight[] _batch;
     private readonly int[] _scored;
     private readonly float[] _featureRows;
@@ -40,7 +42,7 @@ internal sealed class DecisionWorker
     private readonly Thread _thread;
 
     public DecisionWorker(int index, int maxBatch, IFeatureStage features, IScoringStage scoring, IRulesStage rules,
-        DecisionEmitter emitter, DuplicateWindow window)
+        DecisionEmitter emitter, DuplicateWindow window, EventTimeWindow eventTime)
     {
         _maxBatch = maxBatch;
         _featureCount = features.FeatureCount;
@@ -49,6 +51,7 @@ internal sealed class DecisionWorker
         _rules = rules;
         _emitter = emitter;
         _window = window;
+        _eventTime = eventTime;
         _batch = new InFlight[maxBatch];
         _scored = new int[maxBatch];
         _featureRows = new float[maxBatch * _featureCount];
@@ -94,13 +97,15 @@ internal sealed class DecisionWorker
     private void ProcessBatch(int n, IRulesWorker rulesWorker)
     {
         var dequeuedAt = Stopwatch.GetTimestamp();
+        var now = DateTime.UtcNow;
         var scoredCount = 0;
         for (var i = 0; i < n; i++)
         {
             var slot = _batch[i];
             Recorders.RecordSince(Stage.QueueWait, slot.EnqueuedAt, dequeuedAt);
             var t0 = Stopwatch.GetTimestamp();
-            var parsed = TransactionJson.TryParse(slot.Payload, slot.Transaction, out slot.Error);
+            var parsed = TransactionJson.TryParse(slot.Payload, slot.Transaction, out slot.Error)
+                && _eventTime.Admits(slot.Transaction.Timestamp, now, "ts", out slot.Error);
             var t1 = Stopwatch.GetTimestamp();
             Recorders.RecordSince(Stage.Deserialize, t0, t1);
             if (!parsed)

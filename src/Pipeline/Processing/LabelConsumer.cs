@@ -19,6 +19,7 @@ internal sealed partial class LabelConsumer
     private readonly FraudStore _store;
     private readonly IFeatureStage _features;
     private readonly ILogger _logger;
+    private readonly EventTimeWindow _reportedAt;
     private readonly Thread _thread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
@@ -30,6 +31,7 @@ internal sealed partial class LabelConsumer
         _store = store;
         _features = features;
         _logger = logger;
+        _reportedAt = new EventTimeWindow(options);
         _thread = new Thread(Run) { IsBackground = true, Name = "fs-labels" };
     }
 
@@ -120,26 +122,35 @@ internal sealed partial class LabelConsumer
         }
     }
 
-    /// <summary>A readable label joins the batch and the merchant graph at once; an unreadable one becomes a dead letter.</summary>
+    /// <summary>
+    /// A readable label joins the batch and the merchant graph at once; an unreadable one becomes a dead letter, and so
+    /// does one reported outside the event-time window (a far-future report would beat every later verdict).
+    /// </summary>
     private void Add(ConsumeResult<byte[], byte[]> result, PendingLabels pending)
     {
         var payload = result.Message.Value ?? [];
-        if (LabelJson.TryParse(payload, out var label, out var error))
+        if (!LabelJson.TryParse(payload, out var label, out var error))
         {
-            pending.Labels.Add(new LabelRecord { Id = label!.Id, Fraud = label.Fraud, ReportedAt = label.ReportedAt, Source = "stream" });
-            _features.ApplyLabel(label);
+            pending.Bad.Add(DeadLetter(result, payload, "invalid_label", error ?? "invalid label"));
+        }
+        else if (!_reportedAt.Admits(label!.ReportedAt, DateTime.UtcNow, "reported_at", out var outOfRange))
+        {
+            pending.Bad.Add(DeadLetter(result, payload, outOfRange.Reason.ToCode(), outOfRange.Detail));
         }
         else
         {
-            pending.Bad.Add(new DeadLetterRecord
-            {
-                SourceTopic = result.Topic, SourcePartition = result.Partition.Value, SourceOffset = result.Offset.Value,
-                Reason = "invalid_label", Detail = error ?? "invalid label", Payload = payload, ReceivedAt = DateTime.UtcNow,
-            });
+            pending.Labels.Add(new LabelRecord { Id = label.Id, Fraud = label.Fraud, ReportedAt = label.ReportedAt, Source = "stream" });
+            _features.ApplyLabel(label);
         }
 
         pending.Offsets[result.Partition.Value] = new TopicPartitionOffset(result.TopicPartition, result.Offset + 1);
     }
+
+    private static DeadLetterRecord DeadLetter(ConsumeResult<byte[], byte[]> result, byte[] payload, string reason, string detail) => new()
+    {
+        SourceTopic = result.Topic, SourcePartition = result.Partition.Value, SourceOffset = result.Offset.Value,
+        Reason = reason, Detail = detail, Payload = payload, ReceivedAt = DateTime.UtcNow,
+    };
 
     private void Flush(ref OutcomeWriter? writer, IConsumer<byte[], byte[]> consumer, PendingLabels pending)
     {

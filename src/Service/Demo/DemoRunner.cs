@@ -74,6 +74,13 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         DashboardPort = settings.DashboardPort,
         TargetMs = settings.TargetMs,
         Device = settings.Device,
+        // The simulated world's event time is its own (it starts 2026-11-01 and labels follow up to a month after the
+        // last transaction): it may run ahead of the wall clock, which the service otherwise refuses.
+        Configuration = new Dictionary<string, string?>
+        {
+            [DecisionServiceOptions.Section + ":" + nameof(DecisionServiceOptions.MaxFutureSkewSeconds)] =
+                DecisionServiceOptions.MaxEventTimeWindowSeconds.ToString(CultureInfo.InvariantCulture),
+        },
     };
 
     private async Task<DecisionService> StartServiceAsync(IHost host, CancellationToken cancellation)
