@@ -26,14 +26,16 @@ public abstract class OutcomeWriter : IDisposable
     /// <summary>
     /// Stores the batch in one transaction. Ids (and dead-letter source positions) already stored are skipped,
     /// not overwritten; the result counts the decisions actually inserted, so <c>decisions.Count - result</c>
-    /// duplicates reached the store.
+    /// duplicates (or refused rows) reached the store. With <paramref name="refused"/>, a row whose data the store
+    /// refuses (<see cref="StoreRefusal"/>) is handed to it and the rest of the batch is stored; without, the
+    /// refusal is thrown and nothing of the batch is stored.
     /// </summary>
-    public int Write(IReadOnlyList<DecisionRecord> decisions, IReadOnlyList<DeadLetterRecord> deadLetters)
+    public int Write(IReadOnlyList<DecisionRecord> decisions, IReadOnlyList<DeadLetterRecord> deadLetters, IRefusedRows? refused = null)
     {
         ArgumentNullException.ThrowIfNull(decisions);
         ArgumentNullException.ThrowIfNull(deadLetters);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return decisions.Count + deadLetters.Count == 0 ? 0 : WriteOutcomes(decisions, deadLetters);
+        return decisions.Count + deadLetters.Count == 0 ? 0 : WriteOutcomes(decisions, deadLetters, refused);
     }
 
     /// <summary>
@@ -48,7 +50,7 @@ public abstract class OutcomeWriter : IDisposable
         return labels.Count + deadLetters.Count == 0 ? 0 : WriteLabelOutcomes(labels, deadLetters);
     }
 
-    private protected abstract int WriteOutcomes(IReadOnlyList<DecisionRecord> decisions, IReadOnlyList<DeadLetterRecord> deadLetters);
+    private protected abstract int WriteOutcomes(IReadOnlyList<DecisionRecord> decisions, IReadOnlyList<DeadLetterRecord> deadLetters, IRefusedRows? refused);
 
     private protected abstract int WriteLabelOutcomes(IReadOnlyList<LabelRecord> labels, IReadOnlyList<DeadLetterRecord> deadLetters);
 

@@ -12,15 +12,76 @@ internal sealed class PostgresOutcomeWriter(FraudStore store) : OutcomeWriter
 {
     private readonly List<DecisionRecord> _reviews = [];
 
-    private protected override int WriteOutcomes(IReadOnlyList<DecisionRecord> decisions, IReadOnlyList<DeadLetterRecord> deadLetters)
+    private protected override int WriteOutcomes(IReadOnlyList<DecisionRecord> decisions, IReadOnlyList<DeadLetterRecord> deadLetters, IRefusedRows? refused)
+    {
+        try
+        {
+            using var connection = Open();
+            using var tx = connection.BeginTransaction();
+            var inserted = decisions.Count > 0 ? InsertDecisions(connection, tx, decisions) : 0;
+            OpenReviews(connection, tx, decisions);
+            InsertDeadLetters(connection, tx, deadLetters);
+            tx.Commit();
+            return inserted;
+        }
+        catch (PostgresException ex) when (refused is not null && StoreRefusal.Is(ex, out _))
+        {
+            // The batch's one round trip cannot tell which row it was: store the batch again row by row.
+            return WriteRowByRow(decisions, deadLetters, refused);
+        }
+    }
+
+    /// <summary>
+    /// The batch in one transaction again, each row behind a savepoint: a refused row is rolled back alone (and handed
+    /// to <paramref name="refused"/>), the others are stored. Only after a refusal, so its round trips do not matter.
+    /// </summary>
+    private int WriteRowByRow(IReadOnlyList<DecisionRecord> decisions, IReadOnlyList<DeadLetterRecord> deadLetters, IRefusedRows refused)
     {
         using var connection = Open();
         using var tx = connection.BeginTransaction();
-        var inserted = decisions.Count > 0 ? InsertDecisions(connection, tx, decisions) : 0;
-        OpenReviews(connection, tx, decisions);
-        InsertDeadLetters(connection, tx, deadLetters);
+        var inserted = 0;
+        var stored = new List<DecisionRecord>(decisions.Count);
+        var letters = new List<DeadLetterRecord>(deadLetters);
+        for (var i = 0; i < decisions.Count; i++)
+        {
+            if (TryRow(tx, () => inserted += InsertDecisions(connection, tx, [decisions[i]]), out var refusal))
+            {
+                stored.Add(decisions[i]);
+            }
+            else
+            {
+                letters.Add(refused.DecisionRefused(i, refusal));
+            }
+        }
+
+        OpenReviews(connection, tx, stored);
+        foreach (var letter in letters)
+        {
+            if (!TryRow(tx, () => InsertDeadLetters(connection, tx, [letter]), out var refusal))
+            {
+                refused.DeadLetterRefused(letter, refusal);
+            }
+        }
+
         tx.Commit();
         return inserted;
+    }
+
+    private static bool TryRow(NpgsqlTransaction tx, Action write, out string refusal)
+    {
+        tx.Save("row");
+        try
+        {
+            write();
+            tx.Release("row");
+            refusal = "";
+            return true;
+        }
+        catch (PostgresException ex) when (StoreRefusal.Is(ex, out refusal))
+        {
+            tx.Rollback("row");
+            return false;
+        }
     }
 
     private protected override int WriteLabelOutcomes(IReadOnlyList<LabelRecord> labels, IReadOnlyList<DeadLetterRecord> deadLetters)

@@ -29,6 +29,9 @@ internal sealed class SqliteOutcomeWriter : OutcomeWriter
     private readonly sqlite3_stmt? _label;
     private readonly List<DecisionRecord> _reviews = [];
 
+    /// <summary>The dead letters that replace refused decisions in the batch being written.</summary>
+    private readonly List<DeadLetterRecord> _replacements = [];
+
     private SqliteOutcomeWriter(SqliteConnection connection)
     {
         _connection = connection;
@@ -64,12 +67,17 @@ internal sealed class SqliteOutcomeWriter : OutcomeWriter
         }
     }
 
-    private protected override int WriteOutcomes(IReadOnlyList<DecisionRecord> decisions, IReadOnlyList<DeadLetterRecord> deadLetters) =>
-        InTransaction((decisions, deadLetters), static (writer, batch) =>
+    private protected override int WriteOutcomes(IReadOnlyList<DecisionRecord> decisions, IReadOnlyList<DeadLetterRecord> deadLetters, IRefusedRows? refused) =>
+        InTransaction((decisions, deadLetters, refused), static (writer, batch) =>
         {
-            var inserted = writer.InsertDecisions(batch.decisions);
+            var inserted = writer.InsertDecisions(batch.decisions, batch.refused);
             writer.OpenReviews();
-            writer.InsertDeadLetters(batch.deadLetters);
+            writer.InsertDeadLetters(batch.deadLetters, batch.refused);
+            if (writer._replacements.Count > 0)
+            {
+                writer.InsertDeadLetters(writer._replacements, batch.refused);
+            }
+
             return inserted;
         });
 
@@ -77,7 +85,7 @@ internal sealed class SqliteOutcomeWriter : OutcomeWriter
         InTransaction((labels, deadLetters), static (writer, batch) =>
         {
             var written = writer.UpsertLabels(batch.labels);
-            writer.InsertDeadLetters(batch.deadLetters);
+            writer.InsertDeadLetters(batch.deadLetters, refused: null);
             return written;
         });
 
@@ -98,18 +106,28 @@ internal sealed class SqliteOutcomeWriter : OutcomeWriter
         finally
         {
             _reviews.Clear();
+            _replacements.Clear();
         }
     }
 
-    /// <summary>Inserts the decisions and remembers the reviews among them for <see cref="OpenReviews"/>.</summary>
-    private int InsertDecisions(IReadOnlyList<DecisionRecord> decisions)
+    /// <summary>
+    /// Inserts the decisions and remembers the reviews among them for <see cref="OpenReviews"/>. A row SQLite refuses
+    /// fails only its own statement (the transaction goes on): with <paramref name="refused"/> it is handed over and
+    /// its replacement dead letter kept for <see cref="_replacements"/>.
+    /// </summary>
+    private int InsertDecisions(IReadOnlyList<DecisionRecord> decisions, IRefusedRows? refused)
     {
         var inserted = 0;
         for (var i = 0; i < decisions.Count; i++)
         {
             var decision = decisions[i];
             BindDecision(_decision!, decision);
-            Step(_decision!);
+            if (!TryStep(_decision!, refused, out var refusal))
+            {
+                _replacements.Add(refused!.DecisionRefused(i, refusal));
+                continue;
+            }
+
             inserted += raw.sqlite3_changes(_db);
             if (OpensReview(decision))
             {
@@ -147,7 +165,7 @@ internal sealed class SqliteOutcomeWriter : OutcomeWriter
         return written;
     }
 
-    private void InsertDeadLetters(IReadOnlyList<DeadLetterRecord> deadLetters)
+    private void InsertDeadLetters(IReadOnlyList<DeadLetterRecord> deadLetters, IRefusedRows? refused)
     {
         for (var i = 0; i < deadLetters.Count; i++)
         {
@@ -159,7 +177,25 @@ internal sealed class SqliteOutcomeWriter : OutcomeWriter
             BindText(_deadLetter!, 5, d.Detail);
             Check(raw.sqlite3_bind_blob(_deadLetter!, 6, d.Payload));
             BindDate(_deadLetter!, 7, FraudStore.Utc(d.ReceivedAt));
-            Step(_deadLetter!);
+            if (!TryStep(_deadLetter!, refused, out var refusal))
+            {
+                refused!.DeadLetterRefused(d, refusal);
+            }
+        }
+    }
+
+    /// <summary>Steps the statement; a refusal of its row's data is returned (false) when there is someone to tell, else thrown.</summary>
+    private bool TryStep(sqlite3_stmt s, IRefusedRows? refused, out string refusal)
+    {
+        try
+        {
+            Step(s);
+            refusal = "";
+            return true;
+        }
+        catch (SqliteException ex) when (refused is not null && StoreRefusal.Is(ex, out refusal))
+        {
+            return false;
         }
     }
 

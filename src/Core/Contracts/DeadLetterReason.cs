@@ -18,6 +18,8 @@ public enum DeadLetterReason : byte
     InvalidTimestamp,
     DuplicateField,
     TimestampOutOfRange,
+    AmountOutOfRange,
+    StoreRefused,
 }
 
 public static class DeadLetterReasonNames
@@ -39,6 +41,8 @@ public static class DeadLetterReasonNames
         DeadLetterReason.InvalidTimestamp => "invalid_timestamp",
         DeadLetterReason.DuplicateField => "duplicate_field",
         DeadLetterReason.TimestampOutOfRange => "timestamp_out_of_range",
+        DeadLetterReason.AmountOutOfRange => "amount_out_of_range",
+        DeadLetterReason.StoreRefused => "store_refused",
         _ => "unknown",
     };
 }

@@ -13,10 +13,18 @@ public static class TransactionJson
 {
     public const int MaxPayloadBytes = 64 * 1024;
 
+    /// <summary>
+    /// The largest amount the store can hold: the <c>decisions.amount</c> column is NUMERIC(18, 2) in PostgreSQL
+    /// (16 digits before the point). A larger one would fail its whole batch; it is refused here instead.
+    /// </summary>
+    public const decimal MaxAmount = 9_999_999_999_999_999.99m;
+
     private const int MaxIdLength = 256;
 
     /// <summary>The longest field name ("merchant", "category": 8 characters) with every character escaped (\uXXXX).</summary>
     private const int MaxEscapedNameBytes = 8 * 6;
+
+    private static readonly string AmountOutOfRangeDetail = $"amount must be at most {MaxAmount.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
     private static readonly string UnknownChannelDetail = "channel must be " + PaymentChannelNames.Listed;
 
@@ -249,13 +257,20 @@ public static class TransactionJson
 
         if (!reader.TryGetDecimal(out var amount))
         {
-            error = new(DeadLetterReason.InvalidValue, "amount is out of range");
+            error = new(DeadLetterReason.AmountOutOfRange, AmountOutOfRangeDetail);
             return false;
         }
 
         if (amount <= 0)
         {
             error = new(DeadLetterReason.NonPositiveAmount, "amount must be greater than zero");
+            return false;
+        }
+
+        // As the store rounds it: PostgreSQL's NUMERIC(18, 2) rounds half away from zero, and refuses what then overflows.
+        if (Math.Round(amount, 2, MidpointRounding.AwayFromZero) > MaxAmount)
+        {
+            error = new(DeadLetterReason.AmountOutOfRange, AmountOutOfRangeDetail);
             return false;
         }
 

@@ -44,6 +44,7 @@ public sealed class PipelineCounters
 
     internal void AddConsumed() => Volatile.Write(ref _consumed, _consumed + 1);
     internal void AddDeadLettered() => Volatile.Write(ref _deadLettered, _deadLettered + 1);
+    internal void AddDeadLettered(long n) => Volatile.Write(ref _deadLettered, _deadLettered + n);
     internal void AddDuplicate() => Volatile.Write(ref _duplicates, _duplicates + 1);
     internal void AddModelUnavailable() => Volatile.Write(ref _modelUnavailable, _modelUnavailable + 1);
     internal void AddProduced() => Volatile.Write(ref _produced, _produced + 1);

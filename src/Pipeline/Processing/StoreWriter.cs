@@ -2,6 +2,7 @@ using FraudStream.Core.Latency;
 using System.Diagnostics;
 using System.Collections.Concurrent;
 using FraudStream.Pipeline.Latency;
+using FraudStream.Core.Contracts;
 using FraudStream.Storage;
 using FraudStream.Storage.Records;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,9 @@ namespace FraudStream.Pipeline.Processing;
 /// one long-lived <see cref="OutcomeWriter"/> (one connection, prepared statements, one transaction per
 /// batch), and only then marks their slots done (which lets the consumer commit past them). A batch is
 /// whatever has queued up meanwhile, at most <c>batchSize</c>. A failing store is retried, never skipped:
-/// slots stay in flight, the in-flight limit is reached and consumption pauses.
+/// slots stay in flight, the in-flight limit is reached and consumption pauses. A row whose data the store refuses
+/// (it would fail every retry) is isolated instead: the rest of its batch is stored, and a refused decision is stored
+/// as a dead letter (<c>store_refused</c>, with the store's reason).
 /// </summary>
 internal sealed partial class StoreWriter
 {
@@ -77,6 +80,7 @@ internal sealed partial class StoreWriter
         var batch = new List<InFlight>(_batchSize);
         var decisions = new List<DecisionRecord>(_batchSize);
         var deadLetters = new List<DeadLetterRecord>();
+        var refused = new RefusedOutcomes(_batchSize);
         OutcomeWriter? writer = null;
         try
         {
@@ -85,6 +89,7 @@ internal sealed partial class StoreWriter
                 batch.Clear();
                 decisions.Clear();
                 deadLetters.Clear();
+                refused.Clear();
                 var slot = first;
                 while (true)
                 {
@@ -92,6 +97,7 @@ internal sealed partial class StoreWriter
                     if (slot.Outcome == Outcome.Decided)
                     {
                         decisions.Add(slot.Record);
+                        refused.Decided.Add(slot);
                     }
                     else
                     {
@@ -104,7 +110,7 @@ internal sealed partial class StoreWriter
                     }
                 }
 
-                PersistWithRetry(ref writer, decisions, deadLetters);
+                PersistWithRetry(ref writer, decisions, deadLetters, refused);
                 var now = Stopwatch.GetTimestamp();
                 foreach (var done in batch)
                 {
@@ -138,16 +144,94 @@ internal sealed partial class StoreWriter
         }
     }
 
-    private void PersistWithRetry(ref OutcomeWriter? writer, List<DecisionRecord> decisions, List<DeadLetterRecord> deadLetters)
+    private void PersistWithRetry(ref OutcomeWriter? writer, List<DecisionRecord> decisions, List<DeadLetterRecord> deadLetters,
+        RefusedOutcomes refused)
     {
         // Retried even while stopping: a drain must persist what was produced.
         var count = decisions.Count + deadLetters.Count;
-        var inserted = OutcomeWriterRetry.Write(_store, ref writer, (decisions, deadLetters),
-            static (w, batch) => w.Write(batch.decisions, batch.deadLetters),
+        var inserted = OutcomeWriterRetry.Write(_store, ref writer, (decisions, deadLetters, refused),
+            static (w, batch) =>
+            {
+                // A try that failed half-way (a lost connection) told of refusals already: count each one once.
+                batch.refused.ClearRefusals();
+                return w.Write(batch.decisions, batch.deadLetters, batch.refused);
+            },
             (ex, delayMs) => LogStoreFailed(_logger, ex, count, delayMs));
         Counters.AddPersisted(inserted);
-        Counters.AddStoreDuplicates(decisions.Count - inserted);
+        Counters.AddStoreDuplicates(decisions.Count - inserted - refused.Decisions);
+        if (refused.Decisions + refused.DeadLetters > 0)
+        {
+            // One line per batch, not per row: the first refusal says why.
+            // Decided (and produced) by its worker, dead-lettered here: it is counted as both.
+            Counters.AddDeadLettered(refused.Decisions);
+            LogRowsRefused(_logger, refused.Decisions, refused.DeadLetters, refused.First);
+        }
     }
+
+    /// <summary>
+    /// The store writer's answer to refused rows: the refused decision's slot becomes a dead letter (its outcome
+    /// changes, so it is counted and reported as one), a refused dead letter is given up (logged by the caller).
+    /// </summary>
+    private sealed class RefusedOutcomes(int capacity) : IRefusedRows
+    {
+        /// <summary>The slots of the batch's decisions, in the order the writer sees them.</summary>
+        public List<InFlight> Decided { get; } = new(capacity);
+
+        public int Decisions { get; private set; }
+
+        public int DeadLetters { get; private set; }
+
+        public string First { get; private set; } = "";
+
+        public void Clear()
+        {
+            Decided.Clear();
+            ClearRefusals();
+        }
+
+        public void ClearRefusals()
+        {
+            Decisions = 0;
+            DeadLetters = 0;
+            First = "";
+        }
+
+        public DeadLetterRecord DecisionRefused(int index, string refusal)
+        {
+            Remember(refusal);
+            Decisions++;
+            var slot = Decided[index];
+            slot.Outcome = Outcome.DeadLettered;
+            slot.Error = new(DeadLetterReason.StoreRefused, StorableText.Sanitize("the store refused the decision: " + refusal));
+            var d = slot.DeadLetter;
+            d.SourceTopic = Topics.Transactions;
+            d.SourcePartition = slot.Partition;
+            d.SourceOffset = slot.Offset;
+            d.Reason = slot.Error.Reason.ToCode();
+            d.Detail = slot.Error.Detail;
+            d.Payload = slot.Payload;
+            d.ReceivedAt = DateTime.UtcNow;
+            return d;
+        }
+
+        public void DeadLetterRefused(DeadLetterRecord deadLetter, string refusal)
+        {
+            Remember(refusal);
+            DeadLetters++;
+        }
+
+        private void Remember(string refusal)
+        {
+            if (First.Length == 0)
+            {
+                First = refusal;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Error,
+        Message = "The store refused {Decisions} decisions (stored as store_refused dead letters instead) and {DeadLetters} dead letters (not stored); the rest of the batch is stored. First refusal: {Refusal}")]
+    private static partial void LogRowsRefused(ILogger logger, int decisions, int deadLetters, string refusal);
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "An acknowledgement arrived after the store writer completed; its transaction is read again on the next start")]
     private static partial void LogLateOutcome(ILogger logger);

@@ -180,4 +180,21 @@ public sealed class TransactionJsonTests
         // id, card, merchant, category and device are new strings each time (about 40 bytes each); nothing else is.
         Assert.InRange(allocated, 1, 5 * 48);
     }
+
+    [Theory]
+    [InlineData("1e16", false)]
+    [InlineData("1e40", false)]
+    [InlineData("9999999999999999.995", false)]
+    [InlineData("9999999999999999.994", true)]
+    [InlineData("9999999999999999.99", true)]
+    public void An_amount_must_fit_the_store(string amount, bool fits)
+    {
+        var parsed = Parse(Valid.Replace("\"amount\":12.50", "\"amount\":" + amount, StringComparison.Ordinal), out _, out var error);
+        Assert.Equal(fits, parsed);
+        if (!fits)
+        {
+            Assert.Equal("amount_out_of_range", error.Reason.ToCode());
+            Assert.Contains("9999999999999999.99", error.Detail, StringComparison.Ordinal);
+        }
+    }
 }

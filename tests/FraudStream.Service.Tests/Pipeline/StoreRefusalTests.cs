@@ -1,0 +1,66 @@
+using System.Text;
+using FraudStream.Core.Contracts;
+using FraudStream.Ingest.Kafka;
+using FraudStream.Service.Hosting;
+using FraudStream.Service.Tests.Infrastructure;
+using FraudStream.Storage;
+
+namespace FraudStream.Service.Tests.Pipeline;
+
+/// <summary>
+/// A decision the store refuses (past the contract's checks: a constraint the test adds) used to fail its batch, and
+/// the store writer retried that batch for ever: nothing after it was stored or committed. Now the refused row is
+/// dead-lettered <c>store_refused</c> and everything around it is stored.
+/// </summary>
+public sealed class StoreRefusalTests
+{
+    [Theory]
+    [MemberData(nameof(DecisionServiceTests.Stores), MemberType = typeof(DecisionServiceTests))]
+    public async Task A_decision_the_store_refuses_is_dead_lettered_and_the_stream_goes_on(string store)
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 3);
+        var settings = TestServeSettings.OnBroker(broker) with
+        {
+            Database = store == "sqlite" ? "sqlite:" + TestServeSettings.NewSqliteFile() : "postgres:" + Testing.PostgresServer.Instance.CreateDatabase(),
+        };
+        await using var service = await RunningService.StartAsync(settings);
+        await RefuseMerchantAsync(service.Store, "m-refused");
+
+        const int n = 120;
+        using (var publisher = new TransactionPublisher(broker.BootstrapServers))
+        {
+            for (var i = 0; i < n; i++)
+            {
+                var tx = TestTransactions.Make(i);
+                if (i == 60)
+                {
+                    tx.Merchant = "m-refused";
+                }
+
+                publisher.Publish(tx);
+            }
+
+            Assert.True(publisher.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() == n - 1, TimeSpan.FromSeconds(60), $"{n - 1} stored decisions");
+        await RunningService.WaitForAsync(async () => await service.Store.CountDeadLettersAsync() == 1, TimeSpan.FromSeconds(30), "the refused one dead-lettered");
+        var letter = Assert.Single(await service.Store.GetDeadLettersAsync(10));
+        Assert.Equal("store_refused", letter.Reason);
+        Assert.Contains(store == "sqlite" ? "merchant refused" : "23514", letter.Detail, StringComparison.Ordinal);
+        Assert.Contains("\"id\":\"tx-000060\"", Encoding.UTF8.GetString(letter.Payload), StringComparison.Ordinal);
+        Assert.Null(await service.Store.GetDecisionAsync("tx-000060"));
+        await RunningService.WaitForAsync(() => Task.FromResult(service.Service.InFlight == 0), TimeSpan.FromSeconds(30), "nothing left in flight");
+    }
+
+    /// <summary>A rule the contract does not know, as a stricter schema or a data error in the database would be.</summary>
+    private static async Task RefuseMerchantAsync(FraudStore store, string merchant)
+    {
+        await using var connection = await store.OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = store.Provider == StoreProvider.Sqlite
+            ? $"CREATE TRIGGER refuse BEFORE INSERT ON decisions WHEN NEW.merchant = '{merchant}' BEGIN SELECT RAISE(ABORT, 'merchant refused'); END"
+            : $"ALTER TABLE decisions ADD CONSTRAINT refuse_merchant CHECK (merchant <> '{merchant}')";
+        await command.ExecuteNonQueryAsync();
+    }
+}
