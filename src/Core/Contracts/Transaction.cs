@@ -11,7 +11,7 @@ public sealed class Transaction
     /// <summary>Event time, UTC.</summary>
     public DateTime Timestamp { get; set; }
 
-    /// <summary>Card identifier (never a full PAN: <see cref="Identifiers.CardIdentifier"/> hashes those).</summary>
+    /// <summary>Card identifier; the service replaces a card number in it (or in any text field) by its token (<see cref="Identifiers.PanTokenizer"/>).</summary>
     public string Card { get; set; } = "";
 
     public string Merchant { get; set; } = "";

@@ -209,7 +209,7 @@ public static class TransactionJson
         return true;
     }
 
-    /// <summary>Id, card, merchant, category: required, non-empty, storable; a card number is replaced by its token.</summary>
+    /// <summary>Id, card, merchant, category: required, non-empty, storable; as sent (the service replaces card numbers by tokens).</summary>
     private static bool ReadIdentifier(ref Utf8JsonReader reader, Field field, Transaction tx, out ParseError error)
     {
         if (!ReadRequiredString(ref reader, NameOf(field), MaxIdLength, out var value, out error))
@@ -220,7 +220,7 @@ public static class TransactionJson
         switch (field)
         {
             case Field.Id: tx.Id = value; break;
-            case Field.Card: tx.Card = CardIdentifier.Normalize(value); break;
+            case Field.Card: tx.Card = value; break;
             case Field.Merchant: tx.Merchant = value; break;
             default: tx.Category = value; break;
         }

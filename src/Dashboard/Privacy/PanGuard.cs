@@ -4,15 +4,12 @@ using FraudStream.Core.Identifiers;
 namespace FraudStream.Dashboard.Privacy;
 
 /// <summary>
-/// Last line of defence before anything leaves the dashboard: callers mask card ids already, but a
-/// value that still looks like a full card number (13–19 digits, optionally separated by spaces or
-/// dashes, passing Luhn) is masked here, whether it is a whole field or a run inside free text.
+/// Last line of defence before anything leaves the dashboard: the service stores tokens, not card numbers, but a
+/// value that still holds one (as <see cref="Pans"/> finds them) is masked here, whether it is a whole field or a run
+/// inside free text.
 /// </summary>
 public static class PanGuard
 {
-    private const int MinPanDigits = 13;
-    private const int MaxPanDigits = 19;
-
     /// <summary>For card fields: the whole value is masked when it is, or contains, something PAN-like.</summary>
     public static string Card(string? card)
     {
@@ -21,7 +18,7 @@ public static class PanGuard
             return "";
         }
 
-        return CardIdentifier.LooksLikePan(card) || ContainsPan(card) ? CardIdentifier.Mask(card) : card;
+        return Pans.Contains(card) ? CardIdentifier.Mask(card) : card;
     }
 
     /// <summary>For free text (ids, reasons, messages): each PAN-like run is replaced by its mask.</summary>
@@ -32,85 +29,28 @@ public static class PanGuard
             return "";
         }
 
-        if (!ContainsPan(text))
+        if (!Pans.MayContain(text.AsSpan()) || !Pans.TryFind(text.AsSpan(), 0, out var start, out var end, out _))
         {
             return text;
         }
 
         var sb = new StringBuilder(text.Length);
-        var i = 0;
-        while (i < text.Length)
+        var copied = 0;
+        do
         {
-            if (TryMatchPanAt(text, i, out var length))
-            {
-                sb.Append(CardIdentifier.Mask(text.Substring(i, length)));
-                i += length;
-            }
-            else
-            {
-                sb.Append(text[i]);
-                i++;
-            }
+            sb.Append(text, copied, start - copied);
+            sb.Append(CardIdentifier.Mask(text[start..end]));
+            copied = end;
         }
+        while (Pans.TryFind(text.AsSpan(), end, out start, out end, out _));
 
+        sb.Append(text, copied, text.Length - copied);
         return sb.ToString();
     }
 
     public static bool ContainsPan(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (TryMatchPanAt(text, i, out _))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>
-    /// Finds the longest digit run starting at <paramref name="start"/> (single spaces or dashes allowed
-    /// between digits) whose prefix of 13–19 digits passes Luhn. Runs must not continue a longer number.
-    /// </summary>
-    private static bool TryMatchPanAt(string text, int start, out int length)
-    {
-        length = 0;
-        if (!char.IsAsciiDigit(text[start]) || (start > 0 && char.IsAsciiDigit(text[start - 1])))
-        {
-            return false;
-        }
-
-        var digits = 0;
-        var end = start;
-        var best = 0;
-        var i = start;
-        while (i < text.Length && digits < MaxPanDigits)
-        {
-            var c = text[i];
-            if (char.IsAsciiDigit(c))
-            {
-                digits++;
-                end = i + 1;
-                if (digits >= MinPanDigits && CardIdentifier.LooksLikePan(text.AsSpan(start, end - start)))
-                {
-                    best = end - start;
-                }
-
-                i++;
-            }
-            else if ((c is ' ' or '-') && i + 1 < text.Length && char.IsAsciiDigit(text[i + 1]))
-            {
-                i++;
-            }
-            else
-            {
-                break;
-            }
-        }
-
-        length = best;
-        return best > 0;
+        return Pans.Contains(text);
     }
 }

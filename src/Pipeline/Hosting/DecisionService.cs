@@ -117,7 +117,7 @@ public sealed partial class DecisionService : BackgroundService
         for (var i = 0; i < workers.Length; i++)
         {
             workers[i] = new DecisionWorker(i, _options.MaxBatch, _features, _scoring, _rules, emitter,
-                new DuplicateWindow(_options.DuplicateWindow, seed), new EventTimeWindow(_options));
+                new DuplicateWindow(_options.DuplicateWindow, seed), _options);
         }
 
         return workers;

@@ -63,6 +63,20 @@ public sealed class DecisionServiceOptions
     public string ClientId { get; set; } = "fraudstream-service";
 
     /// <summary>
+    /// The deployment's secret that keys card-number tokens: a PAN in any text field (card, merchant, device, id) is
+    /// replaced by <c>pan_</c> and its HMAC-SHA256 under this key. Required, with no default, so no two deployments
+    /// share tokens and none can be reversed with a key from the source. Keep it across restarts (a new key gives every
+    /// card a new id, and so an empty history); set it through the environment
+    /// (<c>FRAUDSTREAM_Decisions__TokenKey</c>), never on the command line.
+    /// </summary>
+    [Required(ErrorMessage = TokenKeyProblem)]
+    [MinLength(Core.Identifiers.PanTokenizer.MinKeyLength, ErrorMessage = TokenKeyProblem)]
+    public string TokenKey { get; set; } = "";
+
+    private const string TokenKeyProblem =
+        "Decisions:TokenKey (env FRAUDSTREAM_Decisions__TokenKey) is required: a secret of at least 32 characters that keys card-number tokens, e.g. `openssl rand -hex 32`; keep it across restarts";
+
+    /// <summary>
     /// How far a transaction's <c>ts</c> or a label's <c>reported_at</c> may be ahead of the service clock, in seconds;
     /// further ahead is dead-lettered <c>timestamp_out_of_range</c>. A far-future time would move a worker's event
     /// clock (its expiry sweep would evict every card) or make a label beat every later verdict. The default allows

@@ -4,6 +4,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using FraudStream.Core.Contracts;
+using FraudStream.Core.Identifiers;
 using FraudStream.Pipeline.Latency;
 using FraudStream.Core.Stages;
 using FraudStream.Pipeline.Hosting;
@@ -31,6 +32,7 @@ internal sealed class DecisionWorker
     private readonly DecisionEmitter _emitter;
     private readonly DuplicateWindow _window;
     private readonly EventTimeWindow _eventTime;
+    private readonly PanTokenizer _tokens;
     private readonly InFlight[] _batch;
     private readonly int[] _scored;
     private readonly float[] _featureRows;
@@ -42,7 +44,7 @@ internal sealed class DecisionWorker
     private readonly Thread _thread;
 
     public DecisionWorker(int index, int maxBatch, IFeatureStage features, IScoringStage scoring, IRulesStage rules,
-        DecisionEmitter emitter, DuplicateWindow window, EventTimeWindow eventTime)
+        DecisionEmitter emitter, DuplicateWindow window, DecisionServiceOptions options)
     {
         _maxBatch = maxBatch;
         _featureCount = features.FeatureCount;
@@ -51,7 +53,8 @@ internal sealed class DecisionWorker
         _rules = rules;
         _emitter = emitter;
         _window = window;
-        _eventTime = eventTime;
+        _eventTime = new EventTimeWindow(options);
+        _tokens = new PanTokenizer(options.TokenKey);
         _batch = new InFlight[maxBatch];
         _scored = new int[maxBatch];
         _featureRows = new float[maxBatch * _featureCount];
@@ -117,6 +120,8 @@ internal sealed class DecisionWorker
                 continue;
             }
 
+            // Before anything reads the transaction: from here on no field holds a card number.
+            _tokens.Protect(slot.Transaction);
             if (_window.SeenBefore(slot.Transaction.Id))
             {
                 slot.Outcome = Outcome.Duplicate;
@@ -227,6 +232,11 @@ internal sealed class DecisionWorker
 
     private static void FillDeadLetter(InFlight slot)
     {
+        // No card number leaves in clear: the raw payload and key are masked in place (the topic copy and the stored
+        // one are the same bytes), and so is the detail (it may quote a value).
+        Pans.Mask(slot.Payload.AsSpan());
+        Pans.Mask(slot.Key.AsSpan());
+        slot.Error = slot.Error with { Detail = Pans.Mask(slot.Error.Detail) };
         var d = slot.DeadLetter;
         d.SourceTopic = Topics.Transactions;
         d.SourcePartition = slot.Partition;

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using FraudStream.Core.Contracts;
+using FraudStream.Core.Identifiers;
 using FraudStream.Ingest.Kafka;
 using FraudStream.Pipeline.Hosting;
 using FraudStream.Core.Stages;
@@ -20,6 +21,7 @@ internal sealed partial class LabelConsumer
     private readonly IFeatureStage _features;
     private readonly ILogger _logger;
     private readonly EventTimeWindow _reportedAt;
+    private readonly PanTokenizer _tokens;
     private readonly Thread _thread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
@@ -32,6 +34,7 @@ internal sealed partial class LabelConsumer
         _features = features;
         _logger = logger;
         _reportedAt = new EventTimeWindow(options);
+        _tokens = new PanTokenizer(options.TokenKey);
         _thread = new Thread(Run) { IsBackground = true, Name = "fs-labels" };
     }
 
@@ -139,6 +142,8 @@ internal sealed partial class LabelConsumer
         }
         else
         {
+            // The transaction's id was protected as the label's must be, so the two still match.
+            label = label with { Id = _tokens.Protect(label.Id) };
             pending.Labels.Add(new LabelRecord { Id = label.Id, Fraud = label.Fraud, ReportedAt = label.ReportedAt, Source = "stream" });
             _features.ApplyLabel(label);
         }
@@ -146,11 +151,16 @@ internal sealed partial class LabelConsumer
         pending.Offsets[result.Partition.Value] = new TopicPartitionOffset(result.TopicPartition, result.Offset + 1);
     }
 
-    private static DeadLetterRecord DeadLetter(ConsumeResult<byte[], byte[]> result, byte[] payload, string reason, string detail) => new()
+    /// <summary>A bad label as stored: card numbers in its bytes and detail masked (in place: the consumed bytes are not read again).</summary>
+    private static DeadLetterRecord DeadLetter(ConsumeResult<byte[], byte[]> result, byte[] payload, string reason, string detail)
     {
-        SourceTopic = result.Topic, SourcePartition = result.Partition.Value, SourceOffset = result.Offset.Value,
-        Reason = reason, Detail = detail, Payload = payload, ReceivedAt = DateTime.UtcNow,
-    };
+        Pans.Mask(payload.AsSpan());
+        return new()
+        {
+            SourceTopic = result.Topic, SourcePartition = result.Partition.Value, SourceOffset = result.Offset.Value,
+            Reason = reason, Detail = Pans.Mask(detail), Payload = payload, ReceivedAt = DateTime.UtcNow,
+        };
+    }
 
     private void Flush(ref OutcomeWriter? writer, IConsumer<byte[], byte[]> consumer, PendingLabels pending)
     {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Collections.Concurrent;
 using FraudStream.Pipeline.Latency;
 using FraudStream.Core.Contracts;
+using FraudStream.Core.Identifiers;
 using FraudStream.Storage;
 using FraudStream.Storage.Records;
 using Microsoft.Extensions.Logging;
@@ -202,13 +203,14 @@ internal sealed partial class StoreWriter
             Decisions++;
             var slot = Decided[index];
             slot.Outcome = Outcome.DeadLettered;
-            slot.Error = new(DeadLetterReason.StoreRefused, StorableText.Sanitize("the store refused the decision: " + refusal));
+            slot.Error = new(DeadLetterReason.StoreRefused, Pans.Mask(StorableText.Sanitize("the store refused the decision: " + refusal)));
             var d = slot.DeadLetter;
             d.SourceTopic = Topics.Transactions;
             d.SourcePartition = slot.Partition;
             d.SourceOffset = slot.Offset;
             d.Reason = slot.Error.Reason.ToCode();
             d.Detail = slot.Error.Detail;
+            Pans.Mask(slot.Payload.AsSpan()); // as every dead letter's: no card number in clear
             d.Payload = slot.Payload;
             d.ReceivedAt = DateTime.UtcNow;
             return d;

@@ -2,6 +2,7 @@ using FraudStream.Core.Latency;
 using System.Diagnostics;
 using System.Globalization;
 using FraudStream.Core.Contracts;
+using FraudStream.Core.Identifiers;
 using FraudStream.Core.Telemetry;
 using FraudStream.Ingest.Kafka;
 using FraudStream.Pipeline.Hosting;
@@ -74,6 +75,8 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         DashboardPort = settings.DashboardPort,
         TargetMs = settings.TargetMs,
         Device = settings.Device,
+        // Tokens live as long as the demo's store: a fresh key each run.
+        TokenKey = PanTokenizer.NewKey(),
         // The simulated world's event time is its own (it starts 2026-11-01 and labels follow up to a month after the
         // last transaction): it may run ahead of the wall clock, which the service otherwise refuses.
         Configuration = new Dictionary<string, string?>

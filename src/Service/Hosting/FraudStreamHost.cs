@@ -102,6 +102,7 @@ public static class FraudStreamHost
         Put("Decisions:TargetMs", s.TargetMs);
         Put("Decisions:Workers", s.Workers);
         Put("Decisions:GroupId", s.GroupId);
+        Put("Decisions:TokenKey", s.TokenKey);
         Put("Storage:Database", s.Database);
         Put("Scoring:ModelDirectory", s.ModelDirectory);
         Put("Scoring:Device", s.Device);

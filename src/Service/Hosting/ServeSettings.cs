@@ -14,6 +14,9 @@ public sealed record ServeSettings
     public string? GroupId { get; init; }
     public string? ReviewToken { get; init; }
 
+    /// <summary>The card-number token key (<c>Decisions:TokenKey</c>): for the demo and tests; serve reads it from its configuration.</summary>
+    public string? TokenKey { get; init; }
+
     /// <summary>Further configuration keys (<c>Section:Key</c>), above appsettings and the environment.</summary>
     public IReadOnlyDictionary<string, string?>? Configuration { get; init; }
 }

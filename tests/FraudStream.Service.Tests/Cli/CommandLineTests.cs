@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FraudStream.Service.Tests.Infrastructure;
 using FraudStream.Storage;
 
 namespace FraudStream.Service.Tests.Cli;
@@ -17,6 +18,7 @@ public sealed class CommandLineTests
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        psi.Environment["FRAUDSTREAM_Decisions__TokenKey"] = TestServeSettings.TokenKey;
         foreach (var (name, value) in environment ?? [])
         {
             psi.Environment[name] = value;

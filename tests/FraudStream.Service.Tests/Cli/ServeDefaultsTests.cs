@@ -3,6 +3,7 @@ using FraudStream.Core.Stages;
 using FraudStream.Rules.Runtime;
 using FraudStream.Scoring.Packaging;
 using FraudStream.Service.Hosting;
+using FraudStream.Service.Tests.Infrastructure;
 using FraudStream.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,6 +25,7 @@ public sealed class ServeDefaultsTests
         DashboardPort = 0,
         ModelDirectory = model,
         RulesFile = rules,
+        TokenKey = TestServeSettings.TokenKey,
     };
 
     [Fact]
@@ -74,6 +76,18 @@ public sealed class ServeDefaultsTests
         var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
 
         Assert.StartsWith("Scoring:ModelDirectory (--model) is not set", Assert.Single(error.Failures), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("too-short-a-secret")]
+    public void Serve_refuses_to_start_without_a_token_key_of_its_own(string? key)
+    {
+        using var host = FraudStreamHost.Build(Serve() with { TokenKey = key });
+
+        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("Decisions:TokenKey (env FRAUDSTREAM_Decisions__TokenKey) is required", Assert.Single(error.Failures), StringComparison.Ordinal);
     }
 
     private sealed class CapturingLogger : ILoggerProvider, ILogger

@@ -38,6 +38,7 @@ public sealed class LiveDashboardTests
             GroupId = "dash-" + Guid.NewGuid().ToString("N")[..8],
             ModelDirectory = RepositoryPaths.Of("data", "model"),
             RulesFile = RepositoryPaths.Of("data", "rules", "default.rules"),
+            TokenKey = TestServeSettings.TokenKey,
         };
         await using var service = await RunningService.StartAsync(settings);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };

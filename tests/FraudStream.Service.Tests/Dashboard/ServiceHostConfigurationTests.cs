@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using FraudStream.Pipeline.Hosting;
 using FraudStream.Service.Hosting;
+using FraudStream.Service.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Routing;
@@ -26,6 +27,7 @@ public sealed class ServiceHostConfigurationTests
         DashboardPort = dashboardPort,
         ReviewToken = reviewToken,
         TargetMs = 45,
+        TokenKey = TestServeSettings.TokenKey,
     };
 
     [Fact]

@@ -18,6 +18,7 @@ public sealed class DecisionServiceTests
         GroupId = "it-" + Guid.NewGuid().ToString("N")[..8],
         ModelDirectory = "none",
         RulesFile = "none",
+        TokenKey = TestServeSettings.TokenKey,
     };
 
     private static string SqliteDb() => "sqlite:" + Path.Combine(Path.GetTempPath(), "fs-it-" + Guid.NewGuid().ToString("N")[..10], "store.db");
