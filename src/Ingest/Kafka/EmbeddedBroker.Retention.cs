@@ -95,7 +95,8 @@ public sealed unsafe partial class EmbeddedBroker
         }
     }
 
-    private static bool LayoutKnown() => LibrdkafkaNative.Api.Version() == MockLayout.Version;
+    private static bool LayoutKnown() =>
+        RuntimeInformation.ProcessArchitecture == Architecture.X64 && LibrdkafkaNative.Api.Version() == MockLayout.Version;
 
     /// <summary>The topic's partition array, checked field by field against what was created; null when anything differs.</summary>
     private static IntPtr? FindPartitions(IntPtr cluster, string topic, int partitions)
