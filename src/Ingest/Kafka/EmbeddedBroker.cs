@@ -7,8 +7,9 @@ namespace FraudStream.Ingest.Kafka;
 /// <summary>
 /// An in-process Kafka cluster: librdkafka's mock cluster, started through P/Invoke. It speaks the real
 /// Kafka protocol on loopback ports, so every client in the project talks to it exactly as to a real broker.
-/// Known limits (librdkafka 2.16): each partition keeps only ~5 MiB or 100k batches and drops older ones;
-/// idempotent-producer retries are not deduplicated, so consumers must be idempotent by id.
+/// Known limits (librdkafka 2.16): each partition keeps only ~5 MiB or 100k batches and drops older ones (and, with
+/// <c>trimConsumed</c>, what every committing group has consumed: EmbeddedBroker.Retention.cs); idempotent-producer
+/// retries are not deduplicated, so consumers must be idempotent by id.
 /// </summary>
 public sealed unsafe partial class EmbeddedBroker : IDisposable
 {
@@ -31,7 +32,11 @@ public sealed unsafe partial class EmbeddedBroker : IDisposable
     /// <summary>Path of the librdkafka file the mock cluster runs in (the one Confluent.Kafka loaded).</summary>
     public static string LibraryPath => LibrdkafkaNative.Api.LibraryPath;
 
-    public static EmbeddedBroker Start(int brokers = 3, int partitions = 6, IEnumerable<string>? topics = null)
+    /// <param name="trimConsumed">
+    /// Drop batches every committing group has consumed (see <see cref="TrimsConsumed"/>): without it the mock's fetch
+    /// cost grows with everything it retains.
+    /// </param>
+    public static EmbeddedBroker Start(int brokers = 3, int partitions = 6, IEnumerable<string>? topics = null, bool trimConsumed = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokers, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
@@ -61,7 +66,8 @@ public sealed unsafe partial class EmbeddedBroker : IDisposable
 
         var bootstrap = Marshal.PtrToStringUTF8(api.MockClusterBootstraps(cluster))
             ?? throw new InvalidOperationException("mock cluster returned no bootstrap address");
-        var broker = new EmbeddedBroker(handle, cluster, bootstrap, brokers);
+        var layoutKnown = LayoutKnown();
+        var broker = new EmbeddedBroker(handle, cluster, bootstrap, brokers) { _layoutMatches = layoutKnown, TrimsConsumed = trimConsumed && layoutKnown };
         foreach (var topic in topics ?? Topics.All)
         {
             broker.CreateTopic(topic, partitions, Math.Min(brokers, 3));
@@ -86,11 +92,14 @@ public sealed unsafe partial class EmbeddedBroker : IDisposable
         {
             throw new InvalidOperationException($"creating topic '{name}' failed: {Marshal.PtrToStringUTF8(api.ErrToStr(code))}");
         }
+
+        TrackForTrimming(name, partitions);
     }
 
     public void Dispose()
     {
         var api = LibrdkafkaNative.Api;
+        StopTrimming();
         if (_cluster != IntPtr.Zero)
         {
             api.MockClusterDestroy(_cluster);

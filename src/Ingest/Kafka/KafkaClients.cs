@@ -26,7 +26,10 @@ public static class KafkaClients
         Partitioner = Partitioner.Murmur2Random,
     };
 
-    public static ConsumerConfig ConsumerConfig(string bootstrap, string groupId, string clientId, int fetchWaitMaxMs = 5) => new()
+    /// <summary>fetch.wait.max.ms unless a consumer asks for another (the transactions consumer does not).</summary>
+    public const int DefaultFetchWaitMaxMs = 5;
+
+    public static ConsumerConfig ConsumerConfig(string bootstrap, string groupId, string clientId, int fetchWaitMaxMs = DefaultFetchWaitMaxMs) => new()
     {
         BootstrapServers = bootstrap,
         GroupId = groupId,

@@ -31,9 +31,9 @@ public sealed record KafkaFloorOptions
     public double ProducerLingerMs { get; init; } = 2;
 
     /// <summary>linger.ms of the source: the simulator's publisher default.</summary>
-    public double SourceLingerMs { get; init; } = 5;
+    public double SourceLingerMs { get; init; } = TransactionPublisher.DefaultLingerMs;
 
-    public int FetchWaitMaxMs { get; init; } = 5;
+    public int FetchWaitMaxMs { get; init; } = KafkaClients.DefaultFetchWaitMaxMs;
 }
 
 /// <summary>Latency percentiles of the bare Kafka path, in milliseconds.</summary>

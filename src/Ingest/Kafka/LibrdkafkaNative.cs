@@ -18,6 +18,7 @@ internal static unsafe class LibrdkafkaNative
     internal sealed class Exports
     {
         public required string LibraryPath { get; init; }
+        public required delegate* unmanaged<int> Version { get; init; }
         public required delegate* unmanaged<IntPtr> ConfNew { get; init; }
         public required delegate* unmanaged<IntPtr, byte*, byte*, byte*, nuint, int> ConfSet { get; init; }
         public required delegate* unmanaged<int, IntPtr, byte*, nuint, IntPtr> New { get; init; }
@@ -45,6 +46,7 @@ internal static unsafe class LibrdkafkaNative
         return new Exports
         {
             LibraryPath = path,
+            Version = (delegate* unmanaged<int>)NativeLibrary.GetExport(handle, "rd_kafka_version"),
             ConfNew = (delegate* unmanaged<IntPtr>)NativeLibrary.GetExport(handle, "rd_kafka_conf_new"),
             ConfSet = (delegate* unmanaged<IntPtr, byte*, byte*, byte*, nuint, int>)NativeLibrary.GetExport(handle, "rd_kafka_conf_set"),
             New = (delegate* unmanaged<int, IntPtr, byte*, nuint, IntPtr>)NativeLibrary.GetExport(handle, "rd_kafka_new"),

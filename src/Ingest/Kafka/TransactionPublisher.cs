@@ -17,6 +17,9 @@ public sealed class TransactionPublisher : IDisposable
     /// <summary>Header with the creation time in Unix microseconds (Kafka's own timestamp has only milliseconds).</summary>
     public const string CreatedHeader = "fs-created-us";
 
+    /// <summary>linger.ms of the publisher unless told otherwise.</summary>
+    public const double DefaultLingerMs = 5;
+
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly string _transactionsTopic;
     private readonly string _labelsTopic;
@@ -29,7 +32,7 @@ public sealed class TransactionPublisher : IDisposable
     private long _failed;
 
     public TransactionPublisher(string bootstrap, double ratePerSecond = 0, string transactionsTopic = Topics.Transactions,
-        string labelsTopic = Topics.Labels, string clientId = "fraudstream-publisher", double lingerMs = 5)
+        string labelsTopic = Topics.Labels, string clientId = "fraudstream-publisher", double lingerMs = DefaultLingerMs)
     {
         var config = KafkaClients.ProducerConfig(bootstrap, clientId, lingerMs);
         // Only the error of a delivery is looked at: don't copy key, value and headers back for each one.

@@ -4,7 +4,7 @@ using HdrHistogram;
 namespace FraudStream.Pipeline.Latency;
 
 /// <summary>The reporter's HdrHistograms (microseconds) and what it reads off them.</summary>
-internal static class LatencyHistograms
+public static class LatencyHistograms
 {
     public static LongHistogram Create() => new(1, StageRecorders.MaxMicros, 3);
 

@@ -26,18 +26,40 @@ internal static class DemoCommand
             Description = "Partitions of each embedded topic (the mock broker's fetch cost grows with partitions times retained batches)",
             DefaultValueFactory = _ => 6,
         };
+        var duration = new Option<string?>("--duration")
+        {
+            Description = "Run for this long instead of --transactions (e.g. 90s, 10m, 1h): rate × duration transactions; the report gives each minute",
+        };
+        var floorSeconds = new Option<double>("--floor-seconds")
+        {
+            Description = "Seconds of the Kafka floor (bench floor at the same rate) measured after the run, for the service's cost over it; 0 = skip",
+            DefaultValueFactory = _ => 10,
+        };
+        var timeline = new Option<string?>("--timeline") { Description = "Also write every second (latency, memory, GC) as JSON lines to this file" };
         var folder = new Option<string?>("--folder") { Description = "Folder for the SQLite store and report (default demo-output/run-TIMESTAMP)" };
         var model = CommonOptions.Model();
         var rules = CommonOptions.Rules();
         var device = CommonOptions.Device();
         var command = new Command("demo", "Run everything in one process: embedded Kafka, simulator, decision service, SQLite, dashboard")
         {
-            transactions, rate, seed, target, report, port, folder, model, rules, device, brokers, warmup, partitions,
+            transactions, rate, seed, target, report, port, folder, model, rules, device, brokers, warmup, partitions, duration,
+            floorSeconds, timeline,
         };
         command.SetAction(async (parse, cancellation) =>
         {
             var n = parse.GetValue(transactions);
             var r = parse.GetValue(rate);
+            if (parse.GetValue(duration) is { } text)
+            {
+                if (!TryParseDuration(text, out var span) || span <= TimeSpan.Zero)
+                {
+                    await Console.Error.WriteLineAsync($"--duration '{text}': expected a number with s, m or h (e.g. 90s, 10m)");
+                    return 2;
+                }
+
+                n = (int)Math.Min(int.MaxValue, Math.Ceiling(r * span.TotalSeconds));
+            }
+
             if (n < 1 || r <= 0)
             {
                 await Console.Error.WriteLineAsync("--transactions and --rate must be positive");
@@ -52,12 +74,37 @@ internal static class DemoCommand
                 parse.GetValue(device) ?? "auto",
                 Math.Max(1, parse.GetValue(brokers)),
                 Math.Max(0, parse.GetValue(warmup)),
-                Math.Max(1, parse.GetValue(partitions)));
+                Math.Max(1, parse.GetValue(partitions)),
+                Math.Max(0, parse.GetValue(floorSeconds)),
+                parse.GetValue(timeline));
             var runner = new DemoRunner(settings, Simulate, Console.Out);
             var (exit, _) = await runner.RunAsync(cancellation);
             return exit;
         });
         return command;
+    }
+
+    /// <summary>"90s", "10m", "1.5h" or plain seconds.</summary>
+    internal static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = TimeSpan.Zero;
+        var t = text.Trim();
+        var unit = t.Length > 0 && char.IsLetter(t[^1]) ? char.ToLowerInvariant(t[^1]) : 's';
+        var number = char.IsLetter(t.Length > 0 ? t[^1] : '0') ? t[..^1] : t;
+        if (!double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) ||
+            double.IsNaN(value) || double.IsInfinity(value))
+        {
+            return false;
+        }
+
+        var seconds = unit switch { 's' => value, 'm' => value * 60, 'h' => value * 3600, _ => double.NaN };
+        if (double.IsNaN(seconds) || seconds > TimeSpan.MaxValue.TotalSeconds / 2)
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromSeconds(seconds);
+        return true;
     }
 
     internal static IEnumerable<DemoEvent> Simulate(DemoSettings settings)

@@ -43,7 +43,8 @@ internal sealed class DecisionTally : IDisposable
     private void Run()
     {
         var config = KafkaClients.ConsumerConfig(_bootstrap, "fraudstream-demo-tally", "demo-tally", fetchWaitMaxMs: 50);
-        config.EnableAutoCommit = false;
+        // Commits what it has read, so the embedded broker can drop those decisions (it trims below the committed offsets).
+        config.EnableAutoOffsetStore = true;
         config.ConsumeResultFields = "none"; // only the value is read
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
         consumer.Subscribe(Topics.Decisions);

@@ -50,6 +50,56 @@ public sealed class DemoReport
     public string Folder { get; set; } = "";
     public bool ExactlyOnce { get; set; }
 
+    /// <summary>The timed stream minute by minute (the last one may be partial).</summary>
+    public List<Interval> Minutes { get; set; } = [];
+
+    /// <summary>The Kafka path alone at the same rate, brokers and partitions (`bench floor`), measured after the run; null when skipped.</summary>
+    public FloorInfo? Floor { get; set; }
+
+    /// <summary>The service's own cost: steady-state end to end minus the floor, per percentile; null without a floor.</summary>
+    public CostOverFloor? ServiceCostMs { get; set; }
+
+    public sealed class Interval
+    {
+        /// <summary>Seconds from the timed stream's start to the end of the interval.</summary>
+        public double EndS { get; set; }
+
+        public int Seconds { get; set; }
+        public long Count { get; set; }
+        public double P50Ms { get; set; }
+        public double P99Ms { get; set; }
+        public double P999Ms { get; set; }
+        public double MaxMs { get; set; }
+        public double WithinTarget { get; set; }
+        public double ResidentMb { get; set; }
+        public double ManagedHeapMb { get; set; }
+        public int Gen0Collections { get; set; }
+        public int Gen1Collections { get; set; }
+        public int Gen2Collections { get; set; }
+
+        /// <summary>Time the GC held the process's threads during the interval.</summary>
+        public double GcPauseMs { get; set; }
+
+        public double AllocatedMb { get; set; }
+    }
+
+    public sealed class FloorInfo
+    {
+        public double Seconds { get; set; }
+        public double RateAchieved { get; set; }
+        public long Recorded { get; set; }
+        public double P50 { get; set; }
+        public double P99 { get; set; }
+        public double P999 { get; set; }
+    }
+
+    public sealed class CostOverFloor
+    {
+        public double P50 { get; set; }
+        public double P99 { get; set; }
+        public double P999 { get; set; }
+    }
+
     public sealed class Percentiles
     {
         public double P50 { get; set; }

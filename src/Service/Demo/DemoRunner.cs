@@ -13,6 +13,7 @@ using FraudStream.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace FraudStream.Service.Demo;
 
@@ -32,7 +33,9 @@ public sealed record DemoSettings(
     string Device,
     int Brokers = 1,
     double WarmupSeconds = 2,
-    int Partitions = 6);
+    int Partitions = 6,
+    double FloorSeconds = 10,
+    string? Timeline = null);
 
 /// <summary>
 /// Everything in one process: embedded broker, the service (as `serve` builds it), the simulator
@@ -53,13 +56,21 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         using var publisher = new TransactionPublisher(broker.BootstrapServers, settings.Rate, clientId: "fraudstream-demo-simulator");
         var warmupIds = await WarmUpAsync(publisher, service, tally, cancellation);
         var stream = new TimedStream(settings.Transactions);
+        using var intervals = new DemoIntervals(settings.TargetMs, settings.Timeline);
         var publishing = Task.Run(() => PublishTimed(publisher, stream, cancellation), CancellationToken.None);
-        var elapsed = await WaitForOutcomesAsync(service, tally, publishing, stream, warmupIds.Count, cancellation);
+        var elapsed = await WaitForOutcomesAsync(service, tally, publishing, stream, warmupIds.Count, intervals, cancellation);
         await publishing;
         await Task.Delay(1500, CancellationToken.None); // let the tally read the last acknowledgements
         await host.StopAsync(CancellationToken.None);
         tally.Dispose();
+        intervals.Finish();
         var report = await BuildReportAsync(service, host.Services.GetRequiredService<FraudStore>(), tally, stream, warmupIds, elapsed);
+        report.Minutes = [.. intervals.Minutes];
+        if (settings.FloorSeconds > 0 && !cancellation.IsCancellationRequested)
+        {
+            AddFloor(report, host.Services.GetRequiredService<IOptions<DecisionServiceOptions>>().Value);
+        }
+
         output.WriteLine();
         PrintReport(report);
         await WriteReportAsync(report);
@@ -142,7 +153,7 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
     /// (or a generous timeout); returns how long the timed stream took to that point.
     /// </summary>
     private async Task<TimeSpan> WaitForOutcomesAsync(DecisionService service, DecisionTally tally, Task publishing, TimedStream stream,
-        int warmupCount, CancellationToken cancellation)
+        int warmupCount, DemoIntervals intervals, CancellationToken cancellation)
     {
         var deadline = TimeSpan.FromSeconds(60 + (settings.Transactions / Math.Max(1, settings.Rate) * 2));
         var nextProgress = TimeSpan.FromSeconds(1);
@@ -150,6 +161,7 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         {
             await Task.Delay(100, CancellationToken.None);
             var snapshot = service.Telemetry.Latest;
+            intervals.Observe(snapshot);
             var done = publishing.IsCompleted && snapshot is not null &&
                 AllSettled(snapshot.Totals, stream.Produced + warmupCount, service, tally);
             if (stream.Clock.Elapsed >= nextProgress)
@@ -277,6 +289,38 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         return report;
     }
 
+    /// <summary>
+    /// The Kafka floor at the same rate, brokers and partitions, with the service's client settings, on a fresh embedded
+    /// broker once the service has stopped (so the two do not share the CPU); the service's cost is the steady state
+    /// minus the floor.
+    /// </summary>
+    private void AddFloor(DemoReport report, DecisionServiceOptions service)
+    {
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"floor: the Kafka path alone for {settings.FloorSeconds:F0} s at {settings.Rate:F0}/s ..."));
+        var floor = KafkaFloor.Run(new KafkaFloorOptions
+        {
+            Brokers = settings.Brokers,
+            Partitions = settings.Partitions,
+            Rate = settings.Rate,
+            Transactions = (int)Math.Max(1, Math.Min(int.MaxValue, settings.Rate * (settings.FloorSeconds + 2))),
+            WarmupSeconds = 2,
+            ProducerLingerMs = service.ProducerLingerMs,
+            SourceLingerMs = TransactionPublisher.DefaultLingerMs,
+            FetchWaitMaxMs = KafkaClients.DefaultFetchWaitMaxMs,
+        }, TextWriter.Null);
+        report.Floor = new DemoReport.FloorInfo
+        {
+            Seconds = settings.FloorSeconds, RateAchieved = Math.Round(floor.AchievedRate, 1), Recorded = floor.Recorded,
+            P50 = floor.P50Ms, P99 = floor.P99Ms, P999 = floor.P999Ms,
+        };
+        report.ServiceCostMs = new DemoReport.CostOverFloor
+        {
+            P50 = Math.Round(report.LatencyMsSteady.P50 - floor.P50Ms, 3),
+            P99 = Math.Round(report.LatencyMsSteady.P99 - floor.P99Ms, 3),
+            P999 = Math.Round(report.LatencyMsSteady.P999 - floor.P999Ms, 3),
+        };
+    }
+
     private static DemoReport.Percentiles PercentilesOf(LatencyStats stats) =>
         new() { P50 = stats.P50, P90 = stats.P90, P99 = stats.P99, P999 = stats.P999, Max = stats.Max };
 
@@ -313,6 +357,18 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         foreach (var (stage, p) in r.StagesMs)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {stage,-16} p50 {p.P50,8:F3} ms   p99 {p.P99,8:F3} ms"));
+        }
+
+        if (r.Floor is { } f && r.ServiceCostMs is { } cost)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  Kafka floor (same path, no decision stages, {f.RateAchieved:F0}/s): p50 {f.P50:F2} ms, p99 {f.P99:F2}, p99.9 {f.P999:F2}; service's own cost (steady − floor): p50 {cost.P50:F2} ms, p99 {cost.P99:F2}, p99.9 {cost.P999:F2}"));
+        }
+
+        foreach (var m in r.Minutes)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  minute to {m.EndS,6:F0} s: p50 {m.P50Ms,7:F2} ms  p99 {m.P99Ms,7:F2}  p99.9 {m.P999Ms,7:F2}  within {m.WithinTarget * 100,6:F2}%  rss {m.ResidentMb,6:F0} MB  gen2 {m.Gen2Collections,3}  gc pause {m.GcPauseMs,7:F1} ms"));
         }
 
         output.WriteLine($"  decisions: approve {r.Decisions.Approve}, review {r.Decisions.Review}, decline {r.Decisions.Decline}");
