@@ -189,8 +189,10 @@ internal sealed partial class PartitionFollower
 
         if (!_frontier.TryGetValue(partition, out var frontier) || offset >= frontier)
         {
-            consumer.Seek(new TopicPartitionOffset(result.TopicPartition, result.Offset));
-            consumer.Pause([result.TopicPartition]);
+            // The result carries no topic name (not marshalled: ConsumeResultFields is none).
+            var topicPartition = new TopicPartition(_options.TransactionsTopic, result.Partition);
+            consumer.Seek(new TopicPartitionOffset(topicPartition, result.Offset));
+            consumer.Pause([topicPartition]);
             _paused.Add(partition);
             MarkCaughtUp(partition);
             return;
@@ -257,6 +259,7 @@ internal sealed partial class PartitionFollower
             consumer.IncrementalAssign(assign);
         }
 
+        _progress.Open(); // every partition is counted now: catching up can complete
         _lastRefresh = 0;
     }
 

@@ -128,7 +128,7 @@ internal sealed partial class TransactionConsumer
                 Dispatch(result);
                 if (_paused)
                 {
-                    consumer.Pause([result.TopicPartition]);
+                    consumer.Pause([new TopicPartition(_options.TransactionsTopic, result.Partition)]); // the result has no topic name
                 }
 
                 ReportLag(consumer);
