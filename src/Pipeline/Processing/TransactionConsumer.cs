@@ -380,7 +380,7 @@ internal sealed partial class TransactionConsumer
             starts.Add(new TopicPartitionOffset(tp, new Offset(features)));
         }
 
-        _decidedNow = new List<int>(_next.Keys);
+        PublishDecided();
         return starts;
     }
 
@@ -401,7 +401,15 @@ internal sealed partial class TransactionConsumer
             }
         }
 
-        _decidedNow = new List<int>(_next.Keys);
+        PublishDecided();
+    }
+
+    private void PublishDecided()
+    {
+        var decided = new List<int>(_next.Keys);
+        decided.Sort();
+        _decidedNow = decided;
+        LogDeciding(_logger, decided.Count == 0 ? "none" : string.Join(',', decided));
     }
 
     private bool CommitDone(IConsumer<byte[], byte[]> consumer)
@@ -496,6 +504,9 @@ internal sealed partial class TransactionConsumer
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning,
         Message = "Partition {Partition}: features are at offset {Features}, past the committed {Committed}; deciding starts at the committed offset, and what lies between is folded in twice")]
     private static partial void LogFeaturesAhead(ILogger logger, int partition, long features, long committed);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Deciding partitions {Partitions}; following the others")]
+    private static partial void LogDeciding(ILogger logger, string partitions);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Partition {Partition} lost")]
     private static partial void LogPartitionLost(ILogger logger, int partition);
