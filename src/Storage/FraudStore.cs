@@ -198,6 +198,16 @@ public sealed class FraudStore
         return rows.AsList();
     }
 
+    /// <summary>Decisions read from <paramref name="partition"/> at <paramref name="fromOffset"/> or later (decided, maybe not committed).</summary>
+    public async Task<IReadOnlyList<DecidedPosition>> DecidedPositionsFromAsync(int partition, long fromOffset, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<DecidedPosition>(
+            "SELECT id, source_partition, source_offset FROM decisions WHERE source_partition = @partition AND source_offset >= @fromOffset",
+            new { partition, fromOffset });
+        return rows.AsList();
+    }
+
     /// <summary>Stores a feature-state checkpoint and prunes all but the newest <paramref name="keep"/>.</summary>
     public async Task<long> SaveFeatureCheckpointAsync(FeatureCheckpointRecord checkpoint, int keep, CancellationToken cancellationToken = default)
     {

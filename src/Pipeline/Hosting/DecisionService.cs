@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Confluent.Kafka;
 using FraudStream.Ingest.Kafka;
 using FraudStream.Pipeline.Latency;
@@ -116,6 +117,7 @@ public sealed partial class DecisionService : BackgroundService
         var consumer = new TransactionConsumer(_options, workers, emitter, follower, progress, checkpointer, _logger)
         {
             DrainPipeline = () => Drain(follower, workers, producer),
+            TakingOver = (partition, committed) => RecognizeDecided(seed, partition, committed),
         };
         var inputs = ReportingInputs.Of(consumer, workers, emitter, storeWriter, outcomes, _scoring, _rules);
         var reporter = new LatencyReporter(Telemetry, inputs, _store, _logger);
@@ -135,10 +137,10 @@ public sealed partial class DecisionService : BackgroundService
     }
 
     /// <summary>Migrates the store and loads the recently decided ids with their positions, so redeliveries after a restart are recognised.</summary>
-    private async Task<Dictionary<string, long>> PrepareStoreAsync(CancellationToken stoppingToken)
+    private async Task<ConcurrentDictionary<string, long>> PrepareStoreAsync(CancellationToken stoppingToken)
     {
         await _store.MigrateAsync(stoppingToken);
-        var seed = new Dictionary<string, long>(StringComparer.Ordinal);
+        var seed = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         if (_options.DuplicateSeedFromStore > 0)
         {
             foreach (var decided in await _store.RecentDecidedPositionsAsync(_options.DuplicateSeedFromStore, stoppingToken))
@@ -195,6 +197,18 @@ public sealed partial class DecisionService : BackgroundService
         return RestoredState.None;
     }
 
+    /// <summary>
+    /// A partition taken over: what its previous owner decided past the committed offset (stored, not yet committed)
+    /// is recognised on redelivery and not decided again.
+    /// </summary>
+    private void RecognizeDecided(ConcurrentDictionary<string, long> seed, int partition, long committed)
+    {
+        foreach (var decided in _store.DecidedPositionsFromAsync(partition, Math.Max(0, committed)).GetAwaiter().GetResult())
+        {
+            seed[decided.Id] = DuplicateWindow.Position(decided.SourcePartition, decided.SourceOffset);
+        }
+    }
+
     private string InstanceName() => $"{_options.ClientId}@{Environment.MachineName}:{Environment.ProcessId}";
 
     private sealed record RestoredState(IReadOnlyDictionary<int, long> TransactionsOffsets, IReadOnlyDictionary<int, long> LabelsOffsets, long Seq, double RestoreMs)
@@ -217,7 +231,7 @@ public sealed partial class DecisionService : BackgroundService
     private DecisionServiceTopics Topics() =>
         new(_options.TransactionsTopic, _options.DecisionsTopic, _options.DeadLetterTopic, _options.LabelsTopic);
 
-    private DecisionWorker[] BuildWorkers(DecisionEmitter emitter, Dictionary<string, long> seed)
+    private DecisionWorker[] BuildWorkers(DecisionEmitter emitter, ConcurrentDictionary<string, long> seed)
     {
         var workers = new DecisionWorker[_options.Workers];
         for (var i = 0; i < workers.Length; i++)

@@ -25,7 +25,7 @@ internal sealed class DuplicateWindow
 {
     private readonly HashSet<string> _recent;
     private readonly string[] _ring;
-    private readonly IReadOnlyDictionary<string, long> _seed;
+    private readonly IReadOnlyDictionary<string, long> _seed; // read by every worker; added to when a partition is taken over
     private int _next;
     private int _count;
 

@@ -18,7 +18,7 @@ namespace FraudStream.Pipeline.Processing;
 internal sealed partial class PartitionFollower
 {
     /// <summary>How often the frontier (the group's committed offsets) is read again: the staleness it adds.</summary>
-    private const int FrontierRefreshMs = 200;
+    private const int FrontierRefreshMs = 50;
     private const int MaxInFlight = 20_000;
 
     private readonly DecisionServiceOptions _options;

@@ -78,6 +78,9 @@ internal sealed partial class TransactionConsumer
 
     public Task Stopped => _stopped.Task;
 
+    /// <summary>On the consumer thread, when a partition is assigned: its number and the group's committed offset (-1: none).</summary>
+    public Action<int, long>? TakingOver { get; set; }
+
     /// <summary>Invoked on the consumer thread after consuming stops and before offsets are committed.</summary>
     public Action? DrainPipeline { get; set; }
 
@@ -91,6 +94,8 @@ internal sealed partial class TransactionConsumer
         {
             var config = KafkaClients.ConsumerConfig(_options.Bootstrap, _options.GroupId, _options.ClientId + "-consumer");
             config.MaxPollIntervalMs = _options.MaxPollIntervalMs;
+            // Other instances fold this instance's partitions up to its commits: committing often keeps their graphs fresh.
+            config.AutoCommitIntervalMs = 50;
             // Key, value, headers (creation time) and timestamp are read; the topic name is known: not marshalled per message.
             config.ConsumeResultFields = "headers,timestamp";
             using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
@@ -360,6 +365,17 @@ internal sealed partial class TransactionConsumer
             _progress.Add(); // before the follower lets go of it, so that catching up never reads zero in between
             var features = _follower.Release(partition);
             var decided = committed.TryGetValue(partition, out var c) ? c : Offset.Unset.Value;
+            try
+            {
+                TakingOver?.Invoke(partition, decided);
+            }
+#pragma warning disable CA1031 // A store that cannot be read now: redeliveries are decided again (as before takeovers were recognised).
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogConsumeError(_logger, $"reading what partition {partition} decided past its commit: {ex.Message}");
+            }
+
             if (decided >= 0 && (features < 0 || features < decided))
             {
                 _replayUntil[partition] = decided;

@@ -77,13 +77,19 @@ public sealed class RestartAndScaleOutTests(UninterruptedRun baseline) : IClassF
             instances.Add(fourth);
             var live = new[] { instances[0], instances[2], fourth };
             await SimulatedStream.WaitUntilDecidedAsync(store, SimulatedStream.Count, TimeSpan.FromMinutes(4), live);
-            Assert.Contains("Restored checkpoint", fourth.OutputText, StringComparison.Ordinal);
+            Assert.True(fourth.OutputText.Contains("Restored checkpoint", StringComparison.Ordinal), fourth.OutputText);
 
-            var run = SimulatedStream.SingleDecisions(SimulatedStream.DecisionsOnTopic(broker.BootstrapServers));
+            var (run, twice, differing) = SimulatedStream.FirstDecisions(SimulatedStream.DecisionsOnTopic(broker.BootstrapServers));
             Assert.Equal(SimulatedStream.Count, run.Count);
             Assert.Equal(SimulatedStream.Count, await store.CountDecisionsAsync());
+            // Decided again after the kill (produced, not yet stored): the same decision in nearly every case.
+            Assert.True(differing <= 1 + (twice / 20), $"{differing} of {twice} ids decided twice got different decisions");
             var agreement = SimulatedStream.Agreement(baseline.Decisions, run, run.Keys);
-            Assert.True(agreement >= RequiredAgreement, $"{agreement:P2} of the decisions equal a single uninterrupted instance's");
+            var ordered = (await store.GetDecisionsAsync(SimulatedStream.Count)).OrderBy(d => d.DecidedAt).Select(d => d.Id).ToList();
+            var byPart = string.Join(" ", Enumerable.Range(0, 6).Select(k => SimulatedStream.Agreement(baseline.Decisions, run, ordered.Skip(k * 4000).Take(4000)).ToString("P1")));
+            var byPartition = string.Join(" ", (await store.GetDecisionsAsync(SimulatedStream.Count)).GroupBy(d => d.SourcePartition).OrderBy(g => g.Key)
+                .Select(g => g.Key + ":" + SimulatedStream.Agreement(baseline.Decisions, run, g.Select(d => d.Id)).ToString("P1")));
+            Assert.True(agreement >= RequiredAgreement, $"{agreement:P2} of the decisions equal a single uninterrupted instance's; by sixth {byPart}; by partition {byPartition}");
             foreach (var instance in live)
             {
                 Assert.Contains("Deciding partitions", instance.OutputText, StringComparison.Ordinal);

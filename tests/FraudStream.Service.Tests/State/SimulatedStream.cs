@@ -90,6 +90,32 @@ internal static class SimulatedStream
         return single;
     }
 
+    /// <summary>
+    /// Each id's first decision on the topic, and how many ids were decided twice and twice differently. After a
+    /// kill -9, what the dead instance had produced but not yet stored is decided again by the partition's next owner
+    /// (docs/STATE.md: the open gap), from features whose graph part may have moved on meanwhile.
+    /// </summary>
+    public static (Dictionary<string, DecisionKind> First, int Twice, int Differing) FirstDecisions(Dictionary<string, List<DecisionKind>> onTopic)
+    {
+        var first = new Dictionary<string, DecisionKind>(StringComparer.Ordinal);
+        var twice = 0;
+        var differing = 0;
+        foreach (var (id, decisions) in onTopic)
+        {
+            first[id] = decisions[0];
+            if (decisions.Count > 1)
+            {
+                twice++;
+                if (decisions.Exists(d => d != decisions[0]))
+                {
+                    differing++;
+                }
+            }
+        }
+
+        return (first, twice, differing);
+    }
+
     public static double Agreement(IReadOnlyDictionary<string, DecisionKind> baseline, IReadOnlyDictionary<string, DecisionKind> run, IEnumerable<string> ids)
     {
         var compared = 0;

@@ -11,3 +11,7 @@ CREATE TABLE feature_checkpoints (
     size_bytes BIGINT NOT NULL,
     state BYTEA NOT NULL
 );
+
+-- A partition taken over after its owner died: the decisions stored past its committed offset are redeliveries to
+-- recognise (decided, not yet committed), read by partition and offset.
+CREATE INDEX ix_decisions_source ON decisions (source_partition, source_offset);
