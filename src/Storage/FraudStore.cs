@@ -81,13 +81,42 @@ public sealed class FraudStore
     public Task<OutcomeWriter> OpenOutcomeWriterAsync(CancellationToken cancellationToken = default) =>
         OutcomeWriter.OpenAsync(this, cancellationToken);
 
-    /// <summary>Applies the embedded SQL migrations not yet recorded in <c>schema_migrations</c>, in order.</summary>
+    /// <summary>Key of the PostgreSQL advisory lock that serialises migrations across instances ("fsmigrat").</summary>
+    internal const long MigrationLockKey = 0x66736D6967726174;
+
+    /// <summary>
+    /// Applies the embedded SQL migrations not yet recorded in <c>schema_migrations</c>, in order. Serialised across
+    /// processes, so instances can start together on one database: PostgreSQL holds an advisory lock for the whole run,
+    /// SQLite one immediate (write-locking) transaction.
+    /// </summary>
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
+        if (Provider == StoreProvider.Postgres)
+        {
+            await connection.ExecuteAsync("SELECT pg_advisory_lock(@key)", new { key = MigrationLockKey });
+            try
+            {
+                return await ApplyMigrationsAsync(connection, outer: null, cancellationToken);
+            }
+            finally
+            {
+                await connection.ExecuteAsync("SELECT pg_advisory_unlock(@key)", new { key = MigrationLockKey });
+            }
+        }
+
+        // Microsoft.Data.Sqlite begins IMMEDIATE (not deferred) transactions: the write lock is taken here.
+        await using var immediate = await connection.BeginTransactionAsync(cancellationToken);
+        var applied = await ApplyMigrationsAsync(connection, immediate, cancellationToken);
+        await immediate.CommitAsync(cancellationToken);
+        return applied;
+    }
+
+    private async Task<IReadOnlyList<string>> ApplyMigrationsAsync(DbConnection connection, DbTransaction? outer, CancellationToken cancellationToken)
+    {
         await connection.ExecuteAsync(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)");
-        var applied = (await connection.QueryAsync<string>("SELECT version FROM schema_migrations")).ToHashSet(StringComparer.Ordinal);
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)", transaction: outer);
+        var applied = (await connection.QueryAsync<string>("SELECT version FROM schema_migrations", transaction: outer)).ToHashSet(StringComparer.Ordinal);
         var folder = Provider == StoreProvider.Sqlite ? ".Migrations.sqlite." : ".Migrations.postgres.";
         var assembly = typeof(FraudStore).Assembly;
         var scripts = assembly.GetManifestResourceNames()
@@ -104,13 +133,27 @@ public sealed class FraudStore
             }
 
             var sql = ReadResource(assembly, resource);
-            await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-            await connection.ExecuteAsync(sql, transaction: tx);
-            await connection.ExecuteAsync(
-                "INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
-                new { version, at = DateTime.UtcNow.ToString("O") },
-                tx);
-            await tx.CommitAsync(cancellationToken);
+            var tx = outer ?? await connection.BeginTransactionAsync(cancellationToken);
+            try
+            {
+                await connection.ExecuteAsync(sql, transaction: tx);
+                await connection.ExecuteAsync(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (@version, @at)",
+                    new { version, at = DateTime.UtcNow.ToString("O") },
+                    tx);
+                if (outer is null)
+                {
+                    await tx.CommitAsync(cancellationToken);
+                }
+            }
+            finally
+            {
+                if (outer is null)
+                {
+                    await tx.DisposeAsync();
+                }
+            }
+
             newlyApplied.Add(version);
         }
 
@@ -141,6 +184,70 @@ public sealed class FraudStore
         var ids = await connection.QueryAsync<string>(
             "SELECT id FROM decisions ORDER BY decided_at DESC LIMIT @limit", new { limit });
         return ids.AsList();
+    }
+
+    /// <summary>
+    /// The most recent decisions' ids with the partition and offset each was read from: after a restart, a message
+    /// at the same position is a redelivery of a decided transaction, one at another position a re-send.
+    /// </summary>
+    public async Task<IReadOnlyList<DecidedPosition>> RecentDecidedPositionsAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<DecidedPosition>(
+            "SELECT id, source_partition, source_offset FROM decisions ORDER BY decided_at DESC LIMIT @limit", new { limit });
+        return rows.AsList();
+    }
+
+    /// <summary>Decisions read from <paramref name="partition"/> at <paramref name="fromOffset"/> or later (decided, maybe not committed).</summary>
+    public async Task<IReadOnlyList<DecidedPosition>> DecidedPositionsFromAsync(int partition, long fromOffset, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<DecidedPosition>(
+            "SELECT id, source_partition, source_offset FROM decisions WHERE source_partition = @partition AND source_offset >= @fromOffset",
+            new { partition, fromOffset });
+        return rows.AsList();
+    }
+
+    /// <summary>Stores a feature-state checkpoint and prunes all but the newest <paramref name="keep"/>.</summary>
+    public async Task<long> SaveFeatureCheckpointAsync(FeatureCheckpointRecord checkpoint, int keep, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        var seq = await connection.ExecuteScalarAsync<long>(
+            "INSERT INTO feature_checkpoints (created_at, writer, schema_version, transactions_offsets, labels_offsets, size_bytes, state) " +
+            "VALUES (@CreatedAt, @Writer, @SchemaVersion, @TransactionsOffsets, @LabelsOffsets, @SizeBytes, @State) RETURNING seq",
+            new
+            {
+                CreatedAt = Utc(checkpoint.CreatedAt),
+                checkpoint.Writer, checkpoint.SchemaVersion, checkpoint.TransactionsOffsets, checkpoint.LabelsOffsets,
+                SizeBytes = (long)checkpoint.State.Length, checkpoint.State,
+            },
+            tx);
+        await connection.ExecuteAsync(
+            "DELETE FROM feature_checkpoints WHERE seq NOT IN (SELECT seq FROM feature_checkpoints ORDER BY seq DESC LIMIT @keep)",
+            new { keep }, tx);
+        await tx.CommitAsync(cancellationToken);
+        return seq;
+    }
+
+    /// <summary>The stored checkpoints' headers (no state), newest first.</summary>
+    public async Task<IReadOnlyList<FeatureCheckpointRecord>> ListFeatureCheckpointsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<FeatureCheckpointRecord>(
+            "SELECT seq, created_at, writer, schema_version, transactions_offsets, labels_offsets, size_bytes FROM feature_checkpoints ORDER BY seq DESC");
+        return rows.AsList();
+    }
+
+    /// <summary>One checkpoint with its state, or null when it was pruned meanwhile.</summary>
+    public async Task<FeatureCheckpointRecord?> GetFeatureCheckpointAsync(long seq, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<FeatureCheckpointRecord>(
+            "SELECT seq, created_at, writer, schema_version, transactions_offsets, labels_offsets, size_bytes, state FROM feature_checkpoints WHERE seq = @seq",
+            new { seq });
     }
 
     public async Task<long> CountDecisionsAsync(CancellationToken cancellationToken = default)

@@ -1,19 +1,41 @@
+using System.Buffers;
 using FraudStream.Core.Contracts;
 
 namespace FraudStream.Core.Stages;
 
-/// <summary>Per-card behaviour and merchant-graph features. One <see cref="IFeatureWorker"/> per pipeline worker.</summary>
+/// <summary>
+/// Per-card behaviour and merchant-graph features. The cards of one Kafka partition are one unit of state, with one
+/// <see cref="IFeatureWorker"/>; the merchant and device graph is shared by all partitions.
+/// </summary>
 public interface IFeatureStage
 {
     int FeatureCount { get; }
 
     string SchemaVersion { get; }
 
-    /// <summary>A worker-local feature computer (per-card state lives in it; used from one thread).</summary>
-    IFeatureWorker CreateWorker();
+    /// <summary>
+    /// The feature computer of one partition's cards, the same object on every call. Used from one thread at a time
+    /// (the worker that owns the partition); different partitions' workers run concurrently.
+    /// </summary>
+    IFeatureWorker ForPartition(int partition);
 
     /// <summary>Ground truth that arrived (chargeback, analyst verdict): feeds the merchant graph.</summary>
     void ApplyLabel(Label label);
+
+    /// <summary>
+    /// Writes the whole state (graph, every partition's cards) as one checkpoint. Only while quiescent: no
+    /// transaction being processed and no label being applied.
+    /// </summary>
+    void WriteCheckpoint(IBufferWriter<byte> destination);
+
+    /// <summary>
+    /// Replaces the state with a checkpoint's, before any partition is used. False, with the reason, when the
+    /// checkpoint is refused (damaged, another schema or format); the state is then left as it was.
+    /// </summary>
+    bool TryRestore(ReadOnlySpan<byte> checkpoint, out string? error);
+
+    /// <summary>Cards held over all partitions (status, checkpoint reports).</summary>
+    int CardCount { get; }
 }
 
 public interface IFeatureWorker

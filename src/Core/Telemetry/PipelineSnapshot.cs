@@ -51,6 +51,9 @@ public sealed class PipelineTotals
     public long Review { get; set; }
     public long Decline { get; set; }
     public long DeadLettered { get; set; }
+
+    /// <summary>Folded into the features without a decision: other instances' partitions, replays after a restore.</summary>
+    public long Followed { get; set; }
     public long Duplicates { get; set; }
     public long ModelUnavailable { get; set; }
     public long Produced { get; set; }

@@ -16,6 +16,9 @@ public enum CheckpointKind : byte
 
     /// <summary>A <see cref="Replay.FeatureReplay"/>: its graph, its engine and the labels not yet due.</summary>
     Replay = 3,
+
+    /// <summary>A <see cref="Stage.FeatureStage"/>: its graph and one engine per Kafka partition.</summary>
+    Partitioned = 4,
 }
 
 /// <summary>The envelope of a checkpoint, as <see cref="FeatureCheckpoint.Describe"/> reads it after checking it whole.</summary>

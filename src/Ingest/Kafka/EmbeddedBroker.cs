@@ -32,6 +32,11 @@ public sealed unsafe partial class EmbeddedBroker : IDisposable
     /// <summary>Path of the librdkafka file the mock cluster runs in (the one Confluent.Kafka loaded).</summary>
     public static string LibraryPath => LibrdkafkaNative.Api.LibraryPath;
 
+    /// <summary>The consumer group session timeout of the embedded broker (KIP-848 groups).</summary>
+    public const int GroupSessionTimeoutMs = 6_000;
+
+    public const int GroupHeartbeatIntervalMs = 1_000;
+
     /// <param name="trimConsumed">
     /// Drop batches every committing group has consumed (see <see cref="TrimsConsumed"/>): without it the mock's fetch
     /// cost grows with everything it retains.
@@ -62,6 +67,14 @@ public sealed unsafe partial class EmbeddedBroker : IDisposable
         {
             api.Destroy(handle);
             throw new InvalidOperationException("rd_kafka_mock_cluster_new failed");
+        }
+
+        // A member that stops heartbeating (a killed instance) gives up its partitions after 6 s instead of Kafka's
+        // 45 s default, so a failover is seen within a demo or a test.
+        if (api.MockSetGroupConsumerSessionTimeoutMs != null && api.MockSetGroupConsumerHeartbeatIntervalMs != null)
+        {
+            api.MockSetGroupConsumerHeartbeatIntervalMs(cluster, GroupHeartbeatIntervalMs);
+            api.MockSetGroupConsumerSessionTimeoutMs(cluster, GroupSessionTimeoutMs);
         }
 
         var bootstrap = Marshal.PtrToStringUTF8(api.MockClusterBootstraps(cluster))

@@ -34,6 +34,11 @@ internal static unsafe class LibrdkafkaNative
         public required delegate* unmanaged<IntPtr, short, nuint, int*, void> MockPushRequestErrorsArray { get; init; }
         public required delegate* unmanaged<IntPtr, byte*, int, int, int> MockPartitionSetLeader { get; init; }
         public required delegate* unmanaged<IntPtr, byte*, byte*, int, int> MockCoordinatorSet { get; init; }
+
+        /// <summary>KIP-848 group session timeout and heartbeat interval (absent from older librdkafka: null).</summary>
+        public required delegate* unmanaged<IntPtr, int, void> MockSetGroupConsumerSessionTimeoutMs { get; init; }
+
+        public required delegate* unmanaged<IntPtr, int, void> MockSetGroupConsumerHeartbeatIntervalMs { get; init; }
     }
 
     private static Exports Resolve()
@@ -62,6 +67,10 @@ internal static unsafe class LibrdkafkaNative
             MockPushRequestErrorsArray = (delegate* unmanaged<IntPtr, short, nuint, int*, void>)NativeLibrary.GetExport(handle, "rd_kafka_mock_push_request_errors_array"),
             MockPartitionSetLeader = (delegate* unmanaged<IntPtr, byte*, int, int, int>)NativeLibrary.GetExport(handle, "rd_kafka_mock_partition_set_leader"),
             MockCoordinatorSet = (delegate* unmanaged<IntPtr, byte*, byte*, int, int>)NativeLibrary.GetExport(handle, "rd_kafka_mock_coordinator_set"),
+            MockSetGroupConsumerSessionTimeoutMs = (delegate* unmanaged<IntPtr, int, void>)Optional(handle, "rd_kafka_mock_set_group_consumer_session_timeout_ms"),
+            MockSetGroupConsumerHeartbeatIntervalMs = (delegate* unmanaged<IntPtr, int, void>)Optional(handle, "rd_kafka_mock_set_group_consumer_heartbeat_interval_ms"),
         };
     }
+
+    private static IntPtr Optional(IntPtr handle, string name) => NativeLibrary.TryGetExport(handle, name, out var address) ? address : IntPtr.Zero;
 }

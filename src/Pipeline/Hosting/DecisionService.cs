@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using Confluent.Kafka;
 using FraudStream.Ingest.Kafka;
 using FraudStream.Pipeline.Latency;
 using FraudStream.Pipeline.Processing;
+using FraudStream.Pipeline.State;
 using FraudStream.Core.Stages;
 using FraudStream.Storage;
 using Microsoft.Extensions.Hosting;
@@ -17,6 +19,7 @@ namespace FraudStream.Pipeline.Hosting;
 public sealed partial class DecisionService : BackgroundService
 {
     private readonly DecisionServiceOptions _options;
+    private readonly CheckpointOptions _checkpoints;
     private readonly FraudStore _store;
     private readonly IFeatureStage _features;
     private readonly IScoringStage _scoring;
@@ -25,13 +28,18 @@ public sealed partial class DecisionService : BackgroundService
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TransactionConsumer? _consumer;
     private LabelConsumer? _labels;
+    private PartitionFollower? _follower;
+    private StateCheckpointer? _checkpointer;
+    private ReplayProgress? _progress;
     private volatile IProducer<byte[], byte[]>? _producer;
 
-    public DecisionService(IOptions<DecisionServiceOptions> options, FraudStore store, IFeatureStage features, IScoringStage scoring,
-        IRulesStage rules, PipelineTelemetry telemetry, ILogger<DecisionService> logger)
+    public DecisionService(IOptions<DecisionServiceOptions> options, IOptions<CheckpointOptions> checkpoints, FraudStore store,
+        IFeatureStage features, IScoringStage scoring, IRulesStage rules, PipelineTelemetry telemetry, ILogger<DecisionService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(checkpoints);
         _options = options.Value;
+        _checkpoints = checkpoints.Value;
         _store = store;
         _features = features;
         _scoring = scoring;
@@ -52,6 +60,32 @@ public sealed partial class DecisionService : BackgroundService
 
     public long LabelsReceived => _labels?.Labels ?? 0;
 
+    /// <summary>Partitions this instance decides, and those it follows (folds into its features only) with their next offsets.</summary>
+    public IReadOnlyCollection<int> DecidedPartitions => _consumer?.Decided ?? [];
+
+    public IReadOnlyDictionary<int, long> FollowedPartitions => _follower?.Positions ?? new Dictionary<int, long>();
+
+    /// <summary>Completes once every partition's features have caught up after the start (restore + replay).</summary>
+    public Task CaughtUp => _progress?.CaughtUp ?? Task.CompletedTask;
+
+    public CheckpointStatus? Checkpoints => _checkpointer?.Status(_progress?.Outstanding ?? 0);
+
+    /// <summary>Transactions folded into the features without a decision (followed partitions, replays).</summary>
+    public long Followed => SumFollowed();
+
+    private DecisionWorker[]? _workers;
+
+    private long SumFollowed()
+    {
+        long followed = 0;
+        foreach (var worker in _workers ?? [])
+        {
+            followed += worker.Counters.Followed;
+        }
+
+        return followed;
+    }
+
     public string ScorerDevice => _scoring.Current.Device;
 
     public string ModelVersion => _scoring.Current.Version;
@@ -61,6 +95,7 @@ public sealed partial class DecisionService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var seed = await PrepareStoreAsync(stoppingToken);
+        var restored = await RestoreStateAsync(stoppingToken);
         LogStarting(_logger, _options.Bootstrap, _options.Workers, seed.Count, _scoring.Current.Device, _scoring.Current.Version, _rules.RulesetVersion);
         using var producer = BuildProducer();
         _producer = producer;
@@ -68,17 +103,31 @@ public sealed partial class DecisionService : BackgroundService
         var storeWriter = new StoreWriter(_store, _options.StoreBatchSize, outcomes, _logger);
         using var emitter = new DecisionEmitter(producer, Topics(), storeWriter, _logger);
         var workers = BuildWorkers(emitter, seed);
-        var consumer = new TransactionConsumer(_options, workers, emitter, _logger) { DrainPipeline = () => Drain(workers, producer) };
-        var labels = new LabelConsumer(_options, _store, _features, _logger);
+        _workers = workers;
+        var progress = new ReplayProgress();
+        _progress = progress;
+        var follower = new PartitionFollower(_options, workers, restored.TransactionsOffsets, progress, _logger);
+        var labels = new LabelConsumer(_options, _store, _features, restored.LabelsOffsets, progress.CaughtUp, _logger);
+        using var checkpointer = new StateCheckpointer(_options, _checkpoints, _store, _features, workers, follower, labels, InstanceName(), _logger)
+        {
+            RestoredSeq = restored.Seq,
+            RestoreMs = restored.RestoreMs,
+        };
+        _checkpointer = checkpointer;
+        var consumer = new TransactionConsumer(_options, workers, emitter, follower, progress, checkpointer, _logger)
+        {
+            DrainPipeline = () => Drain(follower, workers, producer),
+            TakingOver = (partition, committed) => RecognizeDecided(seed, partition, committed),
+        };
         var inputs = ReportingInputs.Of(consumer, workers, emitter, storeWriter, outcomes, _scoring, _rules);
         var reporter = new LatencyReporter(Telemetry, inputs, _store, _logger);
 
         using var reporting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        StartThreads(storeWriter, workers, consumer, labels);
+        StartThreads(storeWriter, workers, follower, consumer, labels);
         var reporterTask = reporter.RunAsync(reporting.Token);
         _ready.TrySetResult();
 
-        await RunUntilStoppedAsync(consumer, labels, stoppingToken);
+        await RunUntilStoppedAsync(consumer, labels, follower, stoppingToken);
         _producer = null;
         await storeWriter.CompleteAsync();
         await reporting.CancelAsync();
@@ -87,13 +136,84 @@ public sealed partial class DecisionService : BackgroundService
         LogStopped(_logger, inputs.Totals().Decided);
     }
 
-    /// <summary>Migrates the store and loads the recently decided ids, so redeliveries after a restart are recognised.</summary>
-    private async Task<HashSet<string>> PrepareStoreAsync(CancellationToken stoppingToken)
+    /// <summary>Migrates the store and loads the recently decided ids with their positions, so redeliveries after a restart are recognised.</summary>
+    private async Task<ConcurrentDictionary<string, long>> PrepareStoreAsync(CancellationToken stoppingToken)
     {
         await _store.MigrateAsync(stoppingToken);
-        return new HashSet<string>(
-            _options.DuplicateSeedFromStore > 0 ? await _store.RecentDecisionIdsAsync(_options.DuplicateSeedFromStore, stoppingToken) : [],
-            StringComparer.Ordinal);
+        var seed = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        if (_options.DuplicateSeedFromStore > 0)
+        {
+            foreach (var decided in await _store.RecentDecidedPositionsAsync(_options.DuplicateSeedFromStore, stoppingToken))
+            {
+                seed.TryAdd(decided.Id, DuplicateWindow.Position(decided.SourcePartition, decided.SourceOffset));
+            }
+        }
+
+        return seed;
+    }
+
+    /// <summary>
+    /// Restores the newest checkpoint the store holds (any instance's: every instance folds every partition). A damaged
+    /// or unreadable one is skipped with a warning for the next older; with none, the features are rebuilt from the
+    /// beginning of the retained log — a longer replay, never silently empty state.
+    /// </summary>
+    private async Task<RestoredState> RestoreStateAsync(CancellationToken stoppingToken)
+    {
+        if (!_checkpoints.Enabled)
+        {
+            LogNoCheckpoint(_logger, "checkpoints are disabled");
+            return RestoredState.None;
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var headers = await _store.ListFeatureCheckpointsAsync(stoppingToken);
+        foreach (var header in headers)
+        {
+            var checkpoint = await _store.GetFeatureCheckpointAsync(header.Seq, stoppingToken);
+            if (checkpoint is null)
+            {
+                continue; // pruned meanwhile
+            }
+
+            if (!PartitionOffsets.TryParse(checkpoint.TransactionsOffsets, out var transactions)
+                || !PartitionOffsets.TryParse(checkpoint.LabelsOffsets, out var labels))
+            {
+                LogCheckpointRefused(_logger, checkpoint.Seq, "its offsets are unreadable");
+                continue;
+            }
+
+            if (!_features.TryRestore(checkpoint.State, out var error))
+            {
+                LogCheckpointRefused(_logger, checkpoint.Seq, error ?? "refused");
+                continue;
+            }
+
+            var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            LogRestored(_logger, checkpoint.Seq, checkpoint.Writer, checkpoint.CreatedAt, checkpoint.State.Length, _features.CardCount, ms);
+            return new RestoredState(transactions, labels, checkpoint.Seq, ms);
+        }
+
+        LogNoCheckpoint(_logger, headers.Count == 0 ? "the store holds none" : "none of the stored ones could be restored");
+        return RestoredState.None;
+    }
+
+    /// <summary>
+    /// A partition taken over: what its previous owner decided past the committed offset (stored, not yet committed)
+    /// is recognised on redelivery and not decided again.
+    /// </summary>
+    private void RecognizeDecided(ConcurrentDictionary<string, long> seed, int partition, long committed)
+    {
+        foreach (var decided in _store.DecidedPositionsFromAsync(partition, Math.Max(0, committed)).GetAwaiter().GetResult())
+        {
+            seed[decided.Id] = DuplicateWindow.Position(decided.SourcePartition, decided.SourceOffset);
+        }
+    }
+
+    private string InstanceName() => $"{_options.ClientId}@{Environment.MachineName}:{Environment.ProcessId}";
+
+    private sealed record RestoredState(IReadOnlyDictionary<int, long> TransactionsOffsets, IReadOnlyDictionary<int, long> LabelsOffsets, long Seq, double RestoreMs)
+    {
+        public static readonly RestoredState None = new(new Dictionary<int, long>(), new Dictionary<int, long>(), -1, 0);
     }
 
     private IProducer<byte[], byte[]> BuildProducer()
@@ -111,7 +231,7 @@ public sealed partial class DecisionService : BackgroundService
     private DecisionServiceTopics Topics() =>
         new(_options.TransactionsTopic, _options.DecisionsTopic, _options.DeadLetterTopic, _options.LabelsTopic);
 
-    private DecisionWorker[] BuildWorkers(DecisionEmitter emitter, HashSet<string> seed)
+    private DecisionWorker[] BuildWorkers(DecisionEmitter emitter, ConcurrentDictionary<string, long> seed)
     {
         var workers = new DecisionWorker[_options.Workers];
         for (var i = 0; i < workers.Length; i++)
@@ -123,9 +243,11 @@ public sealed partial class DecisionService : BackgroundService
         return workers;
     }
 
-    /// <summary>The consumer's last act before it commits and closes: every worker finishes, every decision is produced.</summary>
-    private static void Drain(DecisionWorker[] workers, IProducer<byte[], byte[]> producer)
+    /// <summary>The consumer's last act before it commits and closes: the follower stops, every worker finishes, every decision is produced.</summary>
+    private static void Drain(PartitionFollower follower, DecisionWorker[] workers, IProducer<byte[], byte[]> producer)
     {
+        follower.RequestStop();
+        follower.Stopped.ContinueWith(static _ => { }, TaskScheduler.Default).Wait();
         foreach (var worker in workers)
         {
             worker.Complete();
@@ -135,7 +257,7 @@ public sealed partial class DecisionService : BackgroundService
     }
 
     /// <summary>Downstream first: the store writer and the workers are running before the first transaction is consumed.</summary>
-    private void StartThreads(StoreWriter storeWriter, DecisionWorker[] workers, TransactionConsumer consumer, LabelConsumer labels)
+    private void StartThreads(StoreWriter storeWriter, DecisionWorker[] workers, PartitionFollower follower, TransactionConsumer consumer, LabelConsumer labels)
     {
         storeWriter.Start(CancellationToken.None);
         foreach (var worker in workers)
@@ -145,12 +267,19 @@ public sealed partial class DecisionService : BackgroundService
 
         _consumer = consumer;
         _labels = labels;
+        _follower = follower;
+        follower.Start(); // before the consumer: assignments are taken over from it
         consumer.Start();
         labels.Start();
     }
 
-    /// <summary>Either a stop request or a failed consume loop ends the service; both consumers stop.</summary>
-    private static async Task RunUntilStoppedAsync(TransactionConsumer consumer, LabelConsumer labels, CancellationToken stoppingToken)
+    /// <summary>
+    /// A stop request, or the failure of any of the three consume loops, ends the service: the others stop too and the
+    /// failure is rethrown, so the host exits non-zero (a labels or follower loop that died would leave the features
+    /// going stale while /healthz said ok).
+    /// </summary>
+    private static async Task RunUntilStoppedAsync(TransactionConsumer consumer, LabelConsumer labels, PartitionFollower follower,
+        CancellationToken stoppingToken)
     {
         using (stoppingToken.Register(() =>
         {
@@ -158,11 +287,11 @@ public sealed partial class DecisionService : BackgroundService
             labels.RequestStop();
         }))
         {
-            await Task.WhenAny(consumer.Stopped, Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
+            await Task.WhenAny(consumer.Stopped, labels.Stopped, follower.Stopped, Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
             consumer.RequestStop();
             labels.RequestStop();
-            await consumer.Stopped.ConfigureAwait(false);
-            await labels.Stopped.ConfigureAwait(false);
+            await Task.WhenAll(consumer.Stopped, labels.Stopped).ConfigureAwait(false);
+            await follower.Stopped.ConfigureAwait(false);
         }
     }
 
@@ -180,6 +309,17 @@ public sealed partial class DecisionService : BackgroundService
     [LoggerMessage(EventId = 1501, Level = LogLevel.Information,
         Message = "Decision service starting: bootstrap {Bootstrap}, {Workers} workers, {Seeded} ids seeded from the store, scorer {Device} model {Model}, rules {Ruleset}")]
     private static partial void LogStarting(ILogger logger, string bootstrap, int workers, int seeded, string device, string model, string ruleset);
+
+    [LoggerMessage(EventId = 1504, Level = LogLevel.Information,
+        Message = "Restored checkpoint {Seq} (written by {Writer} at {CreatedAt:O}, {Bytes} bytes, {Cards} cards) in {Ms:F0} ms; replaying from its offsets")]
+    private static partial void LogRestored(ILogger logger, long seq, string writer, DateTime createdAt, int bytes, int cards, double ms);
+
+    [LoggerMessage(EventId = 1505, Level = LogLevel.Warning, Message = "Checkpoint {Seq} refused ({Reason}); trying an older one")]
+    private static partial void LogCheckpointRefused(ILogger logger, long seq, string reason);
+
+    [LoggerMessage(EventId = 1506, Level = LogLevel.Warning,
+        Message = "No checkpoint restored ({Reason}): the features are rebuilt from the beginning of the retained log (features only, nothing decided again)")]
+    private static partial void LogNoCheckpoint(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 1502, Level = LogLevel.Warning, Message = "Producer: {Reason}")]
     private static partial void LogProducerError(ILogger logger, string reason);

@@ -22,6 +22,10 @@ public static class PipelineServiceCollectionExtensions
             .Bind(configuration.GetSection(DecisionServiceOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<State.CheckpointOptions>()
+            .Bind(configuration.GetSection(State.CheckpointOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddSingleton(sp => new LatencyTarget(sp.GetRequiredService<IOptions<DecisionServiceOptions>>().Value.TargetMs));
         services.AddSingleton<PipelineTelemetry>();
         services.AddSingleton<DecisionService>();

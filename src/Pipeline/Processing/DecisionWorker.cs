@@ -26,7 +26,8 @@ internal sealed class DecisionWorker
     private readonly BlockingCollection<InFlight> _queue = [];
     private readonly int _maxBatch;
     private readonly int _featureCount;
-    private readonly IFeatureWorker _features;
+    private readonly IFeatureStage _featureStage;
+    private IFeatureWorker?[] _partitionFeatures = new IFeatureWorker?[16];
     private readonly IScoringStage _scoring;
     private readonly IRulesStage _rules;
     private readonly DecisionEmitter _emitter;
@@ -48,7 +49,7 @@ internal sealed class DecisionWorker
     {
         _maxBatch = maxBatch;
         _featureCount = features.FeatureCount;
-        _features = features.CreateWorker();
+        _featureStage = features;
         _scoring = scoring;
         _rules = rules;
         _emitter = emitter;
@@ -86,15 +87,42 @@ internal sealed class DecisionWorker
         while (_queue.TryTake(out var first, Timeout.Infinite))
         {
             var n = 0;
-            _batch[n++] = first;
-            while (n < _maxBatch && _queue.TryTake(out var next))
+            var barrier = first.Barrier;
+            if (barrier is null)
             {
-                _batch[n++] = next;
+                _batch[n++] = first;
+                while (n < _maxBatch && _queue.TryTake(out var next))
+                {
+                    if (next.Barrier is not null)
+                    {
+                        // Everything queued before the barrier is processed first; then this worker waits.
+                        barrier = next.Barrier;
+                        break;
+                    }
+
+                    _batch[n++] = next;
+                }
             }
 
-            ProcessBatch(n, rulesWorker);
-            Array.Clear(_batch, 0, n);
+            if (n > 0)
+            {
+                ProcessBatch(n, rulesWorker);
+                Array.Clear(_batch, 0, n);
+            }
+
+            barrier?.ArriveAndWait();
         }
+    }
+
+    /// <summary>The feature computer of a partition's cards, cached by partition (the stage hands out one per partition).</summary>
+    private IFeatureWorker FeaturesOf(int partition)
+    {
+        if (partition >= _partitionFeatures.Length)
+        {
+            Array.Resize(ref _partitionFeatures, Math.Max(partition + 1, _partitionFeatures.Length * 2));
+        }
+
+        return _partitionFeatures[partition] ??= _featureStage.ForPartition(partition);
     }
 
     private void ProcessBatch(int n, IRulesWorker rulesWorker)
@@ -102,17 +130,32 @@ internal sealed class DecisionWorker
         var dequeuedAt = Stopwatch.GetTimestamp();
         var now = DateTime.UtcNow;
         var scoredCount = 0;
+        var featuresOnly = 0;
         for (var i = 0; i < n; i++)
         {
             var slot = _batch[i];
-            Recorders.RecordSince(Stage.QueueWait, slot.EnqueuedAt, dequeuedAt);
+            if (!slot.FeaturesOnly)
+            {
+                Recorders.RecordSince(Stage.QueueWait, slot.EnqueuedAt, dequeuedAt);
+            }
+
             var t0 = Stopwatch.GetTimestamp();
             var parsed = TransactionJson.TryParse(slot.Payload, slot.Transaction, out slot.Error)
                 && _eventTime.Admits(slot.Transaction.Timestamp, now, "ts", out slot.Error);
-            var t1 = Stopwatch.GetTimestamp();
-            Recorders.RecordSince(Stage.Deserialize, t0, t1);
+            if (!slot.FeaturesOnly)
+            {
+                Recorders.RecordSince(Stage.Deserialize, t0, Stopwatch.GetTimestamp());
+            }
+
             if (!parsed)
             {
+                if (slot.FeaturesOnly)
+                {
+                    // Dead-lettered by whoever decided it.
+                    slot.MarkDone();
+                    continue;
+                }
+
                 slot.Outcome = Outcome.DeadLettered;
                 FillDeadLetter(slot);
                 Counters.AddDeadLettered();
@@ -122,15 +165,32 @@ internal sealed class DecisionWorker
 
             // Before anything reads the transaction: from here on no field holds a card number.
             _tokens.Protect(slot.Transaction);
-            if (_window.SeenBefore(slot.Transaction.Id))
+            var sighting = _window.See(slot.Transaction.Id, slot.Partition, slot.Offset);
+            if (sighting == Sighting.Resent)
             {
-                slot.Outcome = Outcome.Duplicate;
-                Counters.AddDuplicate();
+                if (!slot.FeaturesOnly)
+                {
+                    slot.Outcome = Outcome.Duplicate;
+                    Counters.AddDuplicate();
+                }
+
                 slot.MarkDone();
                 continue;
             }
 
+            if (sighting == Sighting.Redelivered && !slot.FeaturesOnly)
+            {
+                // Decided before a restart: folded in again below, as the first time, but not decided twice.
+                slot.Outcome = Outcome.Duplicate;
+                slot.FeaturesOnly = true;
+                Counters.AddDuplicate();
+            }
+
             _scored[scoredCount++] = i;
+            if (slot.FeaturesOnly)
+            {
+                featuresOnly++;
+            }
         }
 
         if (scoredCount == 0)
@@ -141,19 +201,35 @@ internal sealed class DecisionWorker
         // Features in a second pass, so each transaction's state can start loading three transactions ahead.
         for (var k = 0; k < Math.Min(PrefetchDistance, scoredCount); k++)
         {
-            _features.PrefetchAhead(_batch[_scored[k]].Transaction);
+            var ahead = _batch[_scored[k]];
+            FeaturesOf(ahead.Partition).PrefetchAhead(ahead.Transaction);
         }
 
         for (var k = 0; k < scoredCount; k++)
         {
             if (k + PrefetchDistance < scoredCount)
             {
-                _features.PrefetchAhead(_batch[_scored[k + PrefetchDistance]].Transaction);
+                var ahead = _batch[_scored[k + PrefetchDistance]];
+                FeaturesOf(ahead.Partition).PrefetchAhead(ahead.Transaction);
             }
 
+            var slot = _batch[_scored[k]];
             var start = Stopwatch.GetTimestamp();
-            _features.Process(_batch[_scored[k]].Transaction, _featureRows.AsSpan(k * _featureCount, _featureCount));
-            Recorders.RecordSince(Stage.Features, start, Stopwatch.GetTimestamp());
+            FeaturesOf(slot.Partition).Process(slot.Transaction, _featureRows.AsSpan(k * _featureCount, _featureCount));
+            if (!slot.FeaturesOnly)
+            {
+                Recorders.RecordSince(Stage.Features, start, Stopwatch.GetTimestamp());
+            }
+        }
+
+        if (featuresOnly > 0)
+        {
+            scoredCount = CompactDecided(scoredCount);
+            Counters.AddFollowed(featuresOnly);
+            if (scoredCount == 0)
+            {
+                return;
+            }
         }
 
         // The snapshot that scored the batch is the one whose thresholds, version and explainer go with its scores.
@@ -190,6 +266,34 @@ internal sealed class DecisionWorker
             Counters.AddDecision(slot.Decision);
             _emitter.EmitDecision(slot, _json, _jsonWriter, Clock.UnixMicrosNow() - slot.CreatedUnixMicros);
         }
+    }
+
+    /// <summary>
+    /// Marks the features-only slots done and keeps the rest, in order, with their feature rows moved up: only
+    /// those are scored and decided.
+    /// </summary>
+    private int CompactDecided(int count)
+    {
+        var kept = 0;
+        for (var k = 0; k < count; k++)
+        {
+            var slot = _batch[_scored[k]];
+            if (slot.FeaturesOnly)
+            {
+                slot.MarkDone();
+                continue;
+            }
+
+            if (kept != k)
+            {
+                _scored[kept] = _scored[k];
+                _featureRows.AsSpan(k * _featureCount, _featureCount).CopyTo(_featureRows.AsSpan(kept * _featureCount, _featureCount));
+            }
+
+            kept++;
+        }
+
+        return kept;
     }
 
     private void AddExplanation(IModelSnapshot model, InFlight slot, ReadOnlySpan<float> row)

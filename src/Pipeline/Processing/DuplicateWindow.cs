@@ -1,31 +1,51 @@
 namespace FraudStream.Pipeline.Processing;
 
+/// <summary>What a transaction id is, seen from one worker.</summary>
+internal enum Sighting : byte
+{
+    /// <summary>Not seen before: decide it (or, features only, fold it in).</summary>
+    New,
+
+    /// <summary>
+    /// Decided before a restart at this very partition and offset: the same message delivered again. Its features
+    /// are folded in (the first time they were), it is not decided again.
+    /// </summary>
+    Redelivered,
+
+    /// <summary>Seen at another position: a re-send. Neither folded in nor decided, as the first time.</summary>
+    Resent,
+}
+
 /// <summary>
-/// Ids decided recently by one worker, in a set with FIFO eviction, plus a read-only seed of ids the
-/// store already holds (loaded at start, so redeliveries after a restart are recognised too).
-/// Single-threaded: each worker owns one, and a card (so a transaction) always lands on one worker.
+/// Ids seen recently by one worker, in a set with FIFO eviction, plus a read-only seed of the ids the store already
+/// holds with the partition and offset each was read from (loaded at start, so that after a restart a redelivery is
+/// told apart from a re-send). Single-threaded: each worker owns one, and a partition always lands on one worker.
 /// </summary>
 internal sealed class DuplicateWindow
 {
     private readonly HashSet<string> _recent;
     private readonly string[] _ring;
-    private readonly IReadOnlySet<string> _seed;
+    private readonly IReadOnlyDictionary<string, long> _seed; // read by every worker; added to when a partition is taken over
     private int _next;
     private int _count;
 
-    public DuplicateWindow(int capacity, IReadOnlySet<string> seed)
+    public DuplicateWindow(int capacity, IReadOnlyDictionary<string, long> seed)
     {
-        _recent = new HashSet<string>(capacity, StringComparer.Ordinal);
+        // Grown as ids arrive: a worker that sees few ids holds little.
+        _recent = new HashSet<string>(StringComparer.Ordinal);
         _ring = new string[capacity];
         _seed = seed;
     }
 
-    /// <summary>True when <paramref name="id"/> was already decided; otherwise remembers it and returns false.</summary>
-    public bool SeenBefore(string id)
+    /// <summary>Packs a stored decision's source position for the seed.</summary>
+    public static long Position(int partition, long offset) => ((long)partition << 44) | (offset & ((1L << 44) - 1));
+
+    /// <summary>Classifies <paramref name="id"/> read at <paramref name="partition"/>/<paramref name="offset"/> and remembers it.</summary>
+    public Sighting See(string id, int partition, long offset)
     {
-        if (_seed.Contains(id) || !_recent.Add(id))
+        if (!_recent.Add(id))
         {
-            return true;
+            return Sighting.Resent;
         }
 
         if (_count == _ring.Length)
@@ -39,6 +59,11 @@ internal sealed class DuplicateWindow
 
         _ring[_next] = id;
         _next = (_next + 1) % _ring.Length;
-        return false;
+        if (_seed.TryGetValue(id, out var position))
+        {
+            return position == Position(partition, offset) ? Sighting.Redelivered : Sighting.Resent;
+        }
+
+        return Sighting.New;
     }
 }

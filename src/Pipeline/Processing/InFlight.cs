@@ -25,6 +25,15 @@ internal sealed class InFlight
 
     public int Partition;
     public long Offset;
+
+    /// <summary>
+    /// Fold into the features only, decide nothing: a partition this instance follows but does not decide, or one
+    /// it decides being replayed up to its committed offset after a restore (docs/STATE.md).
+    /// </summary>
+    public bool FeaturesOnly;
+
+    /// <summary>Not a message: tells the worker to finish what it holds and wait (the checkpoint barrier).</summary>
+    public CheckpointBarrier? Barrier;
     public byte[]? Key;
     public byte[] Payload = [];
 
@@ -58,6 +67,8 @@ internal sealed class InFlight
     public void Reset()
     {
         _done = false;
+        FeaturesOnly = false;
+        Barrier = null;
         Outcome = Outcome.Pending;
         Error = default;
         Reasons.Clear();

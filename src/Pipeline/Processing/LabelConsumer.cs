@@ -11,8 +11,11 @@ using Microsoft.Extensions.Logging;
 namespace FraudStream.Pipeline.Processing;
 
 /// <summary>
-/// Consumes ground truth from <c>labels</c>: stores it (upsert by id) and feeds the merchant graph.
-/// Offsets are stored only after the batch is in the store; bad labels are dead-lettered in the store.
+/// Consumes ground truth from <c>labels</c>: stores it (upsert by id) and feeds the merchant graph. Every instance
+/// reads every partition (assigned, not in a group), so every instance's graph has every label; where it starts is
+/// the checkpoint's labels offsets (or the beginning), so a label is applied to the restored state exactly once. It
+/// starts once the features have caught up after a restore (a label before its transaction would find nothing).
+/// Bad labels are dead-lettered in the store.
 /// </summary>
 internal sealed partial class LabelConsumer
 {
@@ -24,19 +27,37 @@ internal sealed partial class LabelConsumer
     private readonly PanTokenizer _tokens;
     private readonly Thread _thread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IReadOnlyDictionary<int, long> _startOffsets;
+    private readonly Task _caughtUp;
+
+    // Held while a label is applied and by a checkpoint (Park to Resume, on the checkpointing thread).
+    private readonly Lock _applyGate = new();
+    private readonly Dictionary<int, long> _applied = [];
     private volatile bool _stopping;
     private long _labels;
 
-    public LabelConsumer(DecisionServiceOptions options, FraudStore store, IFeatureStage features, ILogger logger)
+    public LabelConsumer(DecisionServiceOptions options, FraudStore store, IFeatureStage features,
+        IReadOnlyDictionary<int, long> startOffsets, Task caughtUp, ILogger logger)
     {
         _options = options;
         _store = store;
         _features = features;
+        _startOffsets = startOffsets;
+        _caughtUp = caughtUp;
         _logger = logger;
         _reportedAt = new EventTimeWindow(options);
         _tokens = new PanTokenizer(options.TokenKey);
         _thread = new Thread(Run) { IsBackground = true, Name = "fs-labels" };
     }
+
+    /// <summary>Stops label application (until <see cref="Resume"/>, on the same thread) and returns the next offset per partition.</summary>
+    public IReadOnlyDictionary<int, long> Park()
+    {
+        _applyGate.Enter();
+        return new Dictionary<int, long>(_applied);
+    }
+
+    public void Resume() => _applyGate.Exit();
 
     public long Labels => Volatile.Read(ref _labels);
 
@@ -50,17 +71,14 @@ internal sealed partial class LabelConsumer
     {
         try
         {
-            using var consumer = Subscribe();
-            ConsumeUntilStopped(consumer);
-            try
+            if (!WaitForFeatures())
             {
-                consumer.Commit();
-            }
-            catch (KafkaException)
-            {
-                // Nothing stored to commit.
+                _stopped.TrySetResult();
+                return;
             }
 
+            using var consumer = Assign();
+            ConsumeUntilStopped(consumer);
             consumer.Close();
             _stopped.TrySetResult();
         }
@@ -73,16 +91,58 @@ internal sealed partial class LabelConsumer
         }
     }
 
-    private IConsumer<byte[], byte[]> Subscribe()
+    /// <summary>Waits until the features are caught up (or a stop); after 10 minutes it goes on with a warning.</summary>
+    private bool WaitForFeatures()
+    {
+        var deadline = Environment.TickCount64 + 600_000;
+        while (!_caughtUp.IsCompleted)
+        {
+            if (_stopping)
+            {
+                return false;
+            }
+
+            if (Environment.TickCount64 > deadline)
+            {
+                LogNotCaughtUp(_logger);
+                break;
+            }
+
+            _caughtUp.Wait(100);
+        }
+
+        return true;
+    }
+
+    private IConsumer<byte[], byte[]> Assign()
     {
         var config = KafkaClients.ConsumerConfig(_options.Bootstrap, _options.GroupId + "-labels", _options.ClientId + "-labels",
             fetchWaitMaxMs: 100); // labels are not latency-critical: fewer empty fetches, less broker CPU
+        config.GroupProtocol = GroupProtocol.Classic;
+        config.EnableAutoCommit = false; // never a group member: where to start is the checkpoint's
         var consumer = new ConsumerBuilder<byte[], byte[]>(config)
             .SetErrorHandler((_, e) => LogKafkaError(_logger, e.Reason))
             .Build();
         try
         {
-            consumer.Subscribe(_options.LabelsTopic);
+            IReadOnlyList<int> partitions = [];
+            while (!_stopping && (partitions = TopicPartitions.Of(_options.Bootstrap, _options.LabelsTopic)).Count == 0)
+            {
+                Thread.Sleep(500);
+            }
+
+            var assignment = new List<TopicPartitionOffset>(partitions.Count);
+            foreach (var partition in partitions)
+            {
+                var start = _startOffsets.TryGetValue(partition, out var offset) ? offset : Offset.Beginning.Value;
+                assignment.Add(new TopicPartitionOffset(_options.LabelsTopic, partition, start));
+                lock (_applyGate)
+                {
+                    _applied[partition] = start;
+                }
+            }
+
+            consumer.Assign(assignment);
             return consumer;
         }
         catch
@@ -113,11 +173,11 @@ internal sealed partial class LabelConsumer
 
                 if (pending.Offsets.Count > 0)
                 {
-                    Flush(ref writer, consumer, pending);
+                    Flush(ref writer, pending);
                 }
             }
 
-            Flush(ref writer, consumer, pending);
+            Flush(ref writer, pending);
         }
         finally
         {
@@ -126,8 +186,8 @@ internal sealed partial class LabelConsumer
     }
 
     /// <summary>
-    /// A readable label joins the batch and the merchant graph at once; an unreadable one becomes a dead letter, and so
-    /// does one reported outside the event-time window (a far-future report would beat every later verdict).
+    /// A readable label joins the batch (the features get it once it is stored); an unreadable one becomes a dead
+    /// letter, and so does one reported outside the event-time window (a far-future report would beat every later verdict).
     /// </summary>
     private void Add(ConsumeResult<byte[], byte[]> result, PendingLabels pending)
     {
@@ -145,10 +205,10 @@ internal sealed partial class LabelConsumer
             // The transaction's id was protected as the label's must be, so the two still match.
             label = label with { Id = _tokens.Protect(label.Id) };
             pending.Labels.Add(new LabelRecord { Id = label.Id, Fraud = label.Fraud, ReportedAt = label.ReportedAt, Source = "stream" });
-            _features.ApplyLabel(label);
+            pending.Parsed.Add(label);
         }
 
-        pending.Offsets[result.Partition.Value] = new TopicPartitionOffset(result.TopicPartition, result.Offset + 1);
+        pending.Offsets[result.Partition.Value] = result.Offset.Value + 1;
     }
 
     /// <summary>A bad label as stored: card numbers in its bytes and detail masked (in place: the consumed bytes are not read again).</summary>
@@ -162,46 +222,60 @@ internal sealed partial class LabelConsumer
         };
     }
 
-    private void Flush(ref OutcomeWriter? writer, IConsumer<byte[], byte[]> consumer, PendingLabels pending)
+    /// <summary>
+    /// Stores the batch, then applies its labels to the features and moves the positions a checkpoint records: a label
+    /// in a checkpointed state is always in the store too.
+    /// </summary>
+    private void Flush(ref OutcomeWriter? writer, PendingLabels pending)
     {
         if (pending.Count > 0)
         {
             // This thread's own writer: one connection and prepared statements, labels and bad labels in one transaction.
             // A store failure (an outage, a busy database) is retried with backoff on a fresh connection, keeping the
-            // batch and its offsets: the labels were already applied to the features, so they must not be read again
-            // while this process runs. Only a stop gives up; the offsets were not stored, so the next run reads them.
+            // batch. Only a stop gives up; the positions did not move, so the next run reads them again.
             OutcomeWriterRetry.Write(_store, ref writer, pending,
                 static (w, batch) => w.WriteLabels(batch.Labels, batch.Bad),
                 (ex, delayMs) => LogStoreRetry(_logger, pending.Count, delayMs, ex.Message),
                 giveUp: () => _stopping);
 
-            Volatile.Write(ref _labels, _labels + pending.Labels.Count);
-        }
+            lock (_applyGate)
+            {
+                foreach (var label in pending.Parsed)
+                {
+                    _features.ApplyLabel(label);
+                }
 
-        foreach (var tpo in pending.Offsets.Values)
-        {
-            consumer.StoreOffset(tpo);
+                foreach (var (partition, next) in pending.Offsets)
+                {
+                    _applied[partition] = next;
+                }
+            }
+
+            Volatile.Write(ref _labels, _labels + pending.Labels.Count);
         }
 
         pending.Clear();
     }
 
-    /// <summary>Labels and bad labels read since the last store, with the offset to store per partition once they are stored.</summary>
+    /// <summary>Labels and bad labels read since the last store, with the next offset per partition once they are stored.</summary>
     private sealed class PendingLabels
     {
         public const int FlushAt = 1000;
 
         public List<LabelRecord> Labels { get; } = [];
 
+        public List<Label> Parsed { get; } = [];
+
         public List<DeadLetterRecord> Bad { get; } = [];
 
-        public Dictionary<int, TopicPartitionOffset> Offsets { get; } = [];
+        public Dictionary<int, long> Offsets { get; } = [];
 
         public int Count => Labels.Count + Bad.Count;
 
         public void Clear()
         {
             Labels.Clear();
+            Parsed.Clear();
             Bad.Clear();
             Offsets.Clear();
         }
@@ -212,6 +286,9 @@ internal sealed partial class LabelConsumer
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Labels consumer: {Reason}")]
     private static partial void LogKafkaError(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1304, Level = LogLevel.Warning, Message = "Labels start before the features caught up (10 minutes passed): labels of transactions not yet folded in are unmatched")]
+    private static partial void LogNotCaughtUp(ILogger logger);
 
     [LoggerMessage(EventId = 1302, Level = LogLevel.Critical, Message = "The labels loop failed")]
     private static partial void LogLabelsFailed(ILogger logger, Exception ex);

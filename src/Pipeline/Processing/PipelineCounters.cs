@@ -22,6 +22,7 @@ public sealed class PipelineCounters
     private long _deliveryRetries;
     private long _pauses;
     private long _partitionsTakenAway;
+    private long _followed;
 
     public long Consumed => Volatile.Read(ref _consumed);
     public long Decided => Volatile.Read(ref _decided);
@@ -42,6 +43,10 @@ public sealed class PipelineCounters
     /// <summary>Partitions revoked from or lost by this instance.</summary>
     public long PartitionsTakenAway => Volatile.Read(ref _partitionsTakenAway);
 
+    /// <summary>Transactions folded into the features without a decision (followed partitions, replays after a restore).</summary>
+    public long Followed => Volatile.Read(ref _followed);
+
+    internal void AddFollowed(int n) => Volatile.Write(ref _followed, _followed + n);
     internal void AddConsumed() => Volatile.Write(ref _consumed, _consumed + 1);
     internal void AddDeadLettered() => Volatile.Write(ref _deadLettered, _deadLettered + 1);
     internal void AddDeadLettered(long n) => Volatile.Write(ref _deadLettered, _deadLettered + n);
@@ -78,6 +83,7 @@ public sealed class PipelineCounters
             t.Review += c.Review;
             t.Decline += c.Decline;
             t.DeadLettered += c.DeadLettered;
+            t.Followed += c.Followed;
             t.Duplicates += c.Duplicates + c.StoreDuplicates;
             t.ModelUnavailable += c.ModelUnavailable;
             t.Produced += c.Produced;

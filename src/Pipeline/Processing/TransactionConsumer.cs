@@ -5,14 +5,19 @@ using FraudStream.Core.Latency;
 using FraudStream.Ingest.Kafka;
 using FraudStream.Pipeline.Latency;
 using FraudStream.Pipeline.Hosting;
+using FraudStream.Pipeline.State;
 using Microsoft.Extensions.Logging;
 
 namespace FraudStream.Pipeline.Processing;
 
 /// <summary>
-/// The blocking consume loop, on its own thread. It hands each message to the worker that owns its
-/// partition and tracks, per partition, which offsets are durably decided; it stores an offset for
-/// commit only when every message before it is done. At most <c>MaxInFlight</c> messages are out at once.
+/// The blocking consume loop, on its own thread, a member of the consumer group: the partitions the group assigns it
+/// are the ones this instance decides. It hands each message to the worker that owns its partition and tracks, per
+/// partition, which offsets are durably decided; it stores an offset for commit only when every message before it is
+/// done. At most <c>MaxInFlight</c> messages are out at once. A partition assigned is taken over from the
+/// <see cref="PartitionFollower"/> at the offset its features have reached; what lies between that and the group's
+/// committed offset is replayed through the features only, then deciding starts. A partition taken away is drained,
+/// committed and handed back to the follower. Checkpoints are taken here, between polls (docs/STATE.md).
 /// </summary>
 internal sealed partial class TransactionConsumer
 {
@@ -20,6 +25,16 @@ internal sealed partial class TransactionConsumer
     public const string CreatedHeader = "fs-created-us";
 
     private readonly DecisionServiceOptions _options;
+    private readonly PartitionFollower _follower;
+    private readonly ReplayProgress _progress;
+    private readonly StateCheckpointer? _checkpointer;
+
+    // Per decided partition: the next offset (last dispatched + 1, or where it started) and, while its features are
+    // being replayed up to the committed offset, that offset.
+    private readonly Dictionary<int, long> _next = [];
+    private readonly Dictionary<int, long> _replayUntil = [];
+    private readonly Dictionary<int, long> _storedNext = [];
+    private CapturedCheckpoint? _awaitingCommit;
     private readonly DecisionWorker[] _workers;
     private readonly DecisionEmitter _emitter;
     private readonly ILogger _logger;
@@ -34,9 +49,13 @@ internal sealed partial class TransactionConsumer
     private bool _paused;
     private volatile IReadOnlyDictionary<int, long> _lag = new Dictionary<int, long>();
 
-    public TransactionConsumer(DecisionServiceOptions options, DecisionWorker[] workers, DecisionEmitter emitter, ILogger logger)
+    public TransactionConsumer(DecisionServiceOptions options, DecisionWorker[] workers, DecisionEmitter emitter,
+        PartitionFollower follower, ReplayProgress progress, StateCheckpointer? checkpointer, ILogger logger)
     {
         _options = options;
+        _follower = follower;
+        _progress = progress;
+        _checkpointer = checkpointer;
         _workers = workers;
         _emitter = emitter;
         _logger = logger;
@@ -50,9 +69,17 @@ internal sealed partial class TransactionConsumer
 
     public IReadOnlyDictionary<int, long> LagByPartition => _lag;
 
+    /// <summary>Partitions this instance decides now.</summary>
+    public IReadOnlyCollection<int> Decided => _decidedNow;
+
+    private volatile IReadOnlyCollection<int> _decidedNow = [];
+
     public int InFlightCount => Volatile.Read(ref _inFlight);
 
     public Task Stopped => _stopped.Task;
+
+    /// <summary>On the consumer thread, when a partition is assigned: its number and the group's committed offset (-1: none).</summary>
+    public Action<int, long>? TakingOver { get; set; }
 
     /// <summary>Invoked on the consumer thread after consuming stops and before offsets are committed.</summary>
     public Action? DrainPipeline { get; set; }
@@ -67,10 +94,13 @@ internal sealed partial class TransactionConsumer
         {
             var config = KafkaClients.ConsumerConfig(_options.Bootstrap, _options.GroupId, _options.ClientId + "-consumer");
             config.MaxPollIntervalMs = _options.MaxPollIntervalMs;
+            // Other instances fold this instance's partitions up to its commits: committing often keeps their graphs fresh.
+            config.AutoCommitIntervalMs = 50;
             // Key, value, headers (creation time) and timestamp are read; the topic name is known: not marshalled per message.
             config.ConsumeResultFields = "headers,timestamp";
             using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
                 .SetErrorHandler((_, e) => LogKafkaError(_logger, e.Code.ToString(), e.Reason, e.IsFatal))
+                .SetPartitionsAssignedHandler((c, assigned) => OnAssigned(c, assigned))
                 .SetPartitionsRevokedHandler((c, revoked) => OnRevoked(c, revoked))
                 .SetPartitionsLostHandler((_, lost) => OnLost(lost))
                 .Build();
@@ -79,6 +109,7 @@ internal sealed partial class TransactionConsumer
             while (!_stopping)
             {
                 Advance(consumer);
+                CheckpointIfDue(consumer);
                 ApplyBackPressure(consumer);
                 ConsumeResult<byte[], byte[]>? result;
                 try
@@ -102,22 +133,19 @@ internal sealed partial class TransactionConsumer
                 Dispatch(result);
                 if (_paused)
                 {
-                    consumer.Pause([result.TopicPartition]);
+                    consumer.Pause([new TopicPartition(_options.TransactionsTopic, result.Partition)]); // the result has no topic name
                 }
 
                 ReportLag(consumer);
             }
 
-            // Drain: workers finish, the producer flushes, the store writes; then commit what is done.
+            // Drain: the follower stops, workers finish, the producer flushes, the store writes; then commit what is done.
             DrainPipeline?.Invoke();
             WaitUntilDone(consumer, null, TimeSpan.FromSeconds(120));
-            try
+            if (CommitDone(consumer))
             {
-                consumer.Commit();
-            }
-            catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_NoOffset)
-            {
-                // Nothing new to commit.
+                // The workers have stopped: the state is still, and everything dispatched is committed.
+                _checkpointer?.SaveAtStop(new Dictionary<int, long>(_next));
             }
 
             consumer.Close();
@@ -159,8 +187,22 @@ internal sealed partial class TransactionConsumer
         slot.Offset = result.Offset.Value;
         slot.Key = result.Message.Key;
         slot.Payload = result.Message.Value ?? [];
-        slot.CreatedUnixMicros = CreatedMicros(result.Message);
-        Recorders.Record(Stage.Transit, Clock.UnixMicrosNow() - slot.CreatedUnixMicros);
+        _next[slot.Partition] = slot.Offset + 1;
+        if (_replayUntil.Count > 0 && _replayUntil.TryGetValue(slot.Partition, out var until))
+        {
+            slot.FeaturesOnly = slot.Offset < until;
+            if (slot.Offset + 1 >= until)
+            {
+                _replayUntil.Remove(slot.Partition);
+                _progress.Done();
+            }
+        }
+
+        if (!slot.FeaturesOnly)
+        {
+            slot.CreatedUnixMicros = CreatedMicros(result.Message);
+            Recorders.Record(Stage.Transit, Clock.UnixMicrosNow() - slot.CreatedUnixMicros);
+        }
         if (!_pending.TryGetValue(slot.Partition, out var queue))
         {
             queue = new Queue<InFlight>();
@@ -169,7 +211,11 @@ internal sealed partial class TransactionConsumer
 
         queue.Enqueue(slot);
         _inFlight++;
-        Counters.AddConsumed();
+        if (!slot.FeaturesOnly)
+        {
+            Counters.AddConsumed();
+        }
+
         slot.EnqueuedAt = Stopwatch.GetTimestamp();
         _workers[slot.Partition % _workers.Length].Enqueue(slot);
     }
@@ -218,6 +264,7 @@ internal sealed partial class TransactionConsumer
 
             if (next >= 0)
             {
+                _storedNext[partition] = next;
                 try
                 {
                     consumer.StoreOffset(new TopicPartitionOffset(_options.TransactionsTopic, partition, next));
@@ -271,27 +318,167 @@ internal sealed partial class TransactionConsumer
         }
 
         WaitUntilDone(consumer, partitions, TimeSpan.FromSeconds(60));
-        try
-        {
-            consumer.Commit();
-        }
-        catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_NoOffset)
-        {
-            // Nothing decided since the last commit.
-        }
-        catch (KafkaException ex)
-        {
-            LogConsumeError(_logger, "commit on revoke: " + ex.Error.Reason);
-        }
+        CommitDone(consumer);
+        HandBack(partitions);
     }
 
     private void OnLost(List<TopicPartitionOffset> lost)
     {
         // Lost partitions cannot be committed: whatever was decided is recognised as duplicate on redelivery.
         Counters.AddPartitionsTakenAway(lost.Count);
+        var partitions = new HashSet<int>();
         foreach (var tpo in lost)
         {
             LogPartitionLost(_logger, tpo.Partition.Value);
+            partitions.Add(tpo.Partition.Value);
+        }
+
+        HandBack(partitions);
+    }
+
+    /// <summary>
+    /// Takes over assigned partitions from the follower: each starts at the offset its features have reached, and what
+    /// lies between there and the group's committed offset is replayed through the features only. Returning the start
+    /// offsets from this handler is what makes the consumer fetch from there.
+    /// </summary>
+    private List<TopicPartitionOffset> OnAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> assigned)
+    {
+        var committed = new Dictionary<int, long>();
+        try
+        {
+            foreach (var tpo in consumer.Committed(assigned, TimeSpan.FromSeconds(30)))
+            {
+                committed[tpo.Partition.Value] = tpo.Offset.Value;
+            }
+        }
+        catch (KafkaException ex)
+        {
+            // Unknown commits: deciding starts where the features are (nothing decided is decided again; a message
+            // between the two is decided now, not replayed).
+            LogConsumeError(_logger, "reading committed offsets on assignment: " + ex.Error.Reason);
+        }
+
+        var starts = new List<TopicPartitionOffset>(assigned.Count);
+        foreach (var tp in assigned)
+        {
+            var partition = tp.Partition.Value;
+            _progress.Add(); // before the follower lets go of it, so that catching up never reads zero in between
+            var features = _follower.Release(partition);
+            var decided = committed.TryGetValue(partition, out var c) ? c : Offset.Unset.Value;
+            try
+            {
+                TakingOver?.Invoke(partition, decided);
+            }
+#pragma warning disable CA1031 // A store that cannot be read now: redeliveries are decided again (as before takeovers were recognised).
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                LogConsumeError(_logger, $"reading what partition {partition} decided past its commit: {ex.Message}");
+            }
+
+            if (decided >= 0 && (features < 0 || features < decided))
+            {
+                _replayUntil[partition] = decided;
+            }
+            else
+            {
+                _progress.Done();
+                if (decided >= 0 && features > decided)
+                {
+                    // Never expected (the follower stops at the committed offset, a checkpoint is saved only once its
+                    // offsets are committed). Deciding what was not decided wins over features folded in twice.
+                    LogFeaturesAhead(_logger, partition, features, decided);
+                    features = decided;
+                }
+            }
+
+            _next[partition] = features;
+            starts.Add(new TopicPartitionOffset(tp, new Offset(features)));
+        }
+
+        PublishDecided();
+        return starts;
+    }
+
+    /// <summary>Partitions no longer decided here go back to the follower, from the next offset their features need.</summary>
+    private void HandBack(HashSet<int> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            if (_replayUntil.Remove(partition))
+            {
+                _progress.Done();
+            }
+
+            _storedNext.Remove(partition);
+            if (_next.Remove(partition, out var next))
+            {
+                _follower.Acquire(partition, next);
+            }
+        }
+
+        PublishDecided();
+    }
+
+    private void PublishDecided()
+    {
+        var decided = new List<int>(_next.Keys);
+        decided.Sort();
+        _decidedNow = decided;
+        LogDeciding(_logger, decided.Count == 0 ? "none" : string.Join(',', decided));
+    }
+
+    private bool CommitDone(IConsumer<byte[], byte[]> consumer)
+    {
+        try
+        {
+            consumer.Commit();
+            return true;
+        }
+        catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_NoOffset)
+        {
+            return true; // nothing new since the last commit
+        }
+        catch (KafkaException ex)
+        {
+            LogConsumeError(_logger, "commit: " + ex.Error.Reason);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Takes a checkpoint when one is due and saves a taken one once its decided offsets are committed. Runs between
+    /// polls, so no rebalance callback runs meanwhile and nothing is dispatched.
+    /// </summary>
+    private void CheckpointIfDue(IConsumer<byte[], byte[]> consumer)
+    {
+        if (_checkpointer is null)
+        {
+            return;
+        }
+
+        if (_awaitingCommit is { } captured)
+        {
+            foreach (var (partition, next) in captured.DecidedOffsets)
+            {
+                if (next >= 0 && _next.ContainsKey(partition) && (!_storedNext.TryGetValue(partition, out var stored) || stored < next))
+                {
+                    return; // still in flight
+                }
+            }
+
+            _awaitingCommit = null;
+            if (CommitDone(consumer))
+            {
+                _checkpointer.Save(captured);
+            }
+
+            return;
+        }
+
+        if (_checkpointer.IsDue)
+        {
+            _awaitingCommit = _checkpointer.Capture(new Dictionary<int, long>(_next));
         }
     }
 
@@ -329,6 +516,13 @@ internal sealed partial class TransactionConsumer
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Drain timed out with {Remaining} messages still in flight; they will be redelivered")]
     private static partial void LogDrainTimedOut(ILogger logger, int remaining);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning,
+        Message = "Partition {Partition}: features are at offset {Features}, past the committed {Committed}; deciding starts at the committed offset, and what lies between is folded in twice")]
+    private static partial void LogFeaturesAhead(ILogger logger, int partition, long features, long committed);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Deciding partitions {Partitions}; following the others")]
+    private static partial void LogDeciding(ILogger logger, string partitions);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Partition {Partition} lost")]
     private static partial void LogPartitionLost(ILogger logger, int partition);

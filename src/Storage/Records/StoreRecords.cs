@@ -91,3 +91,27 @@ public sealed class LabeledDecision
     public double? Score { get; set; }
     public bool? Fraud { get; set; }
 }
+
+/// <summary>
+/// One stored feature-state checkpoint: the state bytes and the offsets they reflect (partition → next offset, as
+/// <c>p:offset</c> pairs joined with commas), for the transactions and the labels topics.
+/// </summary>
+public sealed class FeatureCheckpointRecord
+{
+    public long Seq { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public string Writer { get; set; } = "";
+    public string SchemaVersion { get; set; } = "";
+    public string TransactionsOffsets { get; set; } = "";
+    public string LabelsOffsets { get; set; } = "";
+    public long SizeBytes { get; set; }
+    public byte[] State { get; set; } = [];
+}
+
+/// <summary>A decided transaction's id and where it was read from (recognises redeliveries after a restart).</summary>
+public sealed class DecidedPosition
+{
+    public string Id { get; set; } = "";
+    public int SourcePartition { get; set; }
+    public long SourceOffset { get; set; }
+}

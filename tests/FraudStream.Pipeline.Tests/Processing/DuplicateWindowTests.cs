@@ -4,32 +4,50 @@ namespace FraudStream.Pipeline.Tests.Processing;
 
 public sealed class DuplicateWindowTests
 {
+    private static readonly Dictionary<string, long> NoSeed = [];
+
     [Fact]
-    public void An_id_is_new_once_and_a_duplicate_after()
+    public void An_id_seen_again_is_a_re_send()
     {
-        var window = new DuplicateWindow(1000, new HashSet<string>());
-        Assert.False(window.SeenBefore("a"));
-        Assert.True(window.SeenBefore("a"));
-        Assert.False(window.SeenBefore("b"));
+        var window = new DuplicateWindow(1000, NoSeed);
+        Assert.Equal(Sighting.New, window.See("a", 0, 1));
+        Assert.Equal(Sighting.Resent, window.See("a", 0, 2));
+        Assert.Equal(Sighting.New, window.See("b", 0, 3));
     }
 
     [Fact]
-    public void Ids_seeded_from_the_store_are_duplicates_from_the_start()
+    public void A_stored_id_at_its_own_position_is_a_redelivery_and_elsewhere_a_re_send()
     {
-        var window = new DuplicateWindow(1000, new HashSet<string> { "stored" });
-        Assert.True(window.SeenBefore("stored"));
-    }
-
-    [Fact]
-    public void The_oldest_id_is_forgotten_when_the_window_is_full()
-    {
-        var window = new DuplicateWindow(1000, new HashSet<string>());
-        for (var i = 0; i < 1001; i++)
+        var seed = new Dictionary<string, long>
         {
-            Assert.False(window.SeenBefore("id-" + i));
+            ["stored"] = DuplicateWindow.Position(3, 41),
+            ["other"] = DuplicateWindow.Position(3, 42),
+        };
+        var window = new DuplicateWindow(1000, seed);
+        Assert.Equal(Sighting.Redelivered, window.See("stored", 3, 41));
+        Assert.Equal(Sighting.Resent, window.See("stored", 3, 41)); // the second delivery in this run is a re-send
+        Assert.Equal(Sighting.Resent, window.See("other", 4, 42));
+        Assert.Equal(Sighting.New, window.See("new", 3, 43));
+    }
+
+    [Fact]
+    public void Positions_of_different_partitions_or_offsets_differ()
+    {
+        Assert.NotEqual(DuplicateWindow.Position(1, 5), DuplicateWindow.Position(2, 5));
+        Assert.NotEqual(DuplicateWindow.Position(1, 5), DuplicateWindow.Position(1, 6));
+        Assert.NotEqual(DuplicateWindow.Position(0, 1L << 40), DuplicateWindow.Position(0, 0));
+    }
+
+    [Fact]
+    public void The_oldest_id_leaves_when_the_window_is_full()
+    {
+        var window = new DuplicateWindow(1000, NoSeed);
+        for (var i = 0; i <= 1000; i++)
+        {
+            Assert.Equal(Sighting.New, window.See("id-" + i, 0, i));
         }
 
-        Assert.False(window.SeenBefore("id-0"));
-        Assert.True(window.SeenBefore("id-1000"));
+        Assert.Equal(Sighting.New, window.See("id-0", 0, 2000));
+        Assert.Equal(Sighting.Resent, window.See("id-1000", 0, 2001));
     }
 }

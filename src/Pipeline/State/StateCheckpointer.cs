@@ -1,0 +1,261 @@
+using System.Buffers;
+using System.Diagnostics;
+using Confluent.Kafka;
+using FraudStream.Core.Stages;
+using FraudStream.Ingest.Kafka;
+using FraudStream.Pipeline.Hosting;
+using FraudStream.Pipeline.Processing;
+using FraudStream.Storage;
+using FraudStream.Storage.Records;
+using Microsoft.Extensions.Logging;
+
+namespace FraudStream.Pipeline.State;
+
+/// <summary>A checkpoint taken and waiting for its offsets to be committed before it is saved.</summary>
+internal sealed record CapturedCheckpoint(
+    byte[] State,
+    IReadOnlyDictionary<int, long> DecidedOffsets,
+    IReadOnlyDictionary<int, long> TransactionsOffsets,
+    IReadOnlyDictionary<int, long> LabelsOffsets,
+    DateTime CapturedAt,
+    double CaptureMs);
+
+/// <summary>What the last checkpoints did, for status and the dashboard.</summary>
+public sealed record CheckpointStatus(long Saved, long Failed, DateTime? LastSavedAt, long LastBytes, double LastCaptureMs,
+    long RestoredSeq, double RestoreMs, long ReplayPartitions);
+
+/// <summary>
+/// Takes the feature-state checkpoints: aligned, as Flink's — the consumer stops dispatching, the follower and the
+/// labels consumer park, a barrier goes down every worker's queue, and while every worker waits at it the whole state
+/// is written out with the offsets it reflects. The checkpoint is saved only once the decided partitions' offsets are
+/// committed up to it (so a restore never starts past a decision that was not made durably). Called on the consumer
+/// thread; saving runs in the background.
+/// </summary>
+internal sealed partial class StateCheckpointer : IDisposable
+{
+    private readonly DecisionServiceOptions _service;
+    private IConsumer<byte[], byte[]>? _retentionGuard;
+    private readonly CheckpointOptions _options;
+    private readonly FraudStore _store;
+    private readonly IFeatureStage _features;
+    private readonly DecisionWorker[] _workers;
+    private readonly PartitionFollower _follower;
+    private readonly LabelConsumer _labels;
+    private readonly string _writer;
+    private readonly ILogger _logger;
+    private long _lastCaptureAt = Environment.TickCount64;
+    private Task _saving = Task.CompletedTask;
+    private long _saved;
+    private long _failed;
+    private DateTime? _lastSavedAt;
+    private long _lastBytes;
+    private double _lastCaptureMs;
+
+    public StateCheckpointer(DecisionServiceOptions service, CheckpointOptions options, FraudStore store, IFeatureStage features, DecisionWorker[] workers,
+        PartitionFollower follower, LabelConsumer labels, string writer, ILogger logger)
+    {
+        _service = service;
+        _options = options;
+        _store = store;
+        _features = features;
+        _workers = workers;
+        _follower = follower;
+        _labels = labels;
+        _writer = writer;
+        _logger = logger;
+    }
+
+    public long RestoredSeq { get; set; } = -1;
+
+    public double RestoreMs { get; set; }
+
+    public CheckpointStatus Status(long replayPartitions) => new(Interlocked.Read(ref _saved), Interlocked.Read(ref _failed),
+        _lastSavedAt, Interlocked.Read(ref _lastBytes), _lastCaptureMs, RestoredSeq, RestoreMs, replayPartitions);
+
+    /// <summary>A checkpoint is due: the interval has passed and the previous one is saved.</summary>
+    public bool IsDue => _options.Enabled && _saving.IsCompleted && Environment.TickCount64 - _lastCaptureAt >= _options.IntervalSeconds * 1000L;
+
+    /// <summary>
+    /// Takes a checkpoint now. <paramref name="decided"/>: the next offset of each partition this instance decides (all
+    /// dispatched). Null when the workers did not reach the barrier in time (nothing is saved; the next one is tried later).
+    /// </summary>
+    public CapturedCheckpoint? Capture(IReadOnlyDictionary<int, long> decided)
+    {
+        _lastCaptureAt = Environment.TickCount64;
+        var started = Stopwatch.GetTimestamp();
+        var followed = _follower.Park();
+        var labels = _labels.Park();
+        try
+        {
+            var barrier = new CheckpointBarrier(_workers.Length);
+            foreach (var worker in _workers)
+            {
+                worker.Enqueue(new InFlight(static (_, _) => { }) { Barrier = barrier });
+            }
+
+            if (!barrier.WaitAllArrived(TimeSpan.FromSeconds(30)))
+            {
+                barrier.Release();
+                Interlocked.Increment(ref _failed);
+                LogBarrierTimedOut(_logger);
+                return null;
+            }
+
+            byte[] state;
+            try
+            {
+                var buffer = new ArrayBufferWriter<byte>(1 << 20);
+                _features.WriteCheckpoint(buffer);
+                state = buffer.WrittenSpan.ToArray();
+            }
+            finally
+            {
+                barrier.Release();
+            }
+
+            var offsets = new Dictionary<int, long>(followed);
+            foreach (var (partition, next) in decided)
+            {
+                offsets[partition] = next;
+            }
+
+            var captureMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            _lastCaptureMs = captureMs;
+            return new CapturedCheckpoint(state, decided, offsets, labels, DateTime.UtcNow, captureMs);
+        }
+        finally
+        {
+            _labels.Resume();
+            _follower.Resume();
+        }
+    }
+
+    /// <summary>
+    /// At a graceful stop, after the drain (the workers and the follower have stopped, everything dispatched is
+    /// committed): one last checkpoint, saved before the process ends, so a deploy replays nothing.
+    /// </summary>
+    public void SaveAtStop(IReadOnlyDictionary<int, long> decided)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var labels = _labels.Park();
+        byte[] state;
+        try
+        {
+            var buffer = new ArrayBufferWriter<byte>(1 << 20);
+            _features.WriteCheckpoint(buffer);
+            state = buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            _labels.Resume();
+        }
+
+        var offsets = new Dictionary<int, long>(_follower.Positions);
+        foreach (var (partition, next) in decided)
+        {
+            offsets[partition] = next;
+        }
+
+        SaveNow(new CapturedCheckpoint(state, decided, offsets, labels, DateTime.UtcNow, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+    }
+
+    /// <summary>Saves a captured checkpoint in the background (its decided offsets are committed).</summary>
+    public void Save(CapturedCheckpoint checkpoint) => _saving = Task.Run(() => SaveAsync(checkpoint));
+
+    /// <summary>Saves and waits (at stop).</summary>
+    public void SaveNow(CapturedCheckpoint checkpoint)
+    {
+        _saving.GetAwaiter().GetResult();
+        SaveAsync(checkpoint).GetAwaiter().GetResult();
+    }
+
+    private async Task SaveAsync(CapturedCheckpoint checkpoint)
+    {
+        try
+        {
+            await _store.SaveFeatureCheckpointAsync(new FeatureCheckpointRecord
+            {
+                CreatedAt = checkpoint.CapturedAt,
+                Writer = _writer,
+                SchemaVersion = _features.SchemaVersion,
+                TransactionsOffsets = PartitionOffsets.Format(checkpoint.TransactionsOffsets),
+                LabelsOffsets = PartitionOffsets.Format(checkpoint.LabelsOffsets),
+                State = checkpoint.State,
+            }, _options.Keep).ConfigureAwait(false);
+            Interlocked.Increment(ref _saved);
+            Interlocked.Exchange(ref _lastBytes, checkpoint.State.Length);
+            _lastSavedAt = checkpoint.CapturedAt;
+            GuardRetention(checkpoint.TransactionsOffsets);
+        }
+#pragma warning disable CA1031 // A failed save keeps the previous checkpoint; the next one is tried at the next interval.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Interlocked.Increment(ref _failed);
+            LogSaveFailed(_logger, checkpoint.State.Length, ex.Message);
+        }
+    }
+
+    /// <summary>The consumer group under which checkpoints' offsets are committed: <c>GROUP-checkpoints</c>.</summary>
+    public static string RetentionGroup(string groupId) => groupId + "-checkpoints";
+
+    /// <summary>
+    /// Commits the saved checkpoint's offsets under <see cref="RetentionGroup"/>: what a restore must replay is then
+    /// still needed by a group, so a broker that drops what every group has consumed (the embedded one does) keeps it,
+    /// and operators see the replay a restart would take as that group's lag.
+    /// </summary>
+    private void GuardRetention(IReadOnlyDictionary<int, long> offsets)
+    {
+        var commit = new List<TopicPartitionOffset>(offsets.Count);
+        foreach (var (partition, offset) in offsets)
+        {
+            if (offset >= 0)
+            {
+                commit.Add(new TopicPartitionOffset(_service.TransactionsTopic, partition, offset));
+            }
+        }
+
+        if (commit.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_retentionGuard is null)
+            {
+                var config = KafkaClients.ConsumerConfig(_service.Bootstrap, RetentionGroup(_service.GroupId), _service.ClientId + "-checkpoints");
+                config.GroupProtocol = GroupProtocol.Classic;
+                config.EnableAutoCommit = false;
+                _retentionGuard = new ConsumerBuilder<byte[], byte[]>(config).Build();
+            }
+
+            _retentionGuard.Commit(commit);
+        }
+        catch (KafkaException ex)
+        {
+            LogGuardFailed(_logger, ex.Error.Reason);
+        }
+    }
+
+    public void Dispose()
+    {
+        _saving.GetAwaiter().GetResult();
+        _retentionGuard?.Close();
+        _retentionGuard?.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1703, Level = LogLevel.Warning, Message = "Committing the checkpoint's offsets (retention guard) failed: {Reason}")]
+    private static partial void LogGuardFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1701, Level = LogLevel.Warning, Message = "Checkpoint skipped: the workers did not reach the barrier within 30 s")]
+    private static partial void LogBarrierTimedOut(ILogger logger);
+
+    [LoggerMessage(EventId = 1702, Level = LogLevel.Error, Message = "Saving a checkpoint of {Bytes} bytes failed; the previous one stays the latest: {Reason}")]
+    private static partial void LogSaveFailed(ILogger logger, int bytes, string reason);
+}
