@@ -40,6 +40,7 @@ internal sealed partial class PartitionFollower
     private readonly Dictionary<int, long> _acquiredEarly = []; // handed back before the partitions were known
     private readonly IReadOnlyDictionary<int, long> _startOffsets;
     private long _lastRefresh;
+    private long _lastDiscovery = long.MinValue / 2;
     private bool _partitionsKnown;
     private volatile bool _stopping;
     private volatile IReadOnlyDictionary<int, long> _published = new Dictionary<int, long>();
@@ -116,8 +117,9 @@ internal sealed partial class PartitionFollower
             {
                 parked = HandleRequests(consumer, parked);
                 Recycle();
-                if (!_partitionsKnown)
+                if (!_partitionsKnown && Environment.TickCount64 - _lastDiscovery >= 1000)
                 {
+                    _lastDiscovery = Environment.TickCount64;
                     DiscoverPartitions(consumer);
                 }
 

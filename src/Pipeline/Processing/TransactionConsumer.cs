@@ -34,6 +34,8 @@ internal sealed partial class TransactionConsumer
     private readonly Dictionary<int, long> _next = [];
     private readonly Dictionary<int, long> _replayUntil = [];
     private readonly Dictionary<int, long> _storedNext = [];
+    private readonly HashSet<int> _held = [];
+    private bool _caughtUp;
     private CapturedCheckpoint? _awaitingCommit;
     private readonly DecisionWorker[] _workers;
     private readonly DecisionEmitter _emitter;
@@ -111,6 +113,7 @@ internal sealed partial class TransactionConsumer
                 Advance(consumer);
                 CheckpointIfDue(consumer);
                 ApplyBackPressure(consumer);
+                ReleaseHeldIfCaughtUp(consumer);
                 ConsumeResult<byte[], byte[]>? result;
                 try
                 {
@@ -124,6 +127,11 @@ internal sealed partial class TransactionConsumer
                 }
 
                 if (result?.Message is null)
+                {
+                    continue;
+                }
+
+                if (HoldUntilCaughtUp(consumer, result))
                 {
                     continue;
                 }
@@ -161,6 +169,64 @@ internal sealed partial class TransactionConsumer
     }
 
     /// <summary>
+    /// Until every partition's features have caught up after the start (restore, replay, the follower's first pass over
+    /// the others' partitions), nothing is decided: a decision then would see a graph without the cards still being
+    /// folded in. A message to decide is put back (seek) and its partition paused; replays go on. Once caught up, the
+    /// held partitions resume.
+    /// </summary>
+    private bool HoldUntilCaughtUp(IConsumer<byte[], byte[]> consumer, ConsumeResult<byte[], byte[]> result)
+    {
+        if (_caughtUp || ReleaseHeldIfCaughtUp(consumer))
+        {
+            return false;
+        }
+
+        var partitionId = result.Partition.Value;
+        if (_replayUntil.TryGetValue(partitionId, out var until) && result.Offset.Value < until)
+        {
+            return false; // a replay, not a decision
+        }
+
+        var topicPartition = new TopicPartition(_options.TransactionsTopic, result.Partition);
+        consumer.Seek(new TopicPartitionOffset(topicPartition, result.Offset));
+        consumer.Pause([topicPartition]);
+        _held.Add(partitionId);
+        return true;
+    }
+
+    /// <summary>True once caught up; the first time, the held partitions resume (called every loop, so a consumer whose partitions are all held still gets there).</summary>
+    private bool ReleaseHeldIfCaughtUp(IConsumer<byte[], byte[]> consumer)
+    {
+        if (_caughtUp)
+        {
+            return true;
+        }
+
+        if (!_progress.CaughtUp.IsCompleted)
+        {
+            return false;
+        }
+
+        _caughtUp = true;
+        var held = new List<TopicPartition>(_held.Count);
+        foreach (var partition in _held)
+        {
+            if (_next.ContainsKey(partition))
+            {
+                held.Add(new TopicPartition(_options.TransactionsTopic, partition));
+            }
+        }
+
+        _held.Clear();
+        if (!_paused && held.Count > 0)
+        {
+            consumer.Resume(held);
+        }
+
+        return true;
+    }
+
+    /// <summary>
     /// Pauses every assigned partition when <c>MaxInFlight</c> messages are out and resumes them once a quarter has
     /// drained. The loop keeps calling Consume meanwhile, so a long store outage never exceeds max.poll.interval.ms
     /// (which would evict the instance from the group and lose its partitions).
@@ -175,7 +241,13 @@ internal sealed partial class TransactionConsumer
         }
         else if (_paused && _inFlight <= _options.MaxInFlight - (_options.MaxInFlight / 4))
         {
-            consumer.Resume(consumer.Assignment);
+            var resume = consumer.Assignment;
+            if (_held.Count > 0)
+            {
+                resume = resume.FindAll(tp => !_held.Contains(tp.Partition.Value)); // still held until caught up
+            }
+
+            consumer.Resume(resume);
             _paused = false;
         }
     }

@@ -17,6 +17,9 @@ internal static class SimulatedStream
     {
         // Several checkpoints within the stream, so that a kill lands between two of them.
         ["FRAUDSTREAM_Checkpoints__IntervalSeconds"] = "2",
+        ["FRAUDSTREAM_Decisions__TokenKey"] = TestServeSettings.TokenKey,
+        // The simulator's event time runs ahead of the clock: allow it, as the demo does.
+        ["FRAUDSTREAM_Decisions__MaxFutureSkewSeconds"] = "315360000",
     };
 
     public static FraudstreamProcess Produce(string bootstrap) =>
