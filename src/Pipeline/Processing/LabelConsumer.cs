@@ -161,7 +161,18 @@ internal sealed partial class LabelConsumer
         {
             while (!_stopping)
             {
-                var result = consumer.Consume(50);
+                ConsumeResult<byte[], byte[]>? result;
+                try
+                {
+                    result = consumer.Consume(50);
+                }
+                catch (ConsumeException ex)
+                {
+                    // A bad fetch or a broker error is not the end of the labels: log it and go on reading.
+                    LogKafkaError(_logger, ex.Error.Reason);
+                    continue;
+                }
+
                 if (result?.Message is not null)
                 {
                     Add(result, pending);
