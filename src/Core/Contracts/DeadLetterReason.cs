@@ -20,6 +20,7 @@ public enum DeadLetterReason : byte
     TimestampOutOfRange,
     AmountOutOfRange,
     StoreRefused,
+    ConflictingDuplicate,
 }
 
 public static class DeadLetterReasonNames
@@ -43,6 +44,7 @@ public static class DeadLetterReasonNames
         DeadLetterReason.TimestampOutOfRange => "timestamp_out_of_range",
         DeadLetterReason.AmountOutOfRange => "amount_out_of_range",
         DeadLetterReason.StoreRefused => "store_refused",
+        DeadLetterReason.ConflictingDuplicate => "conflicting_duplicate",
         _ => "unknown",
     };
 }

@@ -114,6 +114,17 @@ internal sealed class DecisionWorker
         }
     }
 
+    /// <summary>
+    /// The content of a transaction as one number, to tell an identical re-send from a reused id. Within this process
+    /// only (string hashes are randomised per process), and after the card number was protected.
+    /// </summary>
+    private static long Fingerprint(Transaction tx)
+    {
+        var first = HashCode.Combine(tx.Card, tx.Merchant, tx.Amount, tx.Timestamp, tx.Currency, tx.Country, tx.Device, tx.Channel);
+        var second = HashCode.Combine(tx.Category, tx.HasLocation ? tx.Latitude : 0, tx.HasLocation ? tx.Longitude : 0);
+        return ((long)first << 32) | (uint)second;
+    }
+
     /// <summary>The feature computer of a partition's cards, cached by partition (the stage hands out one per partition).</summary>
     private IFeatureWorker FeaturesOf(int partition)
     {
@@ -165,7 +176,26 @@ internal sealed class DecisionWorker
 
             // Before anything reads the transaction: from here on no field holds a card number.
             _tokens.Protect(slot.Transaction);
-            var sighting = _window.See(slot.Transaction.Id, slot.Partition, slot.Offset);
+            var sighting = _window.See(slot.Transaction.Id, slot.Partition, slot.Offset, Fingerprint(slot.Transaction));
+            if (sighting == Sighting.Conflicting)
+            {
+                if (!slot.FeaturesOnly)
+                {
+                    slot.Error = new ParseError(DeadLetterReason.ConflictingDuplicate,
+                        "this id was seen recently with other content (card, merchant, amount, time or another field differs)");
+                    slot.Outcome = Outcome.DeadLettered;
+                    FillDeadLetter(slot);
+                    Counters.AddDeadLettered();
+                    _emitter.EmitDeadLetter(slot);
+                }
+                else
+                {
+                    slot.MarkDone();
+                }
+
+                continue;
+            }
+
             if (sighting == Sighting.Resent)
             {
                 if (!slot.FeaturesOnly)

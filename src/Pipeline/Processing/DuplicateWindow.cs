@@ -14,6 +14,9 @@ internal enum Sighting : byte
 
     /// <summary>Seen at another position: a re-send. Neither folded in nor decided, as the first time.</summary>
     Resent,
+
+    /// <summary>Seen recently with other content: the id was reused. Dead-lettered, neither folded in nor decided.</summary>
+    Conflicting,
 }
 
 /// <summary>
@@ -23,7 +26,7 @@ internal enum Sighting : byte
 /// </summary>
 internal sealed class DuplicateWindow
 {
-    private readonly HashSet<string> _recent;
+    private readonly Dictionary<string, long> _recent; // id → fingerprint of the content it was first seen with
     private readonly string[] _ring;
     private readonly IReadOnlyDictionary<string, long> _seed; // read by every worker; added to when a partition is taken over
     private int _next;
@@ -32,7 +35,7 @@ internal sealed class DuplicateWindow
     public DuplicateWindow(int capacity, IReadOnlyDictionary<string, long> seed)
     {
         // Grown as ids arrive: a worker that sees few ids holds little.
-        _recent = new HashSet<string>(StringComparer.Ordinal);
+        _recent = new Dictionary<string, long>(StringComparer.Ordinal);
         _ring = new string[capacity];
         _seed = seed;
     }
@@ -40,12 +43,15 @@ internal sealed class DuplicateWindow
     /// <summary>Packs a stored decision's source position for the seed.</summary>
     public static long Position(int partition, long offset) => ((long)partition << 44) | (offset & ((1L << 44) - 1));
 
-    /// <summary>Classifies <paramref name="id"/> read at <paramref name="partition"/>/<paramref name="offset"/> and remembers it.</summary>
-    public Sighting See(string id, int partition, long offset)
+    /// <summary>
+    /// Classifies <paramref name="id"/> read at <paramref name="partition"/>/<paramref name="offset"/> with content
+    /// <paramref name="fingerprint"/> and remembers it.
+    /// </summary>
+    public Sighting See(string id, int partition, long offset, long fingerprint)
     {
-        if (!_recent.Add(id))
+        if (!_recent.TryAdd(id, fingerprint))
         {
-            return Sighting.Resent;
+            return _recent[id] == fingerprint ? Sighting.Resent : Sighting.Conflicting;
         }
 
         if (_count == _ring.Length)

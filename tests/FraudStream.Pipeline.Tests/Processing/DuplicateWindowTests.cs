@@ -10,9 +10,9 @@ public sealed class DuplicateWindowTests
     public void An_id_seen_again_is_a_re_send()
     {
         var window = new DuplicateWindow(1000, NoSeed);
-        Assert.Equal(Sighting.New, window.See("a", 0, 1));
-        Assert.Equal(Sighting.Resent, window.See("a", 0, 2));
-        Assert.Equal(Sighting.New, window.See("b", 0, 3));
+        Assert.Equal(Sighting.New, window.See("a", 0, 1, 7));
+        Assert.Equal(Sighting.Resent, window.See("a", 0, 2, 7));
+        Assert.Equal(Sighting.New, window.See("b", 0, 3, 7));
     }
 
     [Fact]
@@ -24,10 +24,19 @@ public sealed class DuplicateWindowTests
             ["other"] = DuplicateWindow.Position(3, 42),
         };
         var window = new DuplicateWindow(1000, seed);
-        Assert.Equal(Sighting.Redelivered, window.See("stored", 3, 41));
-        Assert.Equal(Sighting.Resent, window.See("stored", 3, 41)); // the second delivery in this run is a re-send
-        Assert.Equal(Sighting.Resent, window.See("other", 4, 42));
-        Assert.Equal(Sighting.New, window.See("new", 3, 43));
+        Assert.Equal(Sighting.Redelivered, window.See("stored", 3, 41, 7));
+        Assert.Equal(Sighting.Resent, window.See("stored", 3, 41, 7)); // the second delivery in this run is a re-send
+        Assert.Equal(Sighting.Resent, window.See("other", 4, 42, 7));
+        Assert.Equal(Sighting.New, window.See("new", 3, 43, 7));
+    }
+
+    [Fact]
+    public void An_id_seen_again_with_other_content_conflicts()
+    {
+        var window = new DuplicateWindow(1000, NoSeed);
+        Assert.Equal(Sighting.New, window.See("a", 0, 1, fingerprint: 11));
+        Assert.Equal(Sighting.Conflicting, window.See("a", 0, 2, fingerprint: 12));
+        Assert.Equal(Sighting.Resent, window.See("a", 0, 3, fingerprint: 11)); // the first content is the one remembered
     }
 
     [Fact]
@@ -44,10 +53,10 @@ public sealed class DuplicateWindowTests
         var window = new DuplicateWindow(1000, NoSeed);
         for (var i = 0; i <= 1000; i++)
         {
-            Assert.Equal(Sighting.New, window.See("id-" + i, 0, i));
+            Assert.Equal(Sighting.New, window.See("id-" + i, 0, i, 7));
         }
 
-        Assert.Equal(Sighting.New, window.See("id-0", 0, 2000));
-        Assert.Equal(Sighting.Resent, window.See("id-1000", 0, 2001));
+        Assert.Equal(Sighting.New, window.See("id-0", 0, 2000, 7));
+        Assert.Equal(Sighting.Resent, window.See("id-1000", 0, 2001, 7));
     }
 }

@@ -66,6 +66,35 @@ public sealed class DecisionServiceTests
     }
 
     [Fact]
+    public async Task A_reused_id_with_other_content_is_dead_lettered_and_an_identical_re_send_is_a_duplicate()
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 3);
+        await using var service = await RunningService.StartAsync(Settings(broker, SqliteDb()));
+        var reused = TestTransactions.Make(6);
+        using (var publisher = new TransactionPublisher(broker.BootstrapServers))
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                publisher.Publish(TestTransactions.Make(i));
+            }
+
+            publisher.Publish(TestTransactions.Make(5)); // the same transaction again
+            var conflicting = TestTransactions.Make(6);
+            conflicting.Amount = reused.Amount + 900; // same id and card, other content
+            publisher.Publish(conflicting);
+            Assert.True(publisher.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        await RunningService.WaitForAsync(async () => await service.Store.CountDeadLettersAsync() == 1, TimeSpan.FromSeconds(60), "the conflicting one dead-lettered");
+        await RunningService.WaitForAsync(() => Task.FromResult(service.Service.Telemetry.Latest?.Totals.Duplicates >= 1), TimeSpan.FromSeconds(30), "the re-send counted");
+        Assert.Equal(50, await service.Store.CountDecisionsAsync());
+        var dead = Assert.Single(await service.Store.GetDeadLettersAsync(10));
+        Assert.Equal("conflicting_duplicate", dead.Reason);
+        var stored = await service.Store.GetDecisionAsync(reused.Id);
+        Assert.Equal(reused.Amount, stored!.Amount); // the first content was decided
+    }
+
+    [Fact]
     public async Task Malformed_messages_are_dead_lettered_with_their_reason_while_good_traffic_flows()
     {
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 3);
