@@ -44,6 +44,10 @@ internal sealed partial class StateCheckpointer : IDisposable
     private readonly string _writer;
     private readonly ILogger _logger;
     private long _lastCaptureAt = Environment.TickCount64;
+
+    // Reused from one checkpoint to the next (the previous one is saved before the next is taken): no doubling garbage
+    // on the large-object heap each time.
+    private readonly ArrayBufferWriter<byte> _buffer = new(1 << 20);
     private Task _saving = Task.CompletedTask;
     private long _saved;
     private long _failed;
@@ -102,16 +106,20 @@ internal sealed partial class StateCheckpointer : IDisposable
             }
 
             byte[] state;
+            double pausedMs;
             try
             {
-                var buffer = new ArrayBufferWriter<byte>(1 << 20);
-                _features.WriteCheckpoint(buffer);
-                state = buffer.WrittenSpan.ToArray();
+                _buffer.ResetWrittenCount();
+                _features.WriteCheckpoint(_buffer);
+                pausedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             }
             finally
             {
                 barrier.Release();
             }
+
+            state = _buffer.WrittenSpan.ToArray(); // after the release: the workers need not wait for the copy
+            LogCaptured(_logger, state.Length, _features.CardCount, pausedMs);
 
             var offsets = new Dictionary<int, long>(followed);
             foreach (var (partition, next) in decided)
@@ -146,9 +154,9 @@ internal sealed partial class StateCheckpointer : IDisposable
         byte[] state;
         try
         {
-            var buffer = new ArrayBufferWriter<byte>(1 << 20);
-            _features.WriteCheckpoint(buffer);
-            state = buffer.WrittenSpan.ToArray();
+            _buffer.ResetWrittenCount();
+            _features.WriteCheckpoint(_buffer);
+            state = _buffer.WrittenSpan.ToArray();
         }
         finally
         {
@@ -249,6 +257,9 @@ internal sealed partial class StateCheckpointer : IDisposable
         _retentionGuard?.Close();
         _retentionGuard?.Dispose();
     }
+
+    [LoggerMessage(EventId = 1704, Level = LogLevel.Information, Message = "Checkpoint taken: {Bytes} bytes, {Cards} cards; workers waited {PausedMs:F1} ms")]
+    private static partial void LogCaptured(ILogger logger, int bytes, int cards, double pausedMs);
 
     [LoggerMessage(EventId = 1703, Level = LogLevel.Warning, Message = "Committing the checkpoint's offsets (retention guard) failed: {Reason}")]
     private static partial void LogGuardFailed(ILogger logger, string reason);
