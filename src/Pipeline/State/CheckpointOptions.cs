@@ -18,7 +18,7 @@ public sealed class CheckpointOptions
     /// 100k cards: docs/BENCHMARKS.md); a restart replays at most this much plus the time to save one.
     /// </summary>
     [Range(1, 86_400)]
-    public int IntervalSeconds { get; set; } = 30;
+    public int IntervalSeconds { get; set; } = 60;
 
     /// <summary>Checkpoints kept in the store; older ones are pruned. More than one, so a damaged newest one has a fallback.</summary>
     [Range(1, 100)]
