@@ -14,8 +14,8 @@ public sealed class CheckpointOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>
-    /// Seconds between checkpoints. Each one parks the workers while the state is written out (tens of ms per
-    /// 100k cards: docs/BENCHMARKS.md); a restart replays at most this much plus the time to save one.
+    /// Seconds between checkpoints. Each one parks the workers while the state is written out (about 160 ms for
+    /// 100k cards with a full label index: docs/BENCHMARKS.md); a restart replays at most this much plus the time to save one.
     /// </summary>
     [Range(1, 86_400)]
     public int IntervalSeconds { get; set; } = 60;
