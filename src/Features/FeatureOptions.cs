@@ -6,6 +6,12 @@ public sealed class FeatureOptions
     /// <summary>A card with no transaction for this long (by event time) is forgotten.</summary>
     public TimeSpan CardIdleTtl { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// Most cards one partition's engine holds (about 256 bytes each): past it, the least recently seen of a sample is
+    /// evicted (as if expired) and counted, so memory has a bound whatever the card population.
+    /// </summary>
+    public int MaxCardsPerPartition { get; init; } = 2_000_000;
+
     /// <summary>Merchants, devices and categories with no activity for this long are forgotten.</summary>
     public TimeSpan GraphIdleTtl { get; init; } = TimeSpan.FromDays(30);
 

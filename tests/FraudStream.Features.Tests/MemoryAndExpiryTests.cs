@@ -22,6 +22,24 @@ public class MemoryAndExpiryTests
     }
 
     [Fact]
+    public void A_full_engine_evicts_the_least_recently_seen_cards_and_counts_them()
+    {
+        var s = new Scripted(new FeatureOptions { MaxCardsPerPartition = 100 });
+        for (var i = 0; i < 1000; i++)
+        {
+            s.Run(S(i * 2), card: "card-" + i);
+            s.Run(S((i * 2) + 1), card: "regular"); // seen every other transaction: never the least recent
+        }
+
+        Assert.Equal(100, s.Engine.CardCount);
+        Assert.Equal(901, s.Engine.CardsEvicted); // 1,001 distinct cards, 100 kept
+        var regular = s.Run(S(2000), card: "regular");
+        Assert.Equal(1000f, F(regular, "card.history_count")); // its history was kept
+        var evicted = s.Run(S(2001), card: "card-0");
+        Assert.Equal(0f, F(evicted, "card.history_count")); // the oldest came back as a first sighting
+    }
+
+    [Fact]
     public void Idle_merchants_and_devices_are_swept_from_the_graph()
     {
         var s = new Scripted(new FeatureOptions { GraphIdleTtl = TimeSpan.FromDays(1), GraphSweepInterval = 4 });

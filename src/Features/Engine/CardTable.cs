@@ -97,6 +97,30 @@ internal sealed class CardTable
     }
 
     /// <summary>
+    /// Removes the card seen least recently among <paramref name="sample"/> ring entries from the sweep's position on
+    /// (sampled LRU, as Redis evicts: no ordered list to keep per transaction, and deterministic, so a replay evicts the
+    /// same cards). Returns the card removed.
+    /// </summary>
+    public CardState EvictLeastRecent(int sample)
+    {
+        var oldest = -1;
+        var oldestTicks = long.MaxValue;
+        for (var k = 0; k < sample && k < _count; k++)
+        {
+            var i = (_sweepCursor + k) % _count;
+            if (_ringLastTicks[i] < oldestTicks)
+            {
+                oldestTicks = _ringLastTicks[i];
+                oldest = i;
+            }
+        }
+
+        var card = _ring[oldest];
+        Remove(card);
+        return card;
+    }
+
+    /// <summary>
     /// The cards in expiry-ring order, with the sweep's position: restored in that order, the ring and so the
     /// sweep are exactly as they were (the slot layout may differ; lookups do not depend on it).
     /// </summary>

@@ -44,7 +44,9 @@ public sealed class FeatureEngine
     private readonly MerchantGraph _graph;
     private readonly FeatureOptions _options;
     private readonly long _cardIdleTicks;
+    private const int EvictionSample = 16;
     private long _clock = long.MinValue;
+    private long _cardsEvicted;
     private ulong _slotAhead; // card hash whose table slot was requested on the last PrefetchAhead; 0: none
     private CardState? _cardAhead; // card whose fields were requested on the last PrefetchAhead
 
@@ -59,6 +61,9 @@ public sealed class FeatureEngine
     public MerchantGraph Graph => _graph;
 
     public int CardCount => _cards.Count;
+
+    /// <summary>Cards evicted since this engine was created because <see cref="FeatureOptions.MaxCardsPerPartition"/> was reached.</summary>
+    public long CardsEvicted => Volatile.Read(ref _cardsEvicted);
 
     /// <summary>Latest event time this engine has seen.</summary>
     public DateTime Clock => _clock == long.MinValue ? DateTime.MinValue : new DateTime(_clock, DateTimeKind.Utc);
@@ -445,6 +450,13 @@ public sealed class FeatureEngine
         if (_cards.TryGet(hash, out var card))
         {
             return card;
+        }
+
+        if (_cards.Count >= _options.MaxCardsPerPartition)
+        {
+            // Over the cap: the least recently seen of a sample goes, as if it had expired, and is counted.
+            _cards.EvictLeastRecent(EvictionSample);
+            Volatile.Write(ref _cardsEvicted, _cardsEvicted + 1);
         }
 
         card = new CardState(key, hash, _options);

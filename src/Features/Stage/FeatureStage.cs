@@ -42,6 +42,24 @@ public sealed class FeatureStage(FeatureOptions options) : IFeatureStage
         }
     }
 
+    /// <summary>Cards evicted over all partitions because a partition's engine was full (<see cref="FeatureOptions.MaxCardsPerPartition"/>).</summary>
+    public long CardsEvicted
+    {
+        get
+        {
+            lock (_partitionsGate)
+            {
+                long evicted = 0;
+                foreach (var worker in _partitions.Values)
+                {
+                    evicted += worker.Engine.CardsEvicted;
+                }
+
+                return evicted;
+            }
+        }
+    }
+
     public IFeatureWorker ForPartition(int partition)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
