@@ -32,7 +32,8 @@ remove() {
   done
 }
 shopt -s nullglob
-remove "$pub"/alpine-librdkafka.so "$pub"/centos*-librdkafka.so "$pub"/lib_lightgbm.so "$pub"/*.pdb
+# centos8-librdkafka.so stays: it is the build Confluent.Kafka loads on the host (the plain glibc one needs libraries the host lacks).
+remove "$pub"/alpine-librdkafka.so "$pub"/lib_lightgbm.so "$pub"/*.pdb
 remove "$pub"/*.dll.so "$pub"/onnxruntime.dll "$pub"/onnxruntime_providers_*.dll "$pub"/DirectML.dll "$pub"/librdkafka*.dll
 remove "$pub"/Microsoft.AspNetCore.Mvc*.dll "$pub"/Microsoft.AspNetCore.Identity*.dll "$pub"/Microsoft.AspNetCore.SignalR*.dll \
        "$pub"/Microsoft.AspNetCore.Razor*.dll "$pub"/Microsoft.AspNetCore.Components*.dll "$pub"/Microsoft.AspNetCore.Blazor*.dll \
