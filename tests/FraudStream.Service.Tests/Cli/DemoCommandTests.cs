@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using FraudStream.Testing;
 
 namespace FraudStream.Service.Tests.Cli;
 
@@ -123,6 +124,31 @@ public sealed class DemoCommandTests
         // Both were stopped gracefully with the demo, and none outlives it.
         Assert.All(members, m => Assert.Equal(0, m.GetProperty("exit_code").GetInt32()));
         Assert.All(members, m => Assert.False(IsRunning(m.GetProperty("process_id").GetInt32()), m.GetProperty("name").GetString() + " outlived the demo"));
+    }
+
+    [PostgresFact]
+    public async Task Three_instances_share_one_postgres_database_and_decide_every_transaction_exactly_once()
+    {
+        var dir = Directory.CreateTempSubdirectory("fs-demo-instances-pg-").FullName;
+        var report = Path.Combine(dir, "report.json");
+        var database = "postgres:" + PostgresServer.Instance.CreateDatabase();
+        var (exit, output) = await RunDemoAsync(
+            $"--instances 3 --transactions 12000 --rate 2000 --seed 6 --dashboard-port 0 --floor-seconds 0 --db \"{database}\" --folder {Path.Combine(dir, "run")} --json-report {report}");
+        Assert.True(exit == 0, output);
+
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        var r = json.RootElement;
+        Assert.True(r.GetProperty("exactly_once").GetBoolean(), output);
+        Assert.Equal(12000 + r.GetProperty("warmup_transactions").GetInt64(), await Store(database).CountDecisionsAsync());
+        var members = r.GetProperty("instances").GetProperty("members").EnumerateArray().ToList();
+        Assert.Equal(3, members.Count);
+        Assert.All(members, m => Assert.NotEqual(0, m.GetProperty("partitions_decided").GetArrayLength()));
+    }
+
+    private static FraudStream.Storage.FraudStore Store(string database)
+    {
+        Assert.True(FraudStream.Storage.StoreLocation.TryParse(database, out var location, out var error), error);
+        return FraudStream.Storage.FraudStore.Open(location!);
     }
 
     [Fact]
