@@ -34,6 +34,29 @@ public sealed record PipelineSnapshot
     public required ScorerTelemetry Scorer { get; init; }
 
     public required RulesTelemetry Rules { get; init; }
+
+    /// <summary>This instance of the consumer group: what it decides, what it follows, its checkpoints.</summary>
+    public required InstanceTelemetry Instance { get; init; }
+}
+
+/// <summary>
+/// One instance of the consumer group (docs/STATE.md): its name (the configured client id), the partitions the group
+/// assigned it (decided here) and those it folds into its features only (followed), both ascending, and its checkpoints.
+/// </summary>
+public sealed record InstanceTelemetry(string Name, IReadOnlyList<int> DecidedPartitions, IReadOnlyList<int> FollowedPartitions, CheckpointTelemetry Checkpoints);
+
+/// <summary>
+/// The feature-state checkpoints as the instance sees them: how many it saved and how many failed, the last one saved
+/// (UTC; null before the first), its size and how long capturing took, the checkpoint restored at start (-1: none) and
+/// how long that took, and the partitions whose features are still replaying after the start.
+/// </summary>
+public sealed record CheckpointTelemetry(long Saved, long Failed, DateTime? LastSavedAt, long LastBytes, double LastCaptureMs,
+    long RestoredSeq, double RestoreMs, long PartitionsReplaying)
+{
+    public static readonly CheckpointTelemetry None = new(0, 0, null, 0, 0, -1, 0, 0);
+
+    /// <summary>Seconds from the last saved checkpoint to <paramref name="now"/>; null before the first.</summary>
+    public double? AgeSeconds(DateTime now) => LastSavedAt is { } saved ? Math.Max(0, (now - saved).TotalSeconds) : null;
 }
 
 /// <summary>Percentiles of one histogram, in milliseconds, and the share at or under the target (0..1).</summary>

@@ -54,6 +54,25 @@ public sealed class DashboardFeed(DashboardState state) : ITelemetryFeed
             DecisionsTotal = totals,
             TopRules = TopRules(s.Outcomes.ReasonCounts),
             RecentDeclines = Declines(s.Outcomes.RecentDeclines),
+            Instance = Instance(s.Instance, s.At),
+        };
+    }
+
+    private static InstanceStatus Instance(InstanceTelemetry instance, DateTime at)
+    {
+        var c = instance.Checkpoints;
+        return new InstanceStatus
+        {
+            Name = instance.Name,
+            PartitionsDecided = instance.DecidedPartitions,
+            PartitionsFollowed = instance.FollowedPartitions,
+            PartitionsReplaying = c.PartitionsReplaying,
+            Checkpoint = new CheckpointSummary
+            {
+                Saved = c.Saved, Failed = c.Failed, AgeSeconds = c.AgeSeconds(at), LastBytes = c.LastBytes, LastCaptureMs = c.LastCaptureMs,
+                LastSavedAt = c.LastSavedAt is { } saved ? new DateTimeOffset(DateTime.SpecifyKind(saved, DateTimeKind.Utc)) : null,
+                RestoredSeq = c.RestoredSeq, RestoreMs = c.RestoreMs,
+            },
         };
     }
 

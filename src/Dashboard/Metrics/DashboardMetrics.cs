@@ -29,6 +29,16 @@ public sealed class DashboardMetrics
     private readonly Gauge _modelAvailable;
     private readonly ReportedLabels _versions;
     private readonly Gauge _rulesReloadErrors;
+    private readonly ReportedLabels _instance;
+    private readonly Gauge _partitionsDecided;
+    private readonly Gauge _partitionsFollowed;
+    private readonly Gauge _partitionsReplaying;
+    private readonly Counter _checkpoints;
+    private readonly Gauge _checkpointAge;
+    private readonly Gauge _checkpointBytes;
+    private readonly Gauge _checkpointCapture;
+    private readonly Gauge _restoredSeq;
+    private readonly Gauge _restore;
 
     public DashboardMetrics(CollectorRegistry registry, double targetMs)
     {
@@ -72,6 +82,26 @@ public sealed class DashboardMetrics
             ["model_version", "ruleset_version", "device"]));
         _rulesReloadErrors = factory.CreateGauge(
             "fraudstream_rules_reload_errors", "Recent rules reload failures held by the dashboard.");
+
+        _instance = new ReportedLabels(factory.CreateGauge(
+            "fraudstream_instance_info", "This instance of the consumer group, by client id (value is always 1).", ["client_id"]));
+        _partitionsDecided = factory.CreateGauge(
+            "fraudstream_partitions_decided", "Partitions of the transactions topic the group assigned this instance.");
+        _partitionsFollowed = factory.CreateGauge(
+            "fraudstream_partitions_followed", "Partitions this instance folds into its features only (others decide them).");
+        _partitionsReplaying = factory.CreateGauge(
+            "fraudstream_partitions_replaying", "Partitions whose features are still replaying after the start (nothing is decided until 0).");
+        _checkpoints = factory.CreateCounter("fraudstream_checkpoints_total", "Feature-state checkpoints saved and failed.", ["result"]);
+        // Absent until the first checkpoint is saved: a 0 would read as "just saved".
+        _checkpointAge = factory.CreateGauge(
+            "fraudstream_checkpoint_age_seconds", "Seconds since the last saved checkpoint was taken.",
+            new GaugeConfiguration { SuppressInitialValue = true });
+        _checkpointBytes = factory.CreateGauge("fraudstream_checkpoint_bytes", "Size of the last saved checkpoint.");
+        _checkpointCapture = factory.CreateGauge(
+            "fraudstream_checkpoint_capture_seconds", "How long the last checkpoint held the workers while the state was written out.");
+        _restoredSeq = factory.CreateGauge(
+            "fraudstream_restored_checkpoint_seq", "The checkpoint restored at start (-1: none, the features were rebuilt from the log).");
+        _restore = factory.CreateGauge("fraudstream_restore_seconds", "How long restoring the checkpoint took at start.");
 
         _target.Set(targetMs / MillisecondsPerSecond);
     }
@@ -154,6 +184,32 @@ public sealed class DashboardMetrics
         _versions.Set(1, snapshot.Scorer.ModelVersion, snapshot.Rules.RulesetVersion, snapshot.Scorer.Device);
         _versions.EndOfSnapshot();
         _rulesReloadErrors.Set(snapshot.Rules.ReloadErrors.Count);
+        ApplyInstance(snapshot.Instance);
+    }
+
+    private void ApplyInstance(InstanceStatus instance)
+    {
+        if (instance.Name.Length > 0)
+        {
+            _instance.Set(1, instance.Name);
+        }
+
+        _instance.EndOfSnapshot();
+        _partitionsDecided.Set(instance.PartitionsDecided.Count);
+        _partitionsFollowed.Set(instance.PartitionsFollowed.Count);
+        _partitionsReplaying.Set(instance.PartitionsReplaying);
+        var checkpoint = instance.Checkpoint;
+        _checkpoints.WithLabels("saved").IncTo(checkpoint.Saved);
+        _checkpoints.WithLabels("failed").IncTo(checkpoint.Failed);
+        if (checkpoint.AgeSeconds is { } age)
+        {
+            _checkpointAge.Set(age);
+        }
+
+        _checkpointBytes.Set(checkpoint.LastBytes);
+        _checkpointCapture.Set(checkpoint.LastCaptureMs / MillisecondsPerSecond);
+        _restoredSeq.Set(checkpoint.RestoredSeq);
+        _restore.Set(checkpoint.RestoreMs / MillisecondsPerSecond);
     }
 
     /// <summary>Exponential buckets from 0.1 ms to about 13 s, plus the target itself so "within target" is exact.</summary>

@@ -50,6 +50,50 @@ public sealed record DashboardSnapshot
 
     /// <summary>Latest declines, newest first. Card ids must already be masked; the state masks again.</summary>
     public IReadOnlyList<DeclinedTransaction> RecentDeclines { get; init; } = [];
+
+    /// <summary>This instance of the consumer group: the partitions it decides and follows, its checkpoints.</summary>
+    public InstanceStatus Instance { get; init; } = new();
+}
+
+/// <summary>One instance of the consumer group; the lag of its decided partitions is <see cref="DashboardSnapshot.ConsumerLag"/>.</summary>
+public sealed record InstanceStatus
+{
+    /// <summary>The instance's client id.</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>Partitions the group assigned this instance, ascending.</summary>
+    public IReadOnlyList<int> PartitionsDecided { get; init; } = [];
+
+    /// <summary>Partitions folded into this instance's features only (other instances decide them), ascending.</summary>
+    public IReadOnlyList<int> PartitionsFollowed { get; init; } = [];
+
+    /// <summary>Partitions whose features are still being replayed after the start; nothing is decided until none are.</summary>
+    public long PartitionsReplaying { get; init; }
+
+    public CheckpointSummary Checkpoint { get; init; } = new();
+}
+
+/// <summary>The instance's feature-state checkpoints and the restore it started from.</summary>
+public sealed record CheckpointSummary
+{
+    public long Saved { get; init; }
+
+    public long Failed { get; init; }
+
+    /// <summary>When the last saved checkpoint was taken; null before the first.</summary>
+    public DateTimeOffset? LastSavedAt { get; init; }
+
+    /// <summary>Seconds from <see cref="LastSavedAt"/> to this snapshot: how much a restart would replay at least.</summary>
+    public double? AgeSeconds { get; init; }
+
+    public long LastBytes { get; init; }
+
+    public double LastCaptureMs { get; init; }
+
+    /// <summary>The checkpoint restored at start, or -1 when none was (the features were rebuilt from the log).</summary>
+    public long RestoredSeq { get; init; } = -1;
+
+    public double RestoreMs { get; init; }
 }
 
 /// <summary>Percentiles in milliseconds, and the share of transactions at or under the target (0..1).</summary>

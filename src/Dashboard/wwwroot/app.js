@@ -256,6 +256,31 @@
     setText('ruleset-version', snapshot.rules.ruleset_version || '—');
   }
 
+  const formatPartitions = (partitions) => (partitions.length ? partitions.join(', ') : 'none');
+
+  function formatBytes(bytes) {
+    if (bytes >= 1048576) return (bytes / 1048576).toFixed(1) + ' MB';
+    if (bytes >= 1024) return (bytes / 1024).toFixed(1) + ' kB';
+    return bytes + ' B';
+  }
+
+  function renderInstance(snapshot) {
+    const instance = snapshot.instance;
+    const checkpoint = instance.checkpoint;
+    const saved = checkpoint.age_seconds !== null && checkpoint.age_seconds !== undefined;
+    setText('instance-name', instance.name || '—');
+    setText('instance-decided', formatPartitions(instance.partitions_decided));
+    setText('instance-followed', formatPartitions(instance.partitions_followed));
+    setText('instance-replaying', instance.partitions_replaying > 0 ? `${instance.partitions_replaying} partitions` : 'none', instance.partitions_replaying > 0 ? 'bad' : '');
+    setText('checkpoint-age', saved ? `${checkpoint.age_seconds.toFixed(0)} s ago` : 'none saved yet');
+    setText('checkpoint-bytes', saved ? formatBytes(checkpoint.last_bytes) : '—');
+    setText('checkpoint-capture', checkpoint.last_capture_ms > 0 ? formatMs(checkpoint.last_capture_ms) : '—');
+    setText('checkpoint-counts', `${formatCount(checkpoint.saved)} saved, ${formatCount(checkpoint.failed)} failed`, checkpoint.failed > 0 ? 'bad' : '');
+    setText('checkpoint-restored', checkpoint.restored_seq >= 0
+      ? `checkpoint ${checkpoint.restored_seq} in ${formatMs(checkpoint.restore_ms)}`
+      : 'none: features rebuilt from the log');
+  }
+
   function onSnapshot(snapshot, redraw = true) {
     if (snapshot.sequence <= dashboard.lastSequence) return;
     dashboard.lastSequence = snapshot.sequence;
@@ -269,6 +294,7 @@
     renderBatches(snapshot);
     renderKpis(snapshot);
     renderTables(snapshot);
+    renderInstance(snapshot);
   }
 
   function setConnection(text, className) {

@@ -119,7 +119,8 @@ public sealed partial class DecisionService : BackgroundService
             DrainPipeline = () => Drain(follower, workers, producer),
             TakingOver = (partition, committed) => RecognizeDecided(seed, partition, committed),
         };
-        var inputs = ReportingInputs.Of(consumer, workers, emitter, storeWriter, outcomes, _scoring, _rules);
+        var inputs = ReportingInputs.Of(consumer, workers, emitter, storeWriter, outcomes, _scoring, _rules,
+            new InstanceInputs(_options.ClientId, follower, checkpointer, progress));
         var reporter = new LatencyReporter(Telemetry, inputs, _store, _logger);
 
         using var reporting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);

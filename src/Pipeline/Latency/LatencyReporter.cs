@@ -98,6 +98,7 @@ internal sealed partial class LatencyReporter
             Outcomes = _inputs.Outcomes.Latest,
             Scorer = _inputs.Scorer(),
             Rules = _inputs.RulesNow(),
+            Instance = _inputs.InstanceNow(),
         };
         _previous = totals;
         _previousAt = now;

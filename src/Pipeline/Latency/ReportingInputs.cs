@@ -1,12 +1,14 @@
 using FraudStream.Core.Stages;
 using FraudStream.Core.Telemetry;
 using FraudStream.Pipeline.Processing;
+using FraudStream.Pipeline.State;
 
 namespace FraudStream.Pipeline.Latency;
 
 /// <summary>
 /// Everything the reporter reads once a second, gathered by the decision service as it builds the pipeline:
-/// each recording thread's stage recorders and counters, the consumer's lag, the stored outcomes and the stages.
+/// each recording thread's stage recorders and counters, the consumer's lag, the stored outcomes, the stages, and the
+/// instance's partitions and checkpoints.
 /// </summary>
 internal sealed class ReportingInputs
 {
@@ -22,9 +24,18 @@ internal sealed class ReportingInputs
 
     public required IRulesStage Rules { get; init; }
 
+    /// <summary>The instance's name in the group: its configured client id.</summary>
+    public required string InstanceName { get; init; }
+
+    public required PartitionFollower Follower { get; init; }
+
+    public required StateCheckpointer Checkpointer { get; init; }
+
+    public required ReplayProgress Progress { get; init; }
+
     /// <summary>The recorders and counters of every thread that records: consumer, workers, delivery and store.</summary>
     public static ReportingInputs Of(TransactionConsumer consumer, IReadOnlyList<DecisionWorker> workers, DecisionEmitter emitter,
-        StoreWriter storeWriter, OutcomeStatistics outcomes, IScoringStage scoring, IRulesStage rules)
+        StoreWriter storeWriter, OutcomeStatistics outcomes, IScoringStage scoring, IRulesStage rules, InstanceInputs instance)
     {
         var recorders = new List<StageRecorders> { consumer.Recorders, emitter.DeliveryRecorders, storeWriter.Recorders };
         var counters = new List<PipelineCounters> { consumer.Counters, emitter.DeliveryCounters, storeWriter.Counters };
@@ -37,6 +48,7 @@ internal sealed class ReportingInputs
         return new ReportingInputs
         {
             Recorders = recorders, Counters = counters, Consumer = consumer, Outcomes = outcomes, Scoring = scoring, Rules = rules,
+            InstanceName = instance.Name, Follower = instance.Follower, Checkpointer = instance.Checkpointer, Progress = instance.Progress,
         };
     }
 
@@ -52,4 +64,18 @@ internal sealed class ReportingInputs
     /// <summary>Reload failures come from rules that reload (<see cref="IRulesStatus"/>); thresholds alone have none.</summary>
     public RulesTelemetry RulesNow() =>
         new(Rules.RulesetVersion, (Rules as IRulesStatus)?.ReloadErrors ?? [], Rules.HitTotals());
+
+    /// <summary>Decided partitions from the consumer, followed ones from the follower, both ascending.</summary>
+    public InstanceTelemetry InstanceNow()
+    {
+        var followed = new List<int>(Follower.Positions.Keys);
+        followed.Sort();
+        var status = Checkpointer.Status(Progress.Outstanding);
+        return new InstanceTelemetry(InstanceName, [.. Consumer.Decided], followed, new CheckpointTelemetry(
+            status.Saved, status.Failed, status.LastSavedAt, status.LastBytes, status.LastCaptureMs, status.RestoredSeq, status.RestoreMs,
+            status.ReplayPartitions));
+    }
 }
+
+/// <summary>What the reporter reads about the instance itself: its name, the follower, the checkpointer, the replay after the start.</summary>
+internal sealed record InstanceInputs(string Name, PartitionFollower Follower, StateCheckpointer Checkpointer, ReplayProgress Progress);

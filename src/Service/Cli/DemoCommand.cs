@@ -37,13 +37,23 @@ internal static class DemoCommand
         };
         var timeline = new Option<string?>("--timeline") { Description = "Also write every second (latency, memory, GC) as JSON lines to this file" };
         var folder = new Option<string?>("--folder") { Description = "Folder for the SQLite store and report (default demo-output/run-TIMESTAMP)" };
+        var instances = new Option<int>("--instances")
+        {
+            Description = "Run the service as this many `serve` processes in one consumer group (dashboards on the port and the next ones); "
+                + "the last joins mid-stream, a live rebalance",
+            DefaultValueFactory = _ => 1,
+        };
+        var db = new Option<string?>("--db")
+        {
+            Description = "Store: sqlite:PATH or postgres:CONNECTION-STRING (default a SQLite file in the folder; the instances share it)",
+        };
         var model = CommonOptions.Model();
         var rules = CommonOptions.Rules();
         var device = CommonOptions.Device();
         var command = new Command("demo", "Run everything in one process: embedded Kafka, simulator, decision service, SQLite, dashboard")
         {
             transactions, rate, seed, target, report, port, folder, model, rules, device, brokers, warmup, partitions, duration,
-            floorSeconds, timeline,
+            floorSeconds, timeline, instances, db,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -58,6 +68,12 @@ internal static class DemoCommand
                 }
 
                 n = (int)Math.Min(int.MaxValue, Math.Ceiling(r * span.TotalSeconds));
+            }
+
+            if (parse.GetValue(instances) is < 1 or > 64)
+            {
+                await Console.Error.WriteLineAsync("--instances must be 1 to 64");
+                return 2;
             }
 
             if (n < 1 || r <= 0)
@@ -76,7 +92,9 @@ internal static class DemoCommand
                 Math.Max(0, parse.GetValue(warmup)),
                 Math.Max(1, parse.GetValue(partitions)),
                 Math.Max(0, parse.GetValue(floorSeconds)),
-                parse.GetValue(timeline));
+                parse.GetValue(timeline),
+                parse.GetValue(instances),
+                parse.GetValue(db));
             var runner = new DemoRunner(settings, Simulate, Console.Out);
             var (exit, _) = await runner.RunAsync(cancellation);
             return exit;

@@ -22,9 +22,14 @@ internal static class ServeCommand
         var target = CommonOptions.TargetMs();
         var device = CommonOptions.Device();
         var workers = new Option<int?>("--workers") { Description = "Parallel decision workers (default 2)" };
+        var withStdin = new Option<bool>("--stop-when-stdin-closes")
+        {
+            Description = "Stop, as on SIGTERM, when standard input closes, and exit at the latest 30 s later: a supervisor's instances "
+                + "end with it however it ends (demo --instances)",
+        };
         var command = new Command("serve", "Consume transactions, decide each one, produce decisions, persist and commit")
         {
-            bootstrap, db, model, rules, port, target, device, workers,
+            bootstrap, db, model, rules, port, target, device, workers, withStdin,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -39,9 +44,52 @@ internal static class ServeCommand
                 Device = parse.GetValue(device),
                 Workers = parse.GetValue(workers),
             };
-            return await RunAsync(settings, Console.Error, cancellation);
+            if (!parse.GetValue(withStdin))
+            {
+                return await RunAsync(settings, Console.Error, cancellation);
+            }
+
+            using var stdinClosed = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            StopWhenStdinCloses(stdinClosed);
+            return await RunAsync(settings, Console.Error, stdinClosed.Token);
         });
         return command;
+    }
+
+    /// <summary>How long a stop asked for by closing standard input may take before the process ends itself.</summary>
+    private static readonly TimeSpan StdinStopGrace = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Cancels <paramref name="stop"/> once standard input reaches its end (the writing process closed it, or died). A
+    /// supervisor that died may have taken the broker with it (the demo's is embedded), and a drain against no broker
+    /// waits out its timeouts: past <see cref="StdinStopGrace"/> the process kills itself.
+    /// </summary>
+    private static void StopWhenStdinCloses(CancellationTokenSource stop)
+    {
+        var watcher = new Thread(() =>
+        {
+            using var stdin = Console.OpenStandardInput();
+            var buffer = new byte[256];
+            while (stdin.Read(buffer) > 0)
+            {
+                // Anything written is ignored: only the end counts.
+            }
+
+            try
+            {
+                stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The service had already stopped.
+            }
+
+            Thread.Sleep(StdinStopGrace);
+            using var self = System.Diagnostics.Process.GetCurrentProcess();
+            self.Kill();
+        })
+        { IsBackground = true, Name = "fs-stdin-watch" };
+        watcher.Start();
     }
 
     /// <summary>

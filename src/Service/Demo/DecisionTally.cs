@@ -17,6 +17,7 @@ internal sealed class DecisionTally : IDisposable
     private readonly string _bootstrap;
     private volatile bool _stop;
     private long _messages;
+    private long _distinct;
     private long _lastReadAt;
 
     public DecisionTally(string bootstrap)
@@ -27,6 +28,9 @@ internal sealed class DecisionTally : IDisposable
     }
 
     public long Messages => Interlocked.Read(ref _messages);
+
+    /// <summary>Transaction ids with at least one decision read back.</summary>
+    public long Distinct => Interlocked.Read(ref _distinct);
 
     /// <summary>Stopwatch timestamp at which the last decision was read back (0 before the first).</summary>
     public long LastReadAt => Interlocked.Read(ref _lastReadAt);
@@ -59,7 +63,15 @@ internal sealed class DecisionTally : IDisposable
             var (id, kind) = ReadIdAndDecision(r.Message.Value);
             lock (_gate)
             {
-                _byId[id] = _byId.TryGetValue(id, out var prev) ? (kind, prev.Count + 1) : (kind, 1);
+                if (_byId.TryGetValue(id, out var prev))
+                {
+                    _byId[id] = (kind, prev.Count + 1);
+                }
+                else
+                {
+                    _byId[id] = (kind, 1);
+                    Interlocked.Increment(ref _distinct);
+                }
             }
 
             Interlocked.Increment(ref _messages);

@@ -33,13 +33,19 @@ public sealed class DemoReport
     public double RateRequested { get; set; }
     public double DurationS { get; set; }
     public double TargetMs { get; set; }
-    public double WithinTarget { get; set; }
-    public Percentiles LatencyMs { get; set; } = new();
+
+    /// <summary>
+    /// The service's end-to-end measurement; null with several instances, where each measures its own (see
+    /// <see cref="Instances"/>) and percentiles do not add up.
+    /// </summary>
+    public double? WithinTarget { get; set; }
+
+    public Percentiles? LatencyMs { get; set; }
 
     /// <summary>End to end after the first seconds with traffic (JIT, model warm-up, first connections).</summary>
-    public Percentiles LatencyMsSteady { get; set; } = new();
+    public Percentiles? LatencyMsSteady { get; set; }
 
-    public double WithinTargetSteady { get; set; }
+    public double? WithinTargetSteady { get; set; }
 
     public int WarmupSecondsExcluded { get; set; }
     public Dictionary<string, StagePercentiles> StagesMs { get; set; } = [];
@@ -58,6 +64,62 @@ public sealed class DemoReport
 
     /// <summary>The service's own cost: steady-state end to end minus the floor, per percentile; null without a floor.</summary>
     public CostOverFloor? ServiceCostMs { get; set; }
+
+    /// <summary>With <c>--instances</c> above 1: the `serve` processes, the rebalance and each one's state; null otherwise.</summary>
+    public InstancesReport? Instances { get; set; }
+
+    public sealed class InstancesReport
+    {
+        public int Count { get; set; }
+
+        /// <summary>The instance started after the others, mid-stream, to show a live rebalance.</summary>
+        public string LateJoiner { get; set; } = "";
+
+        /// <summary>Seconds from the first instance's start (the clock of every time in this section) to the timed stream's.</summary>
+        public double TimedStreamStartedAtS { get; set; }
+
+        public List<InstanceReport> Members { get; set; } = [];
+    }
+
+    public sealed class InstanceReport
+    {
+        public string Name { get; set; } = "";
+        public int ProcessId { get; set; }
+        public int DashboardPort { get; set; }
+        public string Log { get; set; } = "";
+        public double StartedAtS { get; set; }
+
+        /// <summary>Each "Deciding partitions" the instance logged: when, and which partitions.</summary>
+        public List<Assignment> Assignments { get; set; } = [];
+
+        /// <summary>As its dashboard last showed them, before the demo stopped the instances.</summary>
+        public List<int> PartitionsDecided { get; set; } = [];
+
+        public long Decided { get; set; }
+        public long DeadLettered { get; set; }
+        public long DuplicatesSuppressed { get; set; }
+        public long CheckpointsSaved { get; set; }
+        public long CheckpointsFailed { get; set; }
+        public double? CheckpointAgeS { get; set; }
+        public long CheckpointBytes { get; set; }
+        public double CheckpointCaptureMs { get; set; }
+
+        /// <summary>The checkpoint it restored at its start (-1: none, it rebuilt its features from the log) and how long that took.</summary>
+        public long RestoredSeq { get; set; } = -1;
+
+        public double RestoreMs { get; set; }
+
+        /// <summary>Its own end-to-end measurement since it started (the warm-up included: it cannot be restarted from outside).</summary>
+        public Percentiles LatencyMs { get; set; } = new();
+
+        public int? ExitCode { get; set; }
+    }
+
+    public sealed class Assignment
+    {
+        public double AtS { get; set; }
+        public List<int> Partitions { get; set; } = [];
+    }
 
     public sealed class Interval
     {

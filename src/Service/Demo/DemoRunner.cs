@@ -35,16 +35,25 @@ public sealed record DemoSettings(
     double WarmupSeconds = 2,
     int Partitions = 6,
     double FloorSeconds = 10,
-    string? Timeline = null);
+    string? Timeline = null,
+    int Instances = 1,
+    string? Database = null);
 
 /// <summary>
 /// Everything in one process: embedded broker, the service (as `serve` builds it), the simulator
-/// publishing at the requested rate, a live tally of the decisions topic; then the final report.
+/// publishing at the requested rate, a live tally of the decisions topic; then the final report. With
+/// <see cref="DemoSettings.Instances"/> above 1 the service runs as that many `serve` processes instead
+/// (DemoRunner.Instances.cs).
 /// </summary>
-public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumerable<DemoEvent>> traffic, TextWriter output)
+public sealed partial class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumerable<DemoEvent>> traffic, TextWriter output)
 {
     public async Task<(int ExitCode, DemoReport Report)> RunAsync(CancellationToken cancellation)
     {
+        if (settings.Instances > 1)
+        {
+            return await RunInstancesAsync(cancellation);
+        }
+
         Directory.CreateDirectory(settings.Folder);
         output.WriteLine($"demo folder: {Path.GetFullPath(settings.Folder)}");
         using var broker = EmbeddedBroker.Start(brokers: settings.Brokers, partitions: settings.Partitions);
@@ -54,7 +63,10 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         using var tally = new DecisionTally(broker.BootstrapServers);
         // One simulator client for the warm-up and the timed stream: its connection and producer id are warm too.
         using var publisher = new TransactionPublisher(broker.BootstrapServers, settings.Rate, clientId: "fraudstream-demo-simulator");
-        var warmupIds = await WarmUpAsync(publisher, service, tally, cancellation);
+        var warmupIds = await WarmUpAsync(publisher,
+            ids => Task.FromResult(service.Telemetry.Latest?.Totals is { } totals && AllSettled(totals, ids, service, tally)),
+            () => service.Telemetry.RestartMeasurementAsync().WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None),
+            cancellation);
         var stream = new TimedStream(settings.Transactions);
         using var intervals = new DemoIntervals(settings.TargetMs, settings.Timeline);
         var publishing = Task.Run(() => PublishTimed(publisher, stream, cancellation), CancellationToken.None);
@@ -80,7 +92,7 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
     private ServeSettings ServeSettingsFor(EmbeddedBroker broker) => new()
     {
         Bootstrap = broker.BootstrapServers,
-        Database = "sqlite:" + Path.Combine(settings.Folder, "fraudstream.db"),
+        Database = StoreDatabase(),
         ModelDirectory = settings.ModelDirectory,
         RulesFile = settings.RulesFile,
         DashboardPort = settings.DashboardPort,
@@ -88,14 +100,21 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         Device = settings.Device,
         // Tokens live as long as the demo's store: a fresh key each run.
         TokenKey = PanTokenizer.NewKey(),
-        // The simulated world's event time is its own (it starts 2026-11-01 and labels follow up to a month after the
-        // last transaction): it may run ahead of the wall clock, which the service otherwise refuses.
-        Configuration = new Dictionary<string, string?>
-        {
-            [DecisionServiceOptions.Section + ":" + nameof(DecisionServiceOptions.MaxFutureSkewSeconds)] =
-                DecisionServiceOptions.MaxEventTimeWindowSeconds.ToString(CultureInfo.InvariantCulture),
-        },
+        Configuration = SimulatedWorldConfiguration.ToDictionary(pair => pair.Key, string? (pair) => pair.Value),
     };
+
+    /// <summary>
+    /// The simulated world's event time is its own (it starts 2026-11-01 and labels follow up to a month after the
+    /// last transaction): it may run ahead of the wall clock, which the service otherwise refuses.
+    /// </summary>
+    private static readonly Dictionary<string, string> SimulatedWorldConfiguration = new()
+    {
+        [DecisionServiceOptions.Section + ":" + nameof(DecisionServiceOptions.MaxFutureSkewSeconds)] =
+            DecisionServiceOptions.MaxEventTimeWindowSeconds.ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>The store: --db, else a SQLite file in the demo folder.</summary>
+    private string StoreDatabase() => settings.Database ?? "sqlite:" + Path.Combine(settings.Folder, "fraudstream.db");
 
     private async Task<DecisionService> StartServiceAsync(IHost host, CancellationToken cancellation)
     {
@@ -199,9 +218,12 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
     /// cards, merchants and devices prefixed <c>warmup-</c>, so no timed card or merchant has history from it)
     /// goes through Kafka, features, the model, rules, the decisions topic and the store: JIT tiers, ONNX
     /// Runtime, connections and the consumer group are then warm. Once all of it is decided and stored, the
-    /// latency measurement restarts; its transactions are still checked for exactly-once like the timed ones.
+    /// latency measurement restarts (<paramref name="restartMeasurement"/>, where the demo can); its transactions are
+    /// still checked for exactly-once like the timed ones. <paramref name="settled"/>: whether this many transactions
+    /// have all their outcomes.
     /// </summary>
-    private async Task<HashSet<string>> WarmUpAsync(TransactionPublisher publisher, DecisionService service, DecisionTally tally, CancellationToken cancellation)
+    private async Task<HashSet<string>> WarmUpAsync(TransactionPublisher publisher, Func<int, Task<bool>> settled, Func<Task>? restartMeasurement,
+        CancellationToken cancellation)
     {
         var ids = new HashSet<string>(StringComparer.Ordinal);
         var count = (int)Math.Min(settings.WarmupSeconds * settings.Rate, 100_000);
@@ -211,7 +233,7 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"warm-up: {count} transactions at {settings.Rate:F0}/s (ids, cards, merchants prefixed warmup-), then the measurement restarts"));
+            $"warm-up: {count} transactions at {settings.Rate:F0}/s (ids, cards, merchants prefixed warmup-){(restartMeasurement is null ? "" : ", then the measurement restarts")}"));
         var clock = Stopwatch.StartNew();
         await Task.Run(() => Publish(publisher, traffic(settings with { Transactions = count, Seed = settings.Seed + 1_000_003 }), static () => { },
             (tx, _) =>
@@ -229,13 +251,17 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         while (!cancellation.IsCancellationRequested && deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
             await Task.Delay(100, CancellationToken.None);
-            if (service.Telemetry.Latest?.Totals is { } totals && AllSettled(totals, ids.Count, service, tally))
+            if (await settled(ids.Count))
             {
                 break;
             }
         }
 
-        await service.Telemetry.RestartMeasurementAsync().WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+        if (restartMeasurement is not null)
+        {
+            await restartMeasurement();
+        }
+
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up done in {clock.Elapsed.TotalSeconds:F1} s"));
         return ids;
     }
@@ -243,50 +269,57 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
     private async Task<DemoReport> BuildReportAsync(DecisionService service, FraudStore store, DecisionTally tally,
         TimedStream stream, HashSet<string> warmupIds, TimeSpan elapsed)
     {
-        var (decisionSpan, publishSpan) = stream.Spans(tally.LastReadAt, elapsed);
+        var totals = service.Telemetry.Latest?.Totals ?? new();
+        var report = OutcomesReport(tally, stream, warmupIds, elapsed, await store.CountDecisionsAsync(), totals.DeadLettered, totals.Duplicates);
         var stages = service.Telemetry.CumulativeStats();
         var e2e = stages[Stage.EndToEnd.Name()];
         var steady = service.Telemetry.SteadyEndToEnd();
-        var totals = service.Telemetry.Latest?.Totals ?? new();
-        var decisions = tally.Snapshot();
-        var outcomes = DemoOutcomes.Count(stream.Truth, warmupIds, decisions);
-        var produced = stream.Produced;
-        var decided = decisions.Count - outcomes.WarmupDecided;
-        var report = new DemoReport
-        {
-            Produced = produced,
-            Decided = decided,
-            WarmupTransactions = warmupIds.Count,
-            WarmupDecided = outcomes.WarmupDecided,
-            DeadLettered = totals.DeadLettered,
-            DuplicatesSuppressed = totals.Duplicates,
-            Missing = outcomes.Missing,
-            DecidedMoreThanOnce = outcomes.DecidedMoreThanOnce,
-            StoredDecisions = await store.CountDecisionsAsync(),
-            DurationS = Math.Round(decisionSpan.TotalSeconds, 2),
-            RateRequested = settings.Rate,
-            ThroughputTps = Math.Round(decided / Math.Max(0.001, decisionSpan.TotalSeconds), 1),
-            PublishedTps = Math.Round(produced / Math.Max(0.001, publishSpan.TotalSeconds), 1),
-            TargetMs = settings.TargetMs,
-            WithinTarget = Math.Round(e2e.WithinTarget, 5),
-            LatencyMs = PercentilesOf(e2e),
-            LatencyMsSteady = PercentilesOf(steady),
-            WithinTargetSteady = Math.Round(steady.WithinTarget, 5),
-            WarmupSecondsExcluded = PipelineTelemetry.WarmupSeconds,
-            Decisions = outcomes.Decisions,
-            Quality = outcomes.Quality(),
-            Scorer = new DemoReport.ScorerInfo { Device = service.ScorerDevice, ModelVersion = service.ModelVersion },
-            Rules = new DemoReport.RulesInfo { RulesetVersion = service.RulesetVersion },
-            Folder = Path.GetFullPath(settings.Folder),
-        };
+        report.WithinTarget = Math.Round(e2e.WithinTarget, 5);
+        report.LatencyMs = PercentilesOf(e2e);
+        report.LatencyMsSteady = PercentilesOf(steady);
+        report.WithinTargetSteady = Math.Round(steady.WithinTarget, 5);
+        report.WarmupSecondsExcluded = PipelineTelemetry.WarmupSeconds;
+        report.Scorer = new DemoReport.ScorerInfo { Device = service.ScorerDevice, ModelVersion = service.ModelVersion };
+        report.Rules = new DemoReport.RulesInfo { RulesetVersion = service.RulesetVersion };
         foreach (var (name, stats) in stages)
         {
             report.StagesMs[name] = new DemoReport.StagePercentiles { P50 = stats.P50, P99 = stats.P99 };
         }
 
-        // Every transaction, warm-up included, decided once and stored once.
-        report.ExactlyOnce = outcomes.Missing == 0 && outcomes.DecidedMoreThanOnce == 0 && produced > 0 && report.StoredDecisions == decisions.Count;
         return report;
+    }
+
+    /// <summary>What the decisions read back and the store say, however the service ran: counts, exactly-once, throughput, quality.</summary>
+    private DemoReport OutcomesReport(DecisionTally tally, TimedStream stream, HashSet<string> warmupIds, TimeSpan elapsed, long stored,
+        long deadLettered, long duplicates)
+    {
+        var (decisionSpan, publishSpan) = stream.Spans(tally.LastReadAt, elapsed);
+        var decisions = tally.Snapshot();
+        var outcomes = DemoOutcomes.Count(stream.Truth, warmupIds, decisions);
+        var produced = stream.Produced;
+        var decided = decisions.Count - outcomes.WarmupDecided;
+        return new DemoReport
+        {
+            Produced = produced,
+            Decided = decided,
+            WarmupTransactions = warmupIds.Count,
+            WarmupDecided = outcomes.WarmupDecided,
+            DeadLettered = deadLettered,
+            DuplicatesSuppressed = duplicates,
+            Missing = outcomes.Missing,
+            DecidedMoreThanOnce = outcomes.DecidedMoreThanOnce,
+            StoredDecisions = stored,
+            DurationS = Math.Round(decisionSpan.TotalSeconds, 2),
+            RateRequested = settings.Rate,
+            ThroughputTps = Math.Round(decided / Math.Max(0.001, decisionSpan.TotalSeconds), 1),
+            PublishedTps = Math.Round(produced / Math.Max(0.001, publishSpan.TotalSeconds), 1),
+            TargetMs = settings.TargetMs,
+            Decisions = outcomes.Decisions,
+            Quality = outcomes.Quality(),
+            Folder = Path.GetFullPath(settings.Folder),
+            // Every transaction, warm-up included, decided once and stored once.
+            ExactlyOnce = outcomes.Missing == 0 && outcomes.DecidedMoreThanOnce == 0 && produced > 0 && stored == decisions.Count,
+        };
     }
 
     /// <summary>
@@ -313,12 +346,15 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
             Seconds = settings.FloorSeconds, RateAchieved = Math.Round(floor.AchievedRate, 1), Recorded = floor.Recorded,
             P50 = floor.P50Ms, P99 = floor.P99Ms, P999 = floor.P999Ms,
         };
-        report.ServiceCostMs = new DemoReport.CostOverFloor
+        if (report.LatencyMsSteady is { } steady)
         {
-            P50 = Math.Round(report.LatencyMsSteady.P50 - floor.P50Ms, 3),
-            P99 = Math.Round(report.LatencyMsSteady.P99 - floor.P99Ms, 3),
-            P999 = Math.Round(report.LatencyMsSteady.P999 - floor.P999Ms, 3),
-        };
+            report.ServiceCostMs = new DemoReport.CostOverFloor
+            {
+                P50 = Math.Round(steady.P50 - floor.P50Ms, 3),
+                P99 = Math.Round(steady.P99 - floor.P99Ms, 3),
+                P999 = Math.Round(steady.P999 - floor.P999Ms, 3),
+            };
+        }
     }
 
     private static DemoReport.Percentiles PercentilesOf(LatencyStats stats) =>
@@ -350,10 +386,19 @@ public sealed class DemoRunner(DemoSettings settings, Func<DemoSettings, IEnumer
         output.WriteLine($"  missing {r.Missing}, decided more than once {r.DecidedMoreThanOnce} -> exactly once: {(r.ExactlyOnce ? "yes" : "NO")}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  throughput {r.ThroughputTps:F0} tx/s decided over {r.DurationS:F2} s, first published to last decision read back (requested {r.RateRequested:F0}/s, published at {r.PublishedTps:F0}/s)"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  end to end: p50 {r.LatencyMs.P50:F2} ms, p90 {r.LatencyMs.P90:F2}, p99 {r.LatencyMs.P99:F2}, p99.9 {r.LatencyMs.P999:F2}, max {r.LatencyMs.Max:F2}; within {r.TargetMs} ms: {r.WithinTarget * 100:F2}%"));
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  steady state (after the first {r.WarmupSecondsExcluded} s with traffic): p50 {r.LatencyMsSteady.P50:F2} ms, p90 {r.LatencyMsSteady.P90:F2}, p99 {r.LatencyMsSteady.P99:F2}, p99.9 {r.LatencyMsSteady.P999:F2}; within target {r.WithinTargetSteady * 100:F2}%"));
+        if (r.LatencyMs is { } e2e)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  end to end: p50 {e2e.P50:F2} ms, p90 {e2e.P90:F2}, p99 {e2e.P99:F2}, p99.9 {e2e.P999:F2}, max {e2e.Max:F2}; within {r.TargetMs} ms: {r.WithinTarget * 100:F2}%"));
+        }
+
+        if (r.LatencyMsSteady is { } steady)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  steady state (after the first {r.WarmupSecondsExcluded} s with traffic): p50 {steady.P50:F2} ms, p90 {steady.P90:F2}, p99 {steady.P99:F2}, p99.9 {steady.P999:F2}; within target {r.WithinTargetSteady * 100:F2}%"));
+        }
+
+        PrintInstances(r.Instances);
         foreach (var (stage, p) in r.StagesMs)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {stage,-16} p50 {p.P50,8:F3} ms   p99 {p.P99,8:F3} ms"));

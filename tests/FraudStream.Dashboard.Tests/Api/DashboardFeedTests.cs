@@ -86,6 +86,39 @@ public sealed class DashboardFeedTests : IAsyncLifetime
         Assert.DoesNotContain("rule=\"amount_outlier\"", metrics, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_instance_its_partitions_its_checkpoints_and_its_restore_reach_the_snapshot_and_metrics()
+    {
+        _server.Feed.Publish(TestPipelineSnapshots.Create(0));
+
+        using var json = await _server.GetJsonAsync("/api/snapshot");
+        var instance = json.RootElement.GetProperty("instance");
+        Assert.Equal(TestPipelineSnapshots.InstanceName, instance.GetProperty("name").GetString());
+        Assert.Equal([0, 3], instance.GetProperty("partitions_decided").EnumerateArray().Select(p => p.GetInt32()));
+        Assert.Equal([1, 2, 4, 5], instance.GetProperty("partitions_followed").EnumerateArray().Select(p => p.GetInt32()));
+        Assert.Equal(2, instance.GetProperty("partitions_replaying").GetInt64());
+        var checkpoint = instance.GetProperty("checkpoint");
+        // The age is taken at the snapshot's time, not when the page reads it.
+        Assert.Equal(TestPipelineSnapshots.CheckpointAgeSeconds, checkpoint.GetProperty("age_seconds").GetDouble());
+        Assert.Equal(TestSnapshots.Start.AddSeconds(-TestPipelineSnapshots.CheckpointAgeSeconds), checkpoint.GetProperty("last_saved_at").GetDateTimeOffset());
+        Assert.Equal(1_572_864, checkpoint.GetProperty("last_bytes").GetInt64());
+        Assert.Equal(41, checkpoint.GetProperty("restored_seq").GetInt64());
+        Assert.Equal(830, checkpoint.GetProperty("restore_ms").GetDouble());
+
+        var metrics = await PollMetricsAsync("fraudstream_instance_info{");
+        Assert.Contains($"fraudstream_instance_info{{client_id=\"{TestPipelineSnapshots.InstanceName}\"}} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_partitions_decided 2\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_partitions_followed 4\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_partitions_replaying 2\n", metrics, StringComparison.Ordinal);
+        Assert.Contains($"fraudstream_checkpoint_age_seconds {TestPipelineSnapshots.CheckpointAgeSeconds}\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_checkpoint_bytes 1572864\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_checkpoint_capture_seconds 0.0125\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_checkpoints_total{result=\"saved\"} 7", metrics, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_checkpoints_total{result=\"failed\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_restored_checkpoint_seq 41\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_restore_seconds 0.83\n", metrics, StringComparison.Ordinal);
+    }
+
     /// <summary>The metrics follow the published snapshots on a background reader: poll until <paramref name="expected"/> shows.</summary>
     private async Task<string> PollMetricsAsync(string expected)
     {

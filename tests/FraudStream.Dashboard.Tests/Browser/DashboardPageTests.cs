@@ -119,6 +119,34 @@ public sealed class DashboardPageTests
     }
 
     [ChromiumFact]
+    public async Task Instance_panel_shows_the_partitions_decided_and_followed_the_checkpoint_age_and_the_restore()
+    {
+        await using var server = await DashboardServer.StartAsync();
+        server.Feed.Publish(TestPipelineSnapshots.Create(0));
+
+        await using var browser = await BrowserSession.OpenAsync(server.Address);
+        var page = browser.Page;
+        await page.WaitForFunctionAsync(
+            $"() => document.querySelector('#instance-name').textContent === '{TestPipelineSnapshots.InstanceName}'", null, Wait());
+
+        Assert.Equal("0, 3", await page.InnerTextAsync("#instance-decided"));
+        Assert.Equal("1, 2, 4, 5", await page.InnerTextAsync("#instance-followed"));
+        Assert.Equal("2 partitions", await page.InnerTextAsync("#instance-replaying"));
+        Assert.Equal($"{TestPipelineSnapshots.CheckpointAgeSeconds} s ago", await page.InnerTextAsync("#checkpoint-age"));
+        Assert.Equal("1.5 MB", await page.InnerTextAsync("#checkpoint-bytes"));
+        Assert.Equal("7 saved, 1 failed", await page.InnerTextAsync("#checkpoint-counts"));
+        Assert.Equal("checkpoint 41 in 830 ms", await page.InnerTextAsync("#checkpoint-restored"));
+        var lag = await page.EvalOnSelectorAllAsync<string[]>("#lag-table tbody tr td:nth-child(2)", "cells => cells.map(c => c.textContent)");
+        Assert.Equal(["0", "1"], lag);
+
+        // An instance that has not saved a checkpoint yet, and started without one, says so.
+        server.State.Publish(TestSnapshots.Create(1));
+        await page.WaitForFunctionAsync("() => document.querySelector('#checkpoint-age').textContent === 'none saved yet'", null, Wait());
+        Assert.Equal("none: features rebuilt from the log", await page.InnerTextAsync("#checkpoint-restored"));
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [ChromiumFact]
     public async Task Decline_and_review_tables_render_rows_without_a_score_while_the_model_is_down()
     {
         await using var server = await DashboardServer.StartAsync();

@@ -15,6 +15,11 @@ internal static class TestPipelineSnapshots
         new("amount_outlier", DecisionKind.Review, Shadow: true, Hits: 7),
     ];
 
+    public const string InstanceName = "fraudstream-2";
+
+    /// <summary>The last checkpoint was taken this long before each snapshot.</summary>
+    public const int CheckpointAgeSeconds = 4;
+
     public static PipelineSnapshot Create(int step, IReadOnlyList<RuleHitTotal>? hits = null)
     {
         var second = new Dictionary<string, LatencyStats>(StringComparer.Ordinal);
@@ -26,9 +31,10 @@ internal static class TestPipelineSnapshots
             values[StageNames.All[i]] = [((i + 1) * 1000L, 90), ((i + 2) * 1000L, 10)];
         }
 
+        var at = TestSnapshots.Start.UtcDateTime.AddSeconds(step);
         return new PipelineSnapshot
         {
-            At = TestSnapshots.Start.UtcDateTime.AddSeconds(step),
+            At = at,
             TargetMs = TestSnapshots.TargetMs,
             Totals = new PipelineTotals { Consumed = 100 * (step + 1), Decided = 100 * (step + 1), Approve = 90 * (step + 1), Review = 8 * (step + 1), Decline = 2 * (step + 1), Produced = 100 * (step + 1) },
             TpsIn = 100,
@@ -49,6 +55,9 @@ internal static class TestPipelineSnapshots
                 new Dictionary<string, long> { ["invalid_json"] = 1 }),
             Scorer = new ScorerTelemetry("none", "none", ModelAvailable: false, []),
             Rules = new RulesTelemetry("rules-v7", [], hits ?? Hits),
+            Instance = new InstanceTelemetry(InstanceName, [0, 3], [1, 2, 4, 5], new CheckpointTelemetry(
+                Saved: 7, Failed: 1, LastSavedAt: at.AddSeconds(-CheckpointAgeSeconds), LastBytes: 1_572_864, LastCaptureMs: 12.5,
+                RestoredSeq: 41, RestoreMs: 830, PartitionsReplaying: 2)),
         };
     }
 }

@@ -51,6 +51,30 @@ public sealed class DashboardMetricsTests
     }
 
     [Fact]
+    public async Task Checkpoint_age_is_absent_until_a_checkpoint_is_saved_and_a_renamed_instance_is_reported_once()
+    {
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new DashboardMetrics(registry, TestSnapshots.TargetMs);
+        metrics.Apply(TestSnapshots.Create(0) with { Instance = new InstanceStatus { Name = "fraudstream-1", PartitionsDecided = [0, 1, 2] } });
+
+        var before = await ExportAsync(registry);
+        Assert.DoesNotContain("\nfraudstream_checkpoint_age_seconds ", before, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_partitions_decided 3\n", before, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_restored_checkpoint_seq -1\n", before, StringComparison.Ordinal);
+
+        metrics.Apply(TestSnapshots.Create(1) with
+        {
+            Instance = new InstanceStatus { Name = "fraudstream-9", PartitionsDecided = [2], Checkpoint = new CheckpointSummary { Saved = 1, AgeSeconds = 2.5 } },
+        });
+
+        var after = await ExportAsync(registry);
+        Assert.Contains("fraudstream_checkpoint_age_seconds 2.5\n", after, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_partitions_decided 1\n", after, StringComparison.Ordinal);
+        Assert.DoesNotContain("client_id=\"fraudstream-1\"", after, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_instance_info{client_id=\"fraudstream-9\"} 1", after, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Latency_buckets_include_the_target_so_within_target_is_exact()
     {
         var buckets = DashboardMetrics.LatencyBuckets(37);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using FraudStream.Testing;
 
 namespace FraudStream.Service.Tests.Cli;
 
@@ -89,6 +90,120 @@ public sealed class DemoCommandTests
     }
 
     [Fact]
+    public async Task Two_instances_split_the_partitions_live_and_decide_every_transaction_exactly_once()
+    {
+        var dir = Directory.CreateTempSubdirectory("fs-demo-instances-").FullName;
+        var report = Path.Combine(dir, "report.json");
+        var (exit, output) = await RunDemoAsync(
+            $"--instances 2 --transactions 24000 --rate 2000 --seed 5 --dashboard-port 0 --floor-seconds 0 --folder {Path.Combine(dir, "run")} --json-report {report}");
+        Assert.True(exit == 0, output);
+        Assert.Contains("exactly once: yes", output, StringComparison.Ordinal);
+
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        var r = json.RootElement;
+        Assert.Equal(24000, r.GetProperty("produced").GetInt64());
+        Assert.Equal(24000, r.GetProperty("decided").GetInt64());
+        Assert.Equal(0, r.GetProperty("missing").GetInt64());
+        Assert.Equal(0, r.GetProperty("decided_more_than_once").GetInt64());
+        Assert.Equal(24000 + r.GetProperty("warmup_transactions").GetInt64(), r.GetProperty("stored_decisions").GetInt64());
+
+        var instances = r.GetProperty("instances");
+        Assert.Equal(2, instances.GetProperty("count").GetInt32());
+        var members = instances.GetProperty("members").EnumerateArray().ToList();
+        Assert.Equal(["fraudstream-1", "fraudstream-2"], members.Select(m => m.GetProperty("name").GetString()));
+        var decidedBy = members.Select(m => m.GetProperty("partitions_decided").EnumerateArray().Select(p => p.GetInt32()).ToList()).ToList();
+        // Both decide some partitions, no partition twice, every one of the six by one of them; and both decided transactions.
+        Assert.All(decidedBy, partitions => Assert.NotEmpty(partitions));
+        Assert.Equal(Enumerable.Range(0, 6), decidedBy.SelectMany(p => p).Order());
+        Assert.All(members, m => Assert.True(m.GetProperty("decided").GetInt64() > 0, m.GetProperty("name").GetString() + " decided nothing\n" + output));
+
+        // The live rebalance: the first instance decided all six, then gave some up to the second, which joined mid-stream.
+        var first = members[0].GetProperty("assignments").EnumerateArray().Select(a => a.GetProperty("partitions").GetArrayLength()).ToList();
+        Assert.Equal(6, first[0]);
+        Assert.True(first[^1] < 6, "the first instance never gave a partition up");
+        Assert.True(members[1].GetProperty("started_at_s").GetDouble() > instances.GetProperty("timed_stream_started_at_s").GetDouble());
+
+        // Both were stopped gracefully with the demo, and none outlives it.
+        Assert.All(members, m => Assert.Equal(0, m.GetProperty("exit_code").GetInt32()));
+        Assert.All(members, m => Assert.False(IsRunning(m.GetProperty("process_id").GetInt32()), m.GetProperty("name").GetString() + " outlived the demo"));
+    }
+
+    [PostgresFact]
+    public async Task Three_instances_share_one_postgres_database_and_decide_every_transaction_exactly_once()
+    {
+        var dir = Directory.CreateTempSubdirectory("fs-demo-instances-pg-").FullName;
+        var report = Path.Combine(dir, "report.json");
+        var database = "postgres:" + PostgresServer.Instance.CreateDatabase();
+        var (exit, output) = await RunDemoAsync(
+            $"--instances 3 --transactions 12000 --rate 2000 --seed 6 --dashboard-port 0 --floor-seconds 0 --db \"{database}\" --folder {Path.Combine(dir, "run")} --json-report {report}");
+        Assert.True(exit == 0, output);
+
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        var r = json.RootElement;
+        Assert.True(r.GetProperty("exactly_once").GetBoolean(), output);
+        Assert.Equal(12000 + r.GetProperty("warmup_transactions").GetInt64(), await Store(database).CountDecisionsAsync());
+        var members = r.GetProperty("instances").GetProperty("members").EnumerateArray().ToList();
+        Assert.Equal(3, members.Count);
+        Assert.All(members, m => Assert.NotEqual(0, m.GetProperty("partitions_decided").GetArrayLength()));
+    }
+
+    private static FraudStream.Storage.FraudStore Store(string database)
+    {
+        Assert.True(FraudStream.Storage.StoreLocation.TryParse(database, out var location, out var error), error);
+        return FraudStream.Storage.FraudStore.Open(location!);
+    }
+
+    [Fact]
+    public async Task Instances_end_when_the_demo_is_killed()
+    {
+        var dir = Directory.CreateTempSubdirectory("fs-demo-killed-").FullName;
+        var psi = DemoProcess($"--instances 2 --transactions 1000000 --rate 1000 --dashboard-port 0 --floor-seconds 0 --folder {Path.Combine(dir, "run")}");
+        using var demo = Process.Start(psi)!;
+        var pids = new List<int>();
+        var lines = new List<string>();
+        string? line;
+        while ((line = await demo.StandardOutput.ReadLineAsync()) is not null && !line.StartsWith("group formed", StringComparison.Ordinal))
+        {
+            lines.Add(line);
+            var started = System.Text.RegularExpressions.Regex.Match(line, "^started fraudstream-\\d+ \\(pid (\\d+)\\)");
+            if (started.Success)
+            {
+                pids.Add(int.Parse(started.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        Assert.True(line is not null, "the group never formed:\n" + string.Join('\n', lines));
+        Assert.Single(pids); // the second joins mid-stream
+        demo.Kill(); // SIGKILL: no handler of the demo runs
+        demo.WaitForExit();
+
+        // Each stops when its standard input, the demo's pipe, closes; at the latest 30 s later it ends itself.
+        foreach (var pid in pids)
+        {
+            using var instance = TryGetProcess(pid);
+            Assert.True(instance is null || instance.WaitForExit(TimeSpan.FromSeconds(90)), $"instance {pid} outlived the demo");
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        using var process = TryGetProcess(pid);
+        return process is not null && !process.HasExited;
+    }
+
+    private static Process? TryGetProcess(int pid)
+    {
+        try
+        {
+            return Process.GetProcessById(pid);
+        }
+        catch (ArgumentException)
+        {
+            return null; // not running
+        }
+    }
+
+    [Fact]
     public async Task A_duration_without_a_unit_it_knows_is_refused()
     {
         var (exit, output) = await RunDemoAsync("--duration 10x --dashboard-port 0");
@@ -96,15 +211,17 @@ public sealed class DemoCommandTests
         Assert.Contains("--duration", output, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Exit, string Output)> RunDemoAsync(string arguments)
-    {
-        var psi = new ProcessStartInfo("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "fraudstream.dll")}\" demo {arguments}")
+    private static ProcessStartInfo DemoProcess(string arguments) =>
+        new("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "fraudstream.dll")}\" demo {arguments}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        using var demo = Process.Start(psi)!;
+
+    private static async Task<(int Exit, string Output)> RunDemoAsync(string arguments)
+    {
+        using var demo = Process.Start(DemoProcess(arguments))!;
         var stderr = demo.StandardError.ReadToEndAsync();
         var stdout = await demo.StandardOutput.ReadToEndAsync();
         Assert.True(demo.WaitForExit(180_000), "the demo did not finish");

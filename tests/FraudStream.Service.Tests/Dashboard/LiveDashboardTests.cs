@@ -88,6 +88,14 @@ public sealed class LiveDashboardTests
             Assert.Contains(hits, h => h.GetProperty("name").GetString() == "model_decline" && h.GetProperty("action").GetString() == "decline");
             Assert.True(hits.Sum(h => h.GetProperty("hits").GetInt64()) > 0, "no rule hit in 3000 decisions");
             Assert.NotEqual(0, snapshot.RootElement.GetProperty("scorer").GetProperty("batch_sizes").GetArrayLength());
+
+            // Alone in its group, the instance decides every partition and follows none.
+            var instance = snapshot.RootElement.GetProperty("instance");
+            Assert.Equal("fraudstream-service", instance.GetProperty("name").GetString());
+            Assert.Equal([0, 1, 2], instance.GetProperty("partitions_decided").EnumerateArray().Select(p => p.GetInt32()));
+            Assert.Equal(0, instance.GetProperty("partitions_followed").GetArrayLength());
+            Assert.Equal(0, instance.GetProperty("partitions_replaying").GetInt64());
+            Assert.Equal(-1, instance.GetProperty("checkpoint").GetProperty("restored_seq").GetInt64());
         }
 
         // Persist latency is recorded and, like every stage, exported (the metrics follow the snapshots on a reader of their own).
