@@ -27,6 +27,9 @@ public sealed unsafe partial class EmbeddedBroker
     /// <summary>Fewest batches a trimmed partition keeps.</summary>
     public const int MinBatchesKept = 64;
 
+    /// <summary>Uncommitted messages on a partition beyond which it is not trimmed at all (a lagging group keeps everything).</summary>
+    public const long MaxTrimmedLag = 20_000;
+
     private readonly List<TrimmedPartition> _trimmed = [];
     private readonly Lock _trimGate = new();
     private bool _layoutMatches = true;
@@ -195,11 +198,27 @@ public sealed unsafe partial class EmbeddedBroker
                 return;
             }
 
-            // Batches from message counts at the average batch size; twice the uncommitted ones, for batches smaller than the average.
-            var messagesPerBatch = Math.Max(1.0, (end - start) / (double)batches);
-            var needed = (2.0 * Math.Max(0, end - committed)) + headroom;
-            var keep = (long)Math.Ceiling(needed / messagesPerBatch) + MinBatchesKept;
-            var cap = (ulong)Math.Clamp(keep, MinBatchesKept, (long)MockLayout.DefaultMaxBatches);
+            // What some group has not committed must never go: it is counted as one batch per message (a batch holds at
+            // least one), whatever the average batch size. The headroom (appends until the next tick) at twice the average.
+            // A group further behind than MaxTrimmedLag stops the trimming altogether until it catches up: at 90k tx/s on
+            // the GPU host an average-based estimate dropped batches a lagging consumer had not read yet.
+            var uncommitted = Math.Max(0, end - committed);
+
+            // The mock's own byte cap (5 MiB a partition) drops what a consumer more than about a second behind at
+            // 90k tx/s has not read: on a partition the trim follows, the committed offsets bound what is kept instead.
+            Volatile.Write(ref *(ulong*)(at + MockLayout.MaxBytes), MockLayout.TrimmedMaxBytes);
+            ulong cap;
+            if (uncommitted > MaxTrimmedLag)
+            {
+                cap = MockLayout.LaggingMaxBatches;
+            }
+            else
+            {
+                var messagesPerBatch = Math.Max(1.0, (end - start) / (double)batches);
+                var keep = uncommitted + (long)Math.Ceiling(2.0 * headroom / messagesPerBatch) + MinBatchesKept;
+                cap = (ulong)Math.Clamp(keep, MinBatchesKept, (long)MockLayout.LaggingMaxBatches);
+            }
+
             Volatile.Write(ref *(ulong*)(at + MockLayout.MaxBatches), cap);
         }
 
@@ -241,6 +260,7 @@ public sealed unsafe partial class EmbeddedBroker
         public const int StartOffset = 24;
         public const int EndOffset = 32;
         public const int BatchCount = 88;
+        public const int MaxBytes = 96;
         public const int MaxBatches = 104;
         public const int CommittedOffsets = 112;
         public const int PartitionTopic = 224;
@@ -248,5 +268,11 @@ public sealed unsafe partial class EmbeddedBroker
 
         /// <summary>The mock's own batch cap (rd_kafka_mock_partition_init).</summary>
         public const ulong DefaultMaxBatches = 100_000;
+
+        /// <summary>Byte cap of a trimmed partition: high enough never to bind before the batch cap does.</summary>
+        public const ulong TrimmedMaxBytes = 4UL << 30;
+
+        /// <summary>Batch cap while a group lags by more than <see cref="MaxTrimmedLag"/>: keep everything it has not read.</summary>
+        public const ulong LaggingMaxBatches = 10_000_000;
     }
 }
