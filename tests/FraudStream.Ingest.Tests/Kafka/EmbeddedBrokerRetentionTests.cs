@@ -40,6 +40,32 @@ public sealed class EmbeddedBrokerRetentionTests
     }
 
     [Fact]
+    public async Task A_group_far_behind_loses_nothing_past_the_mocks_own_byte_cap()
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 1, topics: [Topic]);
+        await ProduceOneBatchEachAsync(broker, 0, 10);
+        ConsumeAndCommit(broker, "g-behind", 10); // a committing group, from now on behind
+        await Task.Delay(EmbeddedBroker.TrimInterval * 5); // the trim has seen the partition
+
+        // 8 MiB in 1 KiB messages: more than the mock's own 5 MiB a partition, none of it committed by g-behind.
+        var config = KafkaClients.ProducerConfig(broker.BootstrapServers, "retention-bulk");
+        var count = 8 * 1024;
+        using (var producer = new ProducerBuilder<Null, string>(config).Build())
+        {
+            var value = new string('x', 1024);
+            for (var i = 0; i < count; i++)
+            {
+                producer.Produce(Topic, new Message<Null, string> { Value = value });
+            }
+
+            producer.Flush(TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(0, broker.Retention(Topic)[0].StartOffset); // nothing was dropped from the front
+        Assert.Equal(count, ConsumeAndCommit(broker, "g-behind", count));
+    }
+
+    [Fact]
     public async Task A_partition_no_group_has_committed_on_keeps_everything()
     {
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 1, topics: [Topic]);
