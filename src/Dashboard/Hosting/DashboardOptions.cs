@@ -16,6 +16,12 @@ public sealed class DashboardOptions
     /// <summary>Loopback unless configured otherwise: the page is operational data.</summary>
     public string BindAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// Host names (comma-separated) the dashboard answers for; other Host headers get 400. Unset: localhost, 127.0.0.1
+    /// and [::1] when bound to loopback (against DNS rebinding), any name otherwise.
+    /// </summary>
+    public string? AllowedHosts { get; set; }
+
     /// <summary>Bearer token required to mark reviews; null or empty refuses every mark (read-only).</summary>
     public string? ReviewToken { get; set; }
 

@@ -29,6 +29,7 @@ public static class DashboardRegistration
         builder.Services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<DashboardOptions>>((kestrel, dashboard) => Listen(kestrel, dashboard.Value));
         builder.Services.AddRouting();
+        builder.Services.AddSingleton<IStartupFilter, HostHeaderCheck>();
 
         builder.Services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>();

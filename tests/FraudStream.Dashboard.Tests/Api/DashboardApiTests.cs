@@ -14,6 +14,20 @@ public sealed class DashboardApiTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
+    [Theory]
+    [InlineData("rebound.example.com", HttpStatusCode.BadRequest)]
+    [InlineData("127.0.0.1.nip.io", HttpStatusCode.BadRequest)]
+    [InlineData("localhost", HttpStatusCode.OK)]
+    [InlineData("127.0.0.1", HttpStatusCode.OK)]
+    public async Task A_loopback_dashboard_answers_only_for_loopback_host_names(string host, HttpStatusCode expected)
+    {
+        // DNS rebinding: a page of another site, its name rebound to 127.0.0.1, sends its own name as the Host.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/config");
+        request.Headers.Host = host + ":" + _server.Address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var response = await _server.Client.SendAsync(request);
+        Assert.Equal(expected, response.StatusCode);
+    }
+
     [Fact]
     public async Task Snapshot_is_not_found_before_the_first_publish_and_the_latest_afterwards()
     {
