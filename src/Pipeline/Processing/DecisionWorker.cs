@@ -372,7 +372,6 @@ internal sealed class DecisionWorker
         Pans.Mask(slot.Key.AsSpan());
         slot.Error = slot.Error with { Detail = Pans.Mask(slot.Error.Detail) };
         var d = slot.DeadLetter;
-        d.SourceTopic = Topics.Transactions;
         d.SourcePartition = slot.Partition;
         d.SourceOffset = slot.Offset;
         d.Reason = slot.Error.Reason.ToCode();

@@ -205,7 +205,6 @@ internal sealed partial class StoreWriter
             slot.Outcome = Outcome.DeadLettered;
             slot.Error = new(DeadLetterReason.StoreRefused, Pans.Mask(StorableText.Sanitize("the store refused the decision: " + refusal)));
             var d = slot.DeadLetter;
-            d.SourceTopic = Topics.Transactions;
             d.SourcePartition = slot.Partition;
             d.SourceOffset = slot.Offset;
             d.Reason = slot.Error.Reason.ToCode();

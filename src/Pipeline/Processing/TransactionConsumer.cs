@@ -312,7 +312,10 @@ internal sealed partial class TransactionConsumer
             return slot;
         }
 
-        return new InFlight(_emitter.OnDelivered);
+        // The topic a slot's messages come from is this consumer's, for the slot's whole life: its dead letters say so.
+        var created = new InFlight(_emitter.OnDelivered);
+        created.DeadLetter.SourceTopic = _options.TransactionsTopic;
+        return created;
     }
 
     /// <summary>Returns finished slots to the pool and stores, per partition, the offset after the last contiguous done one.</summary>
