@@ -28,9 +28,6 @@ public sealed partial class DecisionService : BackgroundService
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TransactionConsumer? _consumer;
     private LabelConsumer? _labels;
-    private PartitionFollower? _follower;
-    private StateCheckpointer? _checkpointer;
-    private ReplayProgress? _progress;
     private volatile IProducer<byte[], byte[]>? _producer;
 
     public DecisionService(IOptions<DecisionServiceOptions> options, IOptions<CheckpointOptions> checkpoints, FraudStore store,
@@ -60,32 +57,6 @@ public sealed partial class DecisionService : BackgroundService
 
     public long LabelsReceived => _labels?.Labels ?? 0;
 
-    /// <summary>Partitions this instance decides, and those it follows (folds into its features only) with their next offsets.</summary>
-    public IReadOnlyCollection<int> DecidedPartitions => _consumer?.Decided ?? [];
-
-    public IReadOnlyDictionary<int, long> FollowedPartitions => _follower?.Positions ?? new Dictionary<int, long>();
-
-    /// <summary>Completes once every partition's features have caught up after the start (restore + replay).</summary>
-    public Task CaughtUp => _progress?.CaughtUp ?? Task.CompletedTask;
-
-    public CheckpointStatus? Checkpoints => _checkpointer?.Status(_progress?.Outstanding ?? 0);
-
-    /// <summary>Transactions folded into the features without a decision (followed partitions, replays).</summary>
-    public long Followed => SumFollowed();
-
-    private DecisionWorker[]? _workers;
-
-    private long SumFollowed()
-    {
-        long followed = 0;
-        foreach (var worker in _workers ?? [])
-        {
-            followed += worker.Counters.Followed;
-        }
-
-        return followed;
-    }
-
     public string ScorerDevice => _scoring.Current.Device;
 
     public string ModelVersion => _scoring.Current.Version;
@@ -103,9 +74,7 @@ public sealed partial class DecisionService : BackgroundService
         var storeWriter = new StoreWriter(_store, _options.StoreBatchSize, outcomes, _logger);
         using var emitter = new DecisionEmitter(producer, Topics(), storeWriter, _logger);
         var workers = BuildWorkers(emitter, seed);
-        _workers = workers;
         var progress = new ReplayProgress();
-        _progress = progress;
         var follower = new PartitionFollower(_options, workers, restored.TransactionsOffsets, progress, _logger);
         var labels = new LabelConsumer(_options, _store, _features, restored.LabelsOffsets, progress.CaughtUp, _logger);
         using var checkpointer = new StateCheckpointer(_options, _checkpoints, _store, _features, workers, follower, labels, InstanceName(), _logger)
@@ -113,7 +82,6 @@ public sealed partial class DecisionService : BackgroundService
             RestoredSeq = restored.Seq,
             RestoreMs = restored.RestoreMs,
         };
-        _checkpointer = checkpointer;
         var consumer = new TransactionConsumer(_options, workers, emitter, follower, progress, checkpointer, _logger)
         {
             DrainPipeline = () => Drain(follower, workers, producer),
@@ -268,7 +236,6 @@ public sealed partial class DecisionService : BackgroundService
 
         _consumer = consumer;
         _labels = labels;
-        _follower = follower;
         follower.Start(); // before the consumer: assignments are taken over from it
         consumer.Start();
         labels.Start();

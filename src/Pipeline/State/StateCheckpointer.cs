@@ -105,12 +105,10 @@ internal sealed partial class StateCheckpointer : IDisposable
                 return null;
             }
 
-            byte[] state;
             double pausedMs;
             try
             {
-                _buffer.ResetWrittenCount();
-                _features.WriteCheckpoint(_buffer);
+                WriteState();
                 pausedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             }
             finally
@@ -118,18 +116,11 @@ internal sealed partial class StateCheckpointer : IDisposable
                 barrier.Release();
             }
 
-            state = _buffer.WrittenSpan.ToArray(); // after the release: the workers need not wait for the copy
+            var state = _buffer.WrittenSpan.ToArray(); // after the release: the workers need not wait for the copy
             LogCaptured(_logger, state.Length, _features.CardCount, pausedMs);
-
-            var offsets = new Dictionary<int, long>(followed);
-            foreach (var (partition, next) in decided)
-            {
-                offsets[partition] = next;
-            }
-
             var captureMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             _lastCaptureMs = captureMs;
-            return new CapturedCheckpoint(state, decided, offsets, labels, DateTime.UtcNow, captureMs);
+            return new CapturedCheckpoint(state, decided, AllOffsets(followed, decided), labels, DateTime.UtcNow, captureMs);
         }
         finally
         {
@@ -151,25 +142,36 @@ internal sealed partial class StateCheckpointer : IDisposable
 
         var started = Stopwatch.GetTimestamp();
         var labels = _labels.Park();
-        byte[] state;
         try
         {
-            _buffer.ResetWrittenCount();
-            _features.WriteCheckpoint(_buffer);
-            state = _buffer.WrittenSpan.ToArray();
+            WriteState();
         }
         finally
         {
             _labels.Resume();
         }
 
-        var offsets = new Dictionary<int, long>(_follower.Positions);
+        SaveNow(new CapturedCheckpoint(_buffer.WrittenSpan.ToArray(), decided, AllOffsets(_follower.Positions, decided), labels,
+            DateTime.UtcNow, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+    }
+
+    /// <summary>The whole feature state into the reused buffer; only while nothing folds into it.</summary>
+    private void WriteState()
+    {
+        _buffer.ResetWrittenCount();
+        _features.WriteCheckpoint(_buffer);
+    }
+
+    /// <summary>Every partition's next offset: the followed ones', then the decided ones' over them.</summary>
+    private static Dictionary<int, long> AllOffsets(IReadOnlyDictionary<int, long> followed, IReadOnlyDictionary<int, long> decided)
+    {
+        var offsets = new Dictionary<int, long>(followed);
         foreach (var (partition, next) in decided)
         {
             offsets[partition] = next;
         }
 
-        SaveNow(new CapturedCheckpoint(state, decided, offsets, labels, DateTime.UtcNow, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+        return offsets;
     }
 
     /// <summary>Saves a captured checkpoint in the background (its decided offsets are committed).</summary>
