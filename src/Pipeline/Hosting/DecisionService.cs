@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
+using FraudStream.Core.Contracts;
 using FraudStream.Ingest.Kafka;
 using FraudStream.Pipeline.Latency;
 using FraudStream.Pipeline.Processing;
@@ -72,8 +73,11 @@ public sealed partial class DecisionService : BackgroundService
         _producer = producer;
         var outcomes = new OutcomeStatistics();
         var storeWriter = new StoreWriter(_store, _options.StoreBatchSize, outcomes, _logger);
-        using var emitter = new DecisionEmitter(producer, Topics(), storeWriter, _logger);
-        var workers = BuildWorkers(emitter, seed);
+        var aligned = AlignedDecisionPartitions();
+        using var emitter = new DecisionEmitter(producer, Topics(), aligned, storeWriter, _logger);
+        using var readback = new DecisionReadback(_options, aligned, _logger);
+        var producedNotStored = new ConcurrentDictionary<string, DecisionMessage>(StringComparer.Ordinal);
+        var workers = BuildWorkers(emitter, seed, producedNotStored);
         var progress = new ReplayProgress();
         var follower = new PartitionFollower(_options, workers, restored.TransactionsOffsets, progress, _logger);
         var labels = new LabelConsumer(_options, _store, _features, restored.LabelsOffsets, progress.CaughtUp, _logger);
@@ -85,7 +89,7 @@ public sealed partial class DecisionService : BackgroundService
         var consumer = new TransactionConsumer(_options, workers, emitter, follower, progress, checkpointer, _logger)
         {
             DrainPipeline = () => Drain(follower, workers, producer),
-            TakingOver = (partition, committed) => RecognizeDecided(seed, partition, committed),
+            TakingOver = (partition, committed) => RecognizeDecided(seed, producedNotStored, readback, partition, committed),
         };
         var inputs = ReportingInputs.Of(consumer, workers, emitter, storeWriter, outcomes, _scoring, _rules,
             new InstanceInputs(_options.ClientId, follower, checkpointer, progress));
@@ -170,12 +174,53 @@ public sealed partial class DecisionService : BackgroundService
     /// A partition taken over: what its previous owner decided past the committed offset (stored, not yet committed)
     /// is recognised on redelivery and not decided again.
     /// </summary>
-    private void RecognizeDecided(ConcurrentDictionary<string, long> seed, int partition, long committed)
+    /// <remarks>
+    /// What it produced but did not store (killed in between) is read back from the decisions topic: those are stored
+    /// as the topic has them on redelivery, so the topic never carries a second decision for one id.
+    /// </remarks>
+    private void RecognizeDecided(ConcurrentDictionary<string, long> seed, ConcurrentDictionary<string, DecisionMessage> producedNotStored,
+        DecisionReadback readback, int partition, long committed)
     {
-        foreach (var decided in _store.DecidedPositionsFromAsync(partition, Math.Max(0, committed)).GetAwaiter().GetResult())
+        var from = Math.Max(0, committed);
+        var stored = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var decided in _store.DecidedPositionsFromAsync(partition, from).GetAwaiter().GetResult())
         {
             seed[decided.Id] = DuplicateWindow.Position(decided.SourcePartition, decided.SourceOffset);
+            stored.Add(decided.Id);
         }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var recovered = 0;
+        foreach (var produced in readback.Read(partition, from))
+        {
+            var id = produced.Decision.Id;
+            if (!stored.Contains(id) && seed.TryAdd(id, DuplicateWindow.Position(produced.SourcePartition, produced.SourceOffset)))
+            {
+                producedNotStored[id] = produced.Decision;
+                recovered++;
+            }
+        }
+
+        if (recovered > 0)
+        {
+            LogProducedNotStored(_logger, partition, recovered, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    /// <summary>
+    /// How many transactions partitions produce to the decisions partition of their own number (all of them when the
+    /// decisions topic has at least as many partitions), so that a partition's decisions can be read back on takeover.
+    /// </summary>
+    private int AlignedDecisionPartitions()
+    {
+        var transactions = TopicPartitions.Of(_options.Bootstrap, _options.TransactionsTopic).Count;
+        var decisions = TopicPartitions.Of(_options.Bootstrap, _options.DecisionsTopic).Count;
+        if (decisions < transactions || transactions == 0)
+        {
+            LogDecisionsNotAligned(_logger, _options.DecisionsTopic, decisions, _options.TransactionsTopic, transactions);
+        }
+
+        return Math.Min(transactions, decisions);
     }
 
     private string InstanceName() => $"{_options.ClientId}@{Environment.MachineName}:{Environment.ProcessId}";
@@ -200,13 +245,14 @@ public sealed partial class DecisionService : BackgroundService
     private DecisionServiceTopics Topics() =>
         new(_options.TransactionsTopic, _options.DecisionsTopic, _options.DeadLetterTopic, _options.LabelsTopic);
 
-    private DecisionWorker[] BuildWorkers(DecisionEmitter emitter, ConcurrentDictionary<string, long> seed)
+    private DecisionWorker[] BuildWorkers(DecisionEmitter emitter, ConcurrentDictionary<string, long> seed,
+        ConcurrentDictionary<string, DecisionMessage> producedNotStored)
     {
         var workers = new DecisionWorker[_options.Workers];
         for (var i = 0; i < workers.Length; i++)
         {
             workers[i] = new DecisionWorker(i, _options.MaxBatch, _features, _scoring, _rules, emitter,
-                new DuplicateWindow(_options.DuplicateWindow, seed), _options);
+                new DuplicateWindow(_options.DuplicateWindow, seed, producedNotStored), _options);
         }
 
         return workers;
@@ -291,6 +337,14 @@ public sealed partial class DecisionService : BackgroundService
 
     [LoggerMessage(EventId = 1502, Level = LogLevel.Warning, Message = "Producer: {Reason}")]
     private static partial void LogProducerError(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1062, Level = LogLevel.Warning,
+        Message = "Partition {Partition}: {Count} decisions were on the topic but not in the store (the previous owner stopped in between); they are stored from the topic on redelivery, not decided again ({Ms:F0} ms)")]
+    private static partial void LogProducedNotStored(ILogger logger, int partition, int count, double ms);
+
+    [LoggerMessage(EventId = 1063, Level = LogLevel.Warning,
+        Message = "{Decisions} has {DecisionPartitions} partitions and {Transactions} has {TransactionPartitions} (or the cluster did not say): decisions of the partitions beyond are keyed over all partitions and not read back on takeover, so a kill between produce and store may decide those transactions again")]
+    private static partial void LogDecisionsNotAligned(ILogger logger, string decisions, int decisionPartitions, string transactions, int transactionPartitions);
 
     [LoggerMessage(EventId = 1503, Level = LogLevel.Information, Message = "Decision service stopped after {Decided} decisions")]
     private static partial void LogStopped(ILogger logger, long decided);

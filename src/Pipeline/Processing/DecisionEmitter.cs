@@ -27,13 +27,23 @@ internal sealed partial class DecisionEmitter : IDisposable
     private readonly StoreWriter _store;
     private readonly ILogger _logger;
     private readonly BlockingCollection<InFlight> _retries = [];
+
+    /// <summary>Index: a transactions partition; value: the decisions partition of the same number (docs/STATE.md).</summary>
+    private readonly TopicPartition[] _alignedDecisions;
     private readonly Thread _retryThread;
     private long _lastFailureLog;
 
-    public DecisionEmitter(IProducer<byte[], byte[]> producer, DecisionServiceTopics topics, StoreWriter store, ILogger logger)
+    /// <param name="alignedPartitions">Transactions partitions below this produce their decisions to the decisions partition of the same number.</param>
+    public DecisionEmitter(IProducer<byte[], byte[]> producer, DecisionServiceTopics topics, int alignedPartitions, StoreWriter store, ILogger logger)
     {
         _producer = producer;
         _topics = topics;
+        _alignedDecisions = new TopicPartition[alignedPartitions];
+        for (var p = 0; p < alignedPartitions; p++)
+        {
+            _alignedDecisions[p] = new TopicPartition(topics.Decisions, p);
+        }
+
         _store = store;
         _logger = logger;
         _retryThread = new Thread(RetryLoop) { IsBackground = true, Name = "fs-delivery-retry" };
@@ -53,10 +63,21 @@ internal sealed partial class DecisionEmitter : IDisposable
         DecisionJson.Write(writer, r.Id, slot.Decision, slot.Score, slot.Reasons, slot.Reasons.Count, r.ModelVersion, r.RulesetVersion, r.DecidedAt, latencySoFarMicros);
         writer.Flush();
         slot.Message.Key = KeyFor(slot)!;
-        slot.Message.Headers = null;
+        DecisionSource.Write(slot.SourceHeader, slot.Partition, slot.Offset);
+        slot.Message.Headers = slot.DecisionHeaders;
         slot.Message.Value = buffer.WrittenSpan.ToArray();
         slot.Message.Timestamp = Timestamp.Default;
         Produce(_topics.Decisions, slot);
+    }
+
+    /// <summary>
+    /// A decision already on the topic (<see cref="InFlight.ProducedBefore"/>) goes to the store only, as if its
+    /// acknowledgement had just arrived: the topic does not get it a second time.
+    /// </summary>
+    public void StoreProducedBefore(InFlight slot)
+    {
+        slot.EmitStartedAt = Stopwatch.GetTimestamp();
+        _store.Enqueue(slot);
     }
 
     /// <summary>
@@ -122,7 +143,15 @@ internal sealed partial class DecisionEmitter : IDisposable
         {
             try
             {
-                _producer.Produce(topic, slot.Message, slot.OnDelivered);
+                if (ReferenceEquals(topic, _topics.Decisions) && (uint)slot.Partition < (uint)_alignedDecisions.Length)
+                {
+                    _producer.Produce(_alignedDecisions[slot.Partition], slot.Message, slot.OnDelivered);
+                }
+                else
+                {
+                    _producer.Produce(topic, slot.Message, slot.OnDelivered);
+                }
+
                 return;
             }
             catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)

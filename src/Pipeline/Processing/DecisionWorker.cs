@@ -210,10 +210,18 @@ internal sealed class DecisionWorker
 
             if (sighting == Sighting.Redelivered && !slot.FeaturesOnly)
             {
-                // Decided before a restart: folded in again below, as the first time, but not decided twice.
-                slot.Outcome = Outcome.Duplicate;
+                // Decided before a restart: folded in again below, as the first time, but not decided twice. Produced
+                // but never stored (the previous owner died in between): the topic's decision is stored after the fold.
                 slot.FeaturesOnly = true;
-                Counters.AddDuplicate();
+                if (_window.TryTakeProducedDecision(slot.Transaction.Id, out var producedBefore))
+                {
+                    slot.ProducedBefore = producedBefore;
+                }
+                else
+                {
+                    slot.Outcome = Outcome.Duplicate;
+                    Counters.AddDuplicate();
+                }
             }
 
             _scored[scoredCount++] = i;
@@ -310,7 +318,15 @@ internal sealed class DecisionWorker
             var slot = _batch[_scored[k]];
             if (slot.FeaturesOnly)
             {
-                slot.MarkDone();
+                if (slot.ProducedBefore is { } decision)
+                {
+                    StoreProducedBefore(slot, decision);
+                }
+                else
+                {
+                    slot.MarkDone();
+                }
+
                 continue;
             }
 
@@ -336,6 +352,26 @@ internal sealed class DecisionWorker
                 slot.Reasons.Add(name);
             }
         }
+    }
+
+    /// <summary>The decision as the topic carries it, with the transaction's own fields: the store and the topic agree.</summary>
+    private void StoreProducedBefore(InFlight slot, DecisionMessage decision)
+    {
+        slot.Outcome = Outcome.Decided;
+        slot.Decision = decision.Decision;
+        slot.Score = decision.Score is { } score ? (float)score : float.NaN;
+        slot.Reasons.Clear();
+        foreach (var reason in decision.Reasons)
+        {
+            slot.Reasons.Add(reason);
+        }
+
+        FillRecord(slot, decision.ModelVersion, decision.RulesetVersion);
+        slot.Record.Score = decision.Score;
+        slot.Record.DecidedAt = decision.DecidedAt;
+        slot.Record.LatencyUs = decision.LatencyMicros;
+        Counters.AddStoredFromTopic();
+        _emitter.StoreProducedBefore(slot);
     }
 
     private static void FillRecord(InFlight slot, string modelVersion, string rulesetVersion)

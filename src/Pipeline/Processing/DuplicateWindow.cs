@@ -1,3 +1,7 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using FraudStream.Core.Contracts;
+
 namespace FraudStream.Pipeline.Processing;
 
 /// <summary>What a transaction id is, seen from one worker.</summary>
@@ -29,15 +33,31 @@ internal sealed class DuplicateWindow
     private readonly Dictionary<string, long> _recent; // id → fingerprint of the content it was first seen with
     private readonly string[] _ring;
     private readonly IReadOnlyDictionary<string, long> _seed; // read by every worker; added to when a partition is taken over
+    private readonly ConcurrentDictionary<string, DecisionMessage>? _producedNotStored;
     private int _next;
     private int _count;
 
-    public DuplicateWindow(int capacity, IReadOnlyDictionary<string, long> seed)
+    /// <param name="producedNotStored">
+    /// Decisions found on the topic but not in the store when their partition was taken over (also in
+    /// <paramref name="seed"/>); shared by every worker, each entry taken once.
+    /// </param>
+    public DuplicateWindow(int capacity, IReadOnlyDictionary<string, long> seed, ConcurrentDictionary<string, DecisionMessage>? producedNotStored = null)
     {
         // Grown as ids arrive: a worker that sees few ids holds little.
         _recent = new Dictionary<string, long>(StringComparer.Ordinal);
         _ring = new string[capacity];
         _seed = seed;
+        _producedNotStored = producedNotStored;
+    }
+
+    /// <summary>
+    /// For a <see cref="Sighting.Redelivered"/> transaction: the decision its previous owner produced but did not store,
+    /// if the topic had one (it is stored from there).
+    /// </summary>
+    public bool TryTakeProducedDecision(string id, [NotNullWhen(true)] out DecisionMessage? decision)
+    {
+        decision = null;
+        return _producedNotStored is { IsEmpty: false } produced && produced.TryRemove(id, out decision);
     }
 
     /// <summary>Packs a stored decision's source position for the seed.</summary>

@@ -21,6 +21,7 @@ internal sealed class InFlight
     public InFlight(Action<InFlight, DeliveryReport<byte[], byte[]>> onDelivered)
     {
         OnDelivered = report => onDelivered(this, report);
+        DecisionHeaders = [new Header(DecisionSource.Header, SourceHeader)];
     }
 
     public int Partition;
@@ -54,6 +55,18 @@ internal sealed class InFlight
     public readonly List<string> Reasons = new(8);
     public readonly Message<byte[], byte[]> Message = new();
 
+    /// <summary>A decision's headers, allocated once: <see cref="SourceHeader"/> is rewritten for each decision.</summary>
+    public readonly Headers DecisionHeaders;
+
+    /// <summary>The <c>fs.source</c> header's bytes (the librdkafka copy is made when the message is produced).</summary>
+    public readonly byte[] SourceHeader = new byte[DecisionSource.HeaderLength];
+
+    /// <summary>
+    /// A redelivered transaction whose decision is on the topic but not in the store (produced, then the previous owner
+    /// died): folded into the features as the first time, then this decision is stored, not a new one produced.
+    /// </summary>
+    public DecisionMessage? ProducedBefore;
+
     /// <summary>The delivery handler bound to this slot, allocated once.</summary>
     public readonly Action<DeliveryReport<byte[], byte[]>> OnDelivered;
 
@@ -73,5 +86,6 @@ internal sealed class InFlight
         Error = default;
         Reasons.Clear();
         Key = null;
+        ProducedBefore = null;
     }
 }

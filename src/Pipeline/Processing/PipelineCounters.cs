@@ -23,6 +23,7 @@ public sealed class PipelineCounters
     private long _pauses;
     private long _partitionsTakenAway;
     private long _followed;
+    private long _storedFromTopic;
 
     public long Consumed => Volatile.Read(ref _consumed);
     public long Decided => Volatile.Read(ref _decided);
@@ -46,6 +47,10 @@ public sealed class PipelineCounters
     /// <summary>Transactions folded into the features without a decision (followed partitions, replays after a restore).</summary>
     public long Followed => Volatile.Read(ref _followed);
 
+    /// <summary>Redelivered transactions whose decision was on the topic but not in the store: stored from the topic, not decided again.</summary>
+    public long StoredFromTopic => Volatile.Read(ref _storedFromTopic);
+
+    internal void AddStoredFromTopic() => Volatile.Write(ref _storedFromTopic, _storedFromTopic + 1);
     internal void AddFollowed(int n) => Volatile.Write(ref _followed, _followed + n);
     internal void AddConsumed() => Volatile.Write(ref _consumed, _consumed + 1);
     internal void AddDeadLettered() => Volatile.Write(ref _deadLettered, _deadLettered + 1);

@@ -1,6 +1,7 @@
 using FraudStream.Ingest.Kafka;
 using FraudStream.Service.Tests.Infrastructure;
 using FraudStream.Testing;
+using Xunit.Abstractions;
 
 namespace FraudStream.Service.Tests.State;
 
@@ -10,7 +11,7 @@ namespace FraudStream.Service.Tests.State;
 /// uninterrupted instance's over the same simulated stream (run to run, without any restart, they agree on ~99.7 %).
 /// </summary>
 [Collection(nameof(StateProcessTests))]
-public sealed class RestartAndScaleOutTests(UninterruptedRun baseline) : IClassFixture<UninterruptedRun>
+public sealed class RestartAndScaleOutTests(UninterruptedRun baseline, ITestOutputHelper output) : IClassFixture<UninterruptedRun>
 {
     private const double RequiredAgreement = 0.99;
 
@@ -34,8 +35,14 @@ public sealed class RestartAndScaleOutTests(UninterruptedRun baseline) : IClassF
             await SimulatedStream.WaitUntilDecidedAsync(store, SimulatedStream.Count, TimeSpan.FromMinutes(3), second);
             Assert.Contains("Restored checkpoint", second.OutputText, StringComparison.Ordinal);
 
-            var run = SimulatedStream.SingleDecisions(SimulatedStream.DecisionsOnTopic(broker.BootstrapServers));
+            var onTopic = SimulatedStream.DecisionsOnTopic(broker.BootstrapServers);
+            var run = SimulatedStream.SingleDecisions(onTopic);
             Assert.Equal(SimulatedStream.Count, run.Count);
+            // Produced before the kill but not yet stored: read back from the topic and stored, never decided again.
+            var twice = onTopic.Values.Count(decisions => decisions.Count > 1);
+            Assert.True(twice == 0, $"{twice} ids have two decisions on the topic\n{second.OutputText}");
+            Assert.Equal(SimulatedStream.Count, await store.CountDecisionsAsync());
+            ReportReadback(second);
             var afterRestart = run.Keys.Where(id => !decidedBeforeKill.Contains(id)).ToList();
             Assert.True(afterRestart.Count >= SimulatedStream.Count / 4, $"only {afterRestart.Count} decisions after the restart");
             var agreement = SimulatedStream.Agreement(baseline.Decisions, run, afterRestart);
@@ -47,6 +54,15 @@ public sealed class RestartAndScaleOutTests(UninterruptedRun baseline) : IClassF
         {
             first.Dispose();
             second?.Dispose();
+        }
+    }
+
+    /// <summary>How many decisions were produced, not stored, before the kill (found on the topic by the new owner).</summary>
+    private void ReportReadback(FraudstreamProcess instance)
+    {
+        foreach (var line in instance.Output.Where(l => l.Contains("on the topic but not in the store", StringComparison.Ordinal)))
+        {
+            output.WriteLine(instance.Name + ": " + line.Trim());
         }
     }
 
@@ -87,13 +103,21 @@ public sealed class RestartAndScaleOutTests(UninterruptedRun baseline) : IClassF
             instances.Add(fourth);
             var live = new[] { instances[0], instances[2], fourth };
             await SimulatedStream.WaitUntilDecidedAsync(store, SimulatedStream.Count, TimeSpan.FromMinutes(4), live);
+            // On a loaded machine the others may finish the stream before the fourth is up: it still restores and joins.
+            Assert.True(fourth.WaitForOutput("Decision service starting", TimeSpan.FromSeconds(120)), fourth.OutputText);
             Assert.True(fourth.OutputText.Contains("Restored checkpoint", StringComparison.Ordinal), fourth.OutputText);
+            Assert.True(fourth.WaitForOutput("Deciding partitions", TimeSpan.FromSeconds(60)), fourth.OutputText);
 
             var (run, twice, differing) = SimulatedStream.FirstDecisions(SimulatedStream.DecisionsOnTopic(broker.BootstrapServers));
             Assert.Equal(SimulatedStream.Count, run.Count);
             Assert.Equal(SimulatedStream.Count, await store.CountDecisionsAsync());
-            // Decided again after the kill (produced, not yet stored): the same decision in nearly every case.
-            Assert.True(differing <= 1 + (twice / 20), $"{differing} of {twice} ids decided twice got different decisions");
+            // What the killed instance produced but did not store is read back from the topic by the new owners.
+            foreach (var instance in live)
+            {
+                ReportReadback(instance);
+            }
+
+            Assert.True(twice == 0 && differing == 0, $"{twice} ids have two decisions on the topic, {differing} of them different");
             // The world's first transactions (empty graph, every card new) are where even two single-instance runs
             // differ most (~98 %); in three instances the other partitions reach each graph ~0.1-0.5 s late (the
             // follower stops at the owners' commits), which the first ones feel most. Measured: 95 % over the first
