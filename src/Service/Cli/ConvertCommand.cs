@@ -71,14 +71,15 @@ internal static class ConvertCommand
 
             Console.WriteLine($"converted {result.Transactions:N0} transactions and {result.Labels:N0} labels from {result.Rows:N0} rows of {input} " +
                 $"to {Path.GetFullPath(parse.GetValue(output)!)}; {result.Bad:N0} bad rows");
-            foreach (var bad in result.FirstBadRows)
+            const int Shown = 10;
+            for (var i = 0; i < result.FirstBadRows.Count && i < Shown; i++)
             {
-                Console.WriteLine($"  bad row {bad}");
+                Console.WriteLine($"  bad row {result.FirstBadRows[i]}");
             }
 
-            if (result.Bad > result.FirstBadRows.Count)
+            if (result.Bad > Math.Min(result.FirstBadRows.Count, Shown))
             {
-                Console.WriteLine($"  … and {result.Bad - result.FirstBadRows.Count:N0} more");
+                Console.WriteLine($"  … and {result.Bad - Math.Min(result.FirstBadRows.Count, Shown):N0} more");
             }
 
             // Bad rows are skipped and reported; only a file that gave nothing at all is a failure.

@@ -79,7 +79,7 @@ public static class HistorySources
         }
 
         var source = ReplaySources.Create(format, path);
-        return new History(FileEvents(source), $"{format.ToString().ToLowerInvariant()} {Path.GetFileName(path)}", origin, source.Stats);
+        return new History(FileEvents(source), $"{(format == ReplayFormat.BankSim ? "banksim" : "jsonl")} {Path.GetFileName(path)}", origin, source.Stats);
     }
 
     private static IEnumerable<HistoryEvent> SimulatorEvents(TransactionSimulator simulator, int count)
