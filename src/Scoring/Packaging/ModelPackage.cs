@@ -45,6 +45,15 @@ public sealed class ModelPackage
 
     public Dictionary<string, double> ValidationMetrics { get; set; } = [];
 
+    /// <summary>The trainer's settings (absent in packages written before they were recorded).</summary>
+    public TrainingSettings? Hyperparameters { get; set; }
+
+    /// <summary>What <c>train --search</c> tried and which it picked; absent without a search.</summary>
+    public SearchRecord? Search { get; set; }
+
+    /// <summary>Rows of the training file that could not be read (their line numbers were reported by <c>train</c>); absent for the simulator.</summary>
+    public long? DataBadRows { get; set; }
+
     /// <summary>CPU provider measured faster on this package (<c>tree_ensemble</c> or <c>tensor</c>), if recorded.</summary>
     public string? PreferredCpuGraph { get; set; }
 
@@ -65,6 +74,38 @@ public sealed class ModelPackage
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, ManifestFileName), JsonSerializer.Serialize(this, JsonOptions));
     }
+}
+
+public sealed class TrainingSettings
+{
+    public string Trainer { get; set; } = "";
+
+    public int Trees { get; set; }
+
+    public int Leaves { get; set; }
+
+    public double LearningRate { get; set; }
+}
+
+/// <summary>A time-ordered search: every candidate trained on the earlier part and scored on the later validation part.</summary>
+public sealed class SearchRecord
+{
+    /// <summary>What picked the winner, e.g. <c>validation pr_auc</c>.</summary>
+    public string Metric { get; set; } = "";
+
+    public List<SearchCandidate> Candidates { get; set; } = [];
+
+    /// <summary>Index into <see cref="Candidates"/> of the model in this package.</summary>
+    public int Picked { get; set; }
+}
+
+public sealed class SearchCandidate
+{
+    public TrainingSettings Settings { get; set; } = new();
+
+    public double ValidationPrAuc { get; set; }
+
+    public double TrainSeconds { get; set; }
 }
 
 public sealed class FeatureSchemaInfo

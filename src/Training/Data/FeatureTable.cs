@@ -33,7 +33,9 @@ public sealed class FeatureTable
 
     /// <summary>
     /// Replays <paramref name="history"/>; rows at or after <paramref name="recordFromBoundary"/> (all when null)
-    /// are recorded, earlier ones only warm the state; a row at or after <paramref name="stopAtBoundary"/> ends the replay. <paramref name="onRow"/> sees each
+    /// are recorded, earlier ones only warm the state; a row at or after <paramref name="stopAtBoundary"/> ends the replay (the label lines
+    /// after it still give the truth of the rows before it). A row without a known truth takes that of its label line (the last one;
+    /// none: legitimate). <paramref name="onRow"/> sees each
     /// recorded transaction with its features (the rules hook uses it).
     /// </summary>
     public static FeatureTable Build(
@@ -49,17 +51,17 @@ public sealed class FeatureTable
         DateTime? recordFrom = null;
         DateTime? stopAt = null;
         var first = true;
-        foreach (var e in history)
+        var stopped = false;
+        using var events = history.GetEnumerator();
+        while (events.MoveNext())
         {
+            var e = events.Current;
             if (e.Transaction is null)
             {
                 if (e.Label is { } alone)
                 {
                     replay.Enqueue(alone);
-                    if (rowById.TryGetValue(alone.Id, out var row) && truthPending.Contains(row))
-                    {
-                        table.SetLabel(row, alone.Fraud);
-                    }
+                    table.TakeTruth(alone, rowById, truthPending);
                 }
 
                 continue;
@@ -75,6 +77,7 @@ public sealed class FeatureTable
 
             if (stopAt is { } stop && tx.Timestamp >= stop)
             {
+                stopped = true;
                 break;
             }
 
@@ -98,6 +101,16 @@ public sealed class FeatureTable
             }
 
             onRow?.Invoke(index, tx, features);
+        }
+
+        // A row's truth is its label, which may be reported after the boundary (a chargeback weeks later): read the
+        // rest of the labels for the truth only. The features saw only the labels reported before each transaction.
+        while (stopped && truthPending.Count > 0 && events.MoveNext())
+        {
+            if (events.Current is { Transaction: null, Label: { } label })
+            {
+                table.TakeTruth(label, rowById, truthPending);
+            }
         }
 
         return table;
@@ -134,6 +147,14 @@ public sealed class FeatureTable
         }
 
         return _labels.Count - 1;
+    }
+
+    private void TakeTruth(Core.Contracts.Label label, Dictionary<string, int> rowById, HashSet<int> truthPending)
+    {
+        if (rowById.TryGetValue(label.Id, out var row) && truthPending.Contains(row))
+        {
+            SetLabel(row, label.Fraud);
+        }
     }
 
     private void SetLabel(int row, bool fraud)

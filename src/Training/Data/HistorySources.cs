@@ -6,23 +6,57 @@ namespace FraudStream.Training.Data;
 
 /// <summary>History to replay, in time order, and a line saying where it came from.</summary>
 /// <param name="StepOrigin">Where step 0 starts (BankSim: local midnight of day 0); null: midnight UTC of the first transaction's day.</param>
-public sealed record History(IEnumerable<HistoryEvent> Events, string Description, DateTime? StepOrigin = null);
+/// <param name="Stats">A file's counts and first bad rows (with line numbers), filled while <paramref name="Events"/> is enumerated; null for the simulator.</param>
+public sealed record History(IEnumerable<HistoryEvent> Events, string Description, DateTime? StepOrigin = null, ReplayStats? Stats = null);
 
 /// <summary>Turns the simulator and the replay readers into <see cref="HistoryEvent"/> streams.</summary>
 public static class HistorySources
 {
-    public static History Open(TrainingSource source, string? file, int seed, int count) => source switch
-    {
-        TrainingSource.Simulator => Simulator(seed, count),
-        TrainingSource.BankSim => File(ReplayFormat.BankSim, file),
-        _ => File(ReplayFormat.JsonLines, file),
-    };
+    /// <summary>The names <c>train --source</c> accepts, for messages.</summary>
+    public const string SourceNames = "simulator, banksim or jsonl";
 
-    /// <summary>The simulator's truth labels the rows; its (noisy, delayed) labels feed the graph when reported.</summary>
-    public static History Simulator(int seed, int count)
+    /// <summary>Parses <c>simulator</c>, <c>banksim</c> or <c>jsonl</c> (case-insensitive).</summary>
+    public static bool TryParseSource(string? text, out TrainingSource source)
     {
-        var options = new SimulatorOptions { Seed = seed };
-        return new History(SimulatorEvents(new TransactionSimulator(options), count), $"simulator seed={seed} count={count}");
+        if (string.Equals(text?.Trim(), "simulator", StringComparison.OrdinalIgnoreCase))
+        {
+            source = TrainingSource.Simulator;
+            return true;
+        }
+
+        var isFile = ReplaySources.TryParseFormat(text, out var format);
+        source = format == ReplayFormat.BankSim ? TrainingSource.BankSim : TrainingSource.JsonLines;
+        return isFile;
+    }
+
+    public static History Open(TrainOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var history = options.Source switch
+        {
+            TrainingSource.Simulator => Simulator(options.Seed, options.Count, options.LabelNoise),
+            TrainingSource.BankSim => File(ReplayFormat.BankSim, options.File),
+            _ => File(ReplayFormat.JsonLines, options.File),
+        };
+        return TimeBoundary.ParseOrNull(options.StepOrigin, "--step-origin") is { } origin
+            ? history with { StepOrigin = origin.Time ?? throw new ArgumentException("--step-origin must be an RFC 3339 time") }
+            : history;
+    }
+
+    public static History Open(TrainingSource source, string? file, int seed, int count) =>
+        Open(new TrainOptions { Source = source, File = file, Seed = seed, Count = count });
+
+    /// <summary>
+    /// The simulator's truth (before label noise) labels the rows; its (noisy, delayed) labels feed the graph when
+    /// reported. <paramref name="labelNoise"/>: the simulator's default when null.
+    /// </summary>
+    public static History Simulator(int seed, int count, double? labelNoise = null)
+    {
+        var options = labelNoise is { } noise ? new SimulatorOptions { Seed = seed, LabelNoise = noise } : new SimulatorOptions { Seed = seed };
+        var description = labelNoise is { } n
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"simulator seed={seed} count={count} label_noise={n}")
+            : $"simulator seed={seed} count={count}";
+        return new History(SimulatorEvents(new TransactionSimulator(options), count), description);
     }
 
     public static History File(ReplayFormat format, string? path)
@@ -44,7 +78,8 @@ public static class HistorySources
             origin = bankSim.Start.AddHours(-bankSim.UtcOffsetHours);
         }
 
-        return new History(FileEvents(ReplaySources.Create(format, path)), $"{format.ToString().ToLowerInvariant()} {Path.GetFileName(path)}", origin);
+        var source = ReplaySources.Create(format, path);
+        return new History(FileEvents(source), $"{(format == ReplayFormat.BankSim ? "banksim" : "jsonl")} {Path.GetFileName(path)}", origin, source.Stats);
     }
 
     private static IEnumerable<HistoryEvent> SimulatorEvents(TransactionSimulator simulator, int count)

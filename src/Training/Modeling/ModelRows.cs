@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using FraudStream.Features.Schema;
 using FraudStream.Training.Data;
+using FraudStream.Training.Progress;
 
 namespace FraudStream.Training.Modeling;
 
@@ -28,11 +29,13 @@ internal static class ModelRows
     public const string WeightColumn = "Weight";
     public const string ProbabilityColumn = "Probability";
 
-    public static IDataView TrainingView(MLContext ml, FeatureTable table, int start, int count, float positiveWeight)
+    /// <summary>The rows the trainer reads; each row read (ML.NET makes several passes) counts in <paramref name="progress"/>.</summary>
+    public static IDataView TrainingView(MLContext ml, FeatureTable table, int start, int count, float positiveWeight, ProgressDisplay? progress = null)
     {
         var schema = SchemaDefinition.Create(typeof(TrainingRow));
         schema[FeaturesColumn].ColumnType = new VectorDataViewType(NumberDataViewType.Single, FeatureSchema.Count);
-        return ml.Data.LoadFromEnumerable(Enumerate(table, start, count, positiveWeight), schema);
+        var rows = Enumerate(table, start, count, positiveWeight);
+        return ml.Data.LoadFromEnumerable(progress is null ? rows : progress.Counting(rows), schema);
     }
 
     public static IDataView ScoringView(MLContext ml, FeatureTable table, int start, int count)

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using FraudStream.Features.Schema;
+using FraudStream.Ingest.Replay;
 using FraudStream.Scoring.Packaging;
 using FraudStream.Training.Data;
 using FraudStream.Training.Metrics;
+using FraudStream.Training.Progress;
 using Microsoft.ML;
 using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Trainers.LightGbm;
@@ -20,26 +22,48 @@ public static class ModelTrainer
     public const string MlnetFileName = "model.zip";
     public const string OnnxFileName = "model.cpu.onnx";
 
-    public static ModelPackage Train(TrainOptions options, TextWriter progress)
+    public static ModelPackage Train(TrainOptions options, TextWriter log) => Train(options, log, ProgressDisplay.None);
+
+    /// <summary>
+    /// Trains from the options' source. <paramref name="log"/> gets the summary lines; <paramref name="progress"/> shows
+    /// the phase and rows/s while history is replayed and the trees train.
+    /// </summary>
+    public static ModelPackage Train(TrainOptions options, TextWriter log, ProgressDisplay progress)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(progress);
+        if (options.Problem() is { } problem)
+        {
+            throw new ArgumentException(problem);
+        }
+
         var clock = Stopwatch.StartNew();
         var trainBefore = TimeBoundary.ParseOrNull(options.TrainBefore, "--train-before");
-        var history = HistorySources.Open(options.Source, options.File, options.Seed, options.Count);
-        var table = FeatureTable.Build(history.Events, stopAtBoundary: trainBefore, stepOrigin: history.StepOrigin);
-        progress.WriteLine($"features: {table.Count:N0} rows, {table.Frauds:N0} frauds ({clock.Elapsed.TotalSeconds:F1} s)");
-        var package = Train(table, options, history.Description, progress);
-        progress.WriteLine($"done in {clock.Elapsed.TotalSeconds:F1} s: {Path.GetFullPath(options.Out)}");
+        var history = HistorySources.Open(options);
+        progress.Begin("replay history through the features");
+        var table = FeatureTable.Build(progress.Counting(history.Events), stopAtBoundary: trainBefore, stepOrigin: history.StepOrigin);
+        progress.End();
+        log.WriteLine($"features: {table.Count:N0} rows, {table.Frauds:N0} frauds ({clock.Elapsed.TotalSeconds:F1} s)");
+        if (history.Stats is { } stats)
+        {
+            ReportBadRows(stats, log);
+        }
+
+        var package = Train(table, options, history.Description, log, progress, history.Stats?.Bad);
+        log.WriteLine($"done in {clock.Elapsed.TotalSeconds:F1} s: {Path.GetFullPath(options.Out)}");
         return package;
     }
 
     /// <summary>Trains on rows already computed (in time order) and writes the package to <see cref="TrainOptions.Out"/>.</summary>
-    public static ModelPackage Train(FeatureTable table, TrainOptions options, string dataSource, TextWriter progress)
+    public static ModelPackage Train(FeatureTable table, TrainOptions options, string dataSource, TextWriter log) =>
+        Train(table, options, dataSource, log, ProgressDisplay.None, null);
+
+    private static ModelPackage Train(FeatureTable table, TrainOptions options, string dataSource, TextWriter log, ProgressDisplay progress, long? badRows)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(progress);
+        ArgumentNullException.ThrowIfNull(log);
         var trainCount = (int)(table.Count * (1 - options.ValidationFraction));
         var validCount = table.Count - trainCount;
         if (trainCount < 100 || validCount < 100)
@@ -59,27 +83,44 @@ public static class ModelTrainer
         }
 
         var positiveWeight = (float)Math.Pow((double)(trainCount - trainFrauds) / trainFrauds, options.ImbalancePower);
-        var ml = new MLContext(options.Seed);
-        var trainView = ModelRows.TrainingView(ml, table, 0, trainCount, positiveWeight);
-
-        var clock = Stopwatch.StartNew();
-        var pipeline = ml.Transforms
-            .ReplaceMissingValues(ModelRows.FeaturesColumn, replacementMode: MissingValueReplacingEstimator.ReplacementMode.DefaultValue)
-            .Append(Trainer(ml, options));
-        var model = pipeline.Fit(trainView);
-        progress.WriteLine($"trained {options.Trainer} on {trainCount:N0} rows ({trainFrauds:N0} frauds, positive weight {positiveWeight:F1}) in {clock.Elapsed.TotalSeconds:F1} s");
-
-        var trainScores = ModelRows.Score(ml, model, table, 0, trainCount);
-        var validScores = ModelRows.Score(ml, model, table, trainCount, validCount);
-        var trainLabels = Labels(table, 0, trainCount);
         var validLabels = Labels(table, trainCount, validCount);
+        var candidates = ModelSearch.Candidates(Hyperparameters.Of(options), options.Search);
+        var fits = new List<Fit>(candidates.Count);
+        var best = 0;
+        foreach (var candidate in candidates)
+        {
+            progress.Begin(candidates.Count == 1 ? $"train {candidate}" : $"train {fits.Count + 1}/{candidates.Count}: {candidate}");
+            var fit = FitOne(candidate, table, trainCount, validCount, positiveWeight, options.Seed, validLabels, progress);
+            progress.End();
+            fits.Add(fit);
+            if (fit.PrAuc > fits[best].PrAuc)
+            {
+                best = fits.Count - 1;
+            }
+
+            log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"trained {candidate} on {trainCount:N0} rows ({trainFrauds:N0} frauds, positive weight {positiveWeight:F1}) in {fit.Seconds:F1} s: validation PR-AUC {fit.PrAuc:F4}"));
+        }
+
+        var picked = fits[best];
+        if (fits.Count > 1)
+        {
+            log.WriteLine($"search: picked {best + 1}/{fits.Count}, {picked.Settings} (best validation PR-AUC)");
+        }
+
+        progress.Begin("score, export and check");
+        var ml = picked.Context;
+        var model = picked.Model;
+        var trainScores = ModelRows.Score(ml, model, table, 0, trainCount);
+        var validScores = picked.ValidScores;
+        var trainLabels = Labels(table, 0, trainCount);
 
         var review = BinaryMetrics.ThresholdForFpr(validScores, validLabels, options.ReviewTargetFpr);
         var decline = Math.Max(review, BinaryMetrics.ThresholdForFpr(validScores, validLabels, options.DeclineTargetFpr));
         var package = new ModelPackage
         {
             CreatedAt = DateTime.UtcNow,
-            Trainer = options.Trainer.ToString(),
+            Trainer = picked.Settings.Trainer.ToString(),
             FeatureSchema = new FeatureSchemaInfo { Version = FeatureSchema.Version, Names = [.. FeatureSchema.Names] },
             Thresholds = new ThresholdInfo
             {
@@ -90,12 +131,15 @@ public static class ModelTrainer
             },
             DataSource = dataSource,
             DataHash = table.Hash(0, table.Count),
+            DataBadRows = badRows,
             Seed = options.Seed,
+            Hyperparameters = Settings(picked.Settings),
+            Search = fits.Count > 1 ? Record(fits, best) : null,
             TrainingMetrics = Summary(trainScores, trainLabels, review, decline),
             ValidationMetrics = Summary(validScores, validLabels, review, decline),
         };
         package.ModelVersion = string.Create(CultureInfo.InvariantCulture,
-            $"{options.Trainer.ToString().ToLowerInvariant()}-{package.CreatedAt:yyyyMMdd}-{package.DataHash[..8]}");
+            $"{package.Trainer.ToLowerInvariant()}-{package.CreatedAt:yyyyMMdd}-{package.DataHash[..8]}");
 
         Directory.CreateDirectory(options.Out);
         var scoringView = ModelRows.ScoringView(ml, table, trainCount, Math.Min(validCount, 1024));
@@ -112,18 +156,72 @@ public static class ModelTrainer
             var check = Math.Min(validCount, 1024);
             var difference = OnnxCheck.MaxAbsoluteDifference(onnxPath, table, trainCount, check, validScores.AsSpan(0, check));
             package.ValidationMetrics["onnx_max_abs_diff"] = difference;
-            progress.WriteLine($"onnx export: max |p_onnx - p_mlnet| = {difference:G3} over {check} rows");
+            progress.End();
+            log.WriteLine($"onnx export: max |p_onnx - p_mlnet| = {difference:G3} over {check} rows");
             if (difference > 1e-3)
             {
                 throw new InvalidOperationException($"the ONNX export disagrees with ML.NET by {difference}");
             }
         }
 
+        progress.End();
         package.Save(options.Out);
         var v = package.ValidationMetrics;
-        progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"validation ({validCount:N0} rows, {v["frauds"]:N0} frauds): PR-AUC {v["pr_auc"]:F4}, ROC-AUC {v["roc_auc"]:F4}, recall@0.1% {v["recall_at_fpr_0_001"]:F3}, recall@1% {v["recall_at_fpr_0_01"]:F3}; review >= {review:F4}, decline >= {decline:F4}"));
         return package;
+    }
+
+    /// <summary>Prints how many rows could not be read and the first of them with their line numbers.</summary>
+    public static void ReportBadRows(ReplayStats stats, TextWriter log, int shown = 10)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        ArgumentNullException.ThrowIfNull(log);
+        log.WriteLine($"read {stats.Transactions:N0} transactions and {stats.LabelLines:N0} label lines; {stats.Bad:N0} bad rows (skipped)");
+        var first = stats.FirstBadRows;
+        for (var i = 0; i < first.Count && i < shown; i++)
+        {
+            log.WriteLine($"  bad row {first[i]}");
+        }
+
+        if (stats.Bad > Math.Min(first.Count, shown))
+        {
+            log.WriteLine($"  … and {stats.Bad - Math.Min(first.Count, shown):N0} more");
+        }
+    }
+
+    /// <summary>One trained candidate: its own ML.NET context (so a candidate trains exactly as it would alone), model and validation scores.</summary>
+    private sealed record Fit(Hyperparameters Settings, MLContext Context, ITransformer Model, float[] ValidScores, double PrAuc, double Seconds);
+
+    private static Fit FitOne(
+        Hyperparameters settings, FeatureTable table, int trainCount, int validCount, float positiveWeight, int seed, bool[] validLabels,
+        ProgressDisplay progress)
+    {
+        var clock = Stopwatch.StartNew();
+        var ml = new MLContext(seed);
+        var trainView = ModelRows.TrainingView(ml, table, 0, trainCount, positiveWeight, progress);
+        var pipeline = ml.Transforms
+            .ReplaceMissingValues(ModelRows.FeaturesColumn, replacementMode: MissingValueReplacingEstimator.ReplacementMode.DefaultValue)
+            .Append(Trainer(ml, settings, seed));
+        var model = pipeline.Fit(trainView);
+        var validScores = ModelRows.Score(ml, model, table, trainCount, validCount);
+        return new Fit(settings, ml, model, validScores, BinaryMetrics.AveragePrecision(validScores, validLabels), clock.Elapsed.TotalSeconds);
+    }
+
+    private static TrainingSettings Settings(Hyperparameters h) => new()
+    {
+        Trainer = h.Trainer.ToString(), Trees = h.Trees, Leaves = h.Leaves, LearningRate = h.LearningRate,
+    };
+
+    private static SearchRecord Record(List<Fit> fits, int picked)
+    {
+        var record = new SearchRecord { Metric = "validation pr_auc", Picked = picked };
+        foreach (var fit in fits)
+        {
+            record.Candidates.Add(new SearchCandidate { Settings = Settings(fit.Settings), ValidationPrAuc = fit.PrAuc, TrainSeconds = Math.Round(fit.Seconds, 1) });
+        }
+
+        return record;
     }
 
     internal static bool[] Labels(FeatureTable table, int start, int count)
@@ -158,17 +256,17 @@ public static class ModelTrainer
         };
     }
 
-    private static IEstimator<ITransformer> Trainer(MLContext ml, TrainOptions options) => options.Trainer switch
+    private static IEstimator<ITransformer> Trainer(MLContext ml, Hyperparameters options, int seed) => options.Trainer switch
     {
         TrainerKind.LightGbm => ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
         {
             LabelColumnName = ModelRows.LabelColumn,
             FeatureColumnName = ModelRows.FeaturesColumn,
             ExampleWeightColumnName = ModelRows.WeightColumn,
-            NumberOfIterations = options.NumberOfTrees,
-            NumberOfLeaves = options.NumberOfLeaves,
+            NumberOfIterations = options.Trees,
+            NumberOfLeaves = options.Leaves,
             LearningRate = options.LearningRate,
-            Seed = options.Seed,
+            Seed = seed,
             NumberOfThreads = 1,
             Verbose = false,
             Silent = true,
@@ -178,12 +276,12 @@ public static class ModelTrainer
             LabelColumnName = ModelRows.LabelColumn,
             FeatureColumnName = ModelRows.FeaturesColumn,
             ExampleWeightColumnName = ModelRows.WeightColumn,
-            NumberOfTrees = options.NumberOfTrees,
-            NumberOfLeaves = options.NumberOfLeaves,
+            NumberOfTrees = options.Trees,
+            NumberOfLeaves = options.Leaves,
             LearningRate = options.LearningRate,
             MinimumExampleCountPerLeaf = 20,
-            Seed = options.Seed,
-            FeatureSelectionSeed = options.Seed,
+            Seed = seed,
+            FeatureSelectionSeed = seed,
             NumberOfThreads = 1,
         }),
     };

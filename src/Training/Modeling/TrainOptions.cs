@@ -52,4 +52,26 @@ public sealed class TrainOptions
 
     /// <summary>Writes model.cpu.onnx and checks it against ML.NET with ONNX Runtime.</summary>
     public bool ExportOnnx { get; init; } = true;
+
+    /// <summary>Simulator only: the share of labels that say the opposite of the truth; null: the simulator's default (1 %).</summary>
+    public double? LabelNoise { get; init; }
+
+    /// <summary>Where step 0 of a step-valued <see cref="TrainBefore"/> starts (RFC 3339); null: the source's own (BankSim: its day 0; else midnight UTC of the first transaction's day).</summary>
+    public string? StepOrigin { get; init; }
+
+    /// <summary>Candidates of the hyperparameter search (<see cref="ModelSearch"/>); 0 or 1: train the given ones only.</summary>
+    public int Search { get; init; }
+
+    /// <summary>The first problem with the options, or null.</summary>
+    public string? Problem() =>
+        NumberOfTrees is < 1 or > 10_000 ? "--trees must be 1 to 10,000"
+        : NumberOfLeaves is < 2 or > 1_024 ? "--leaves must be 2 to 1,024"
+        : !(LearningRate > 0 && LearningRate <= 1) ? "--learning-rate must be in (0, 1]"
+        : Search is < 0 or > ModelSearch.MaxCandidates ? $"--search must be 0 to {ModelSearch.MaxCandidates}"
+        : LabelNoise is { } noise && !(noise >= 0 && noise <= 0.5) ? "--label-noise must be in [0, 0.5]"
+        : LabelNoise is not null && Source != TrainingSource.Simulator ? "--label-noise is for --source simulator (a file's labels are what they are)"
+        : Source != TrainingSource.Simulator && string.IsNullOrEmpty(File) ? "--file is required for --source banksim and jsonl"
+        : !(ValidationFraction > 0 && ValidationFraction < 1) ? "the validation fraction must be in (0, 1)"
+        : Count < 1 ? "--count must be at least 1"
+        : null;
 }

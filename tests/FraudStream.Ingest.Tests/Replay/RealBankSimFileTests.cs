@@ -1,6 +1,6 @@
 using FraudStream.Core.Contracts;
 using FraudStream.Ingest.Replay;
-using FraudStream.Ingest.Tests.Infrastructure;
+using FraudStream.Testing;
 
 namespace FraudStream.Ingest.Tests.Replay;
 

@@ -1,12 +1,10 @@
-using FraudStream.Testing;
-
-namespace FraudStream.Ingest.Tests.Infrastructure;
+namespace FraudStream.Testing;
 
 /// <summary>
 /// The real BankSim file: tests on it skip locally with the reason when it is absent, but never under CI
 /// (see <see cref="Prerequisites"/>): there the test runs and fails loudly.
 /// </summary>
-internal static class BankSimFile
+public static class BankSimFile
 {
     public const string FileName = "bs140513_032310.steps000-149.csv.gz";
 
