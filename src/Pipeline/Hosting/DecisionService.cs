@@ -182,11 +182,9 @@ public sealed partial class DecisionService : BackgroundService
         DecisionReadback readback, int partition, long committed)
     {
         var from = Math.Max(0, committed);
-        var stored = new HashSet<string>(StringComparer.Ordinal);
         foreach (var decided in _store.DecidedPositionsFromAsync(partition, from).GetAwaiter().GetResult())
         {
             seed[decided.Id] = DuplicateWindow.Position(decided.SourcePartition, decided.SourceOffset);
-            stored.Add(decided.Id);
         }
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -194,7 +192,8 @@ public sealed partial class DecisionService : BackgroundService
         foreach (var produced in readback.Read(partition, from))
         {
             var id = produced.Decision.Id;
-            if (!stored.Contains(id) && seed.TryAdd(id, DuplicateWindow.Position(produced.SourcePartition, produced.SourceOffset)))
+            // Already in the seed: stored (just above, or found at start), so not one to store from the topic.
+            if (seed.TryAdd(id, DuplicateWindow.Position(produced.SourcePartition, produced.SourceOffset)))
             {
                 producedNotStored[id] = produced.Decision;
                 recovered++;

@@ -56,8 +56,9 @@ internal sealed class DuplicateWindow
     /// </summary>
     public bool TryTakeProducedDecision(string id, [NotNullWhen(true)] out DecisionMessage? decision)
     {
+        // TryGetValue first: it takes no lock (IsEmpty takes all of them when the map is empty, the usual case).
         decision = null;
-        return _producedNotStored is { IsEmpty: false } produced && produced.TryRemove(id, out decision);
+        return _producedNotStored is { } produced && produced.TryGetValue(id, out _) && produced.TryRemove(id, out decision);
     }
 
     /// <summary>Packs a stored decision's source position for the seed.</summary>
