@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using FraudStream.Core.Latency;
 using FraudStream.Core.Telemetry;
@@ -177,7 +175,7 @@ public static class DashboardEndpoints
             return Error("marking reviews is disabled: no review token is configured", StatusCodes.Status403Forbidden);
         }
 
-        if (!HasToken(context.Request, options.ReviewToken!))
+        if (!BearerToken.InHeader(context.Request, options.ReviewToken!))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return Error("a valid review token is required", StatusCodes.Status401Unauthorized);
@@ -211,20 +209,6 @@ public static class DashboardEndpoints
             ReviewMarkResult.AlreadyMarked => Error("this review item is already marked", StatusCodes.Status409Conflict),
             _ => Error("no open review item with this id", StatusCodes.Status404NotFound),
         };
-    }
-
-    private static bool HasToken(HttpRequest request, string expected)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string Scheme = "Bearer ";
-        if (!header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        var given = Encoding.UTF8.GetBytes(header[Scheme.Length..].Trim());
-        var wanted = Encoding.UTF8.GetBytes(expected);
-        return CryptographicOperations.FixedTimeEquals(given, wanted);
     }
 
     private static ReviewItem Sanitize(ReviewItem item)

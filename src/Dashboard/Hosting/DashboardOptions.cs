@@ -26,12 +26,24 @@ public sealed class DashboardOptions
     public string? ReviewToken { get; set; }
 
     /// <summary>
+    /// Bearer token for the read endpoints (<c>/api/*</c>, <c>/metrics</c>) when bound beyond loopback; unset, the review
+    /// token serves. On loopback reads need no token (the Host check keeps other sites out).
+    /// </summary>
+    public string? ReadToken { get; set; }
+
+    /// <summary>
     /// Not a setting: the latency target is <c>Decisions:TargetMs</c> (<c>--target-ms</c>), one value for the whole
     /// service. Bound only so that a configured <c>Dashboard:TargetMs</c> is refused at start, not silently ignored.
     /// </summary>
     public double? TargetMs { get; set; }
 
     public bool MarkingEnabled => !string.IsNullOrEmpty(ReviewToken);
+
+    /// <summary>Whether <see cref="BindAddress"/> is reachable only from this machine.</summary>
+    public bool IsLoopback => BindAddress == "localhost" || (IPAddress.TryParse(BindAddress, out var address) && IPAddress.IsLoopback(address));
+
+    /// <summary>The token reads need, or null when they need none (loopback).</summary>
+    public string? EffectiveReadToken => IsLoopback ? null : (string.IsNullOrEmpty(ReadToken) ? ReviewToken : ReadToken);
 
     /// <summary>
     /// Whether <paramref name="configuration"/> asks for a dashboard, read before the host is built (the host only
@@ -50,6 +62,9 @@ public sealed class DashboardOptionsValidator : IValidateOptions<DashboardOption
 {
     private const int MinimumTokenLength = 16;
 
+    // Tokens that appeared in example configurations: anyone who read them knows them.
+    private static readonly string[] KnownPlaceholders = ["change-this-review-token-now", "ci-placeholder-token-0123456789", "test-review-token-0123456789"];
+
     public ValidateOptionsResult Validate(string? name, DashboardOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -65,9 +80,12 @@ public sealed class DashboardOptionsValidator : IValidateOptions<DashboardOption
             errors.Add($"Dashboard:BindAddress must be an IP address or 'localhost', got '{options.BindAddress}'");
         }
 
-        if (options.ReviewToken is { Length: > 0 } token && (token.Length < MinimumTokenLength || token.Any(char.IsWhiteSpace)))
+        CheckToken(errors, "Dashboard:ReviewToken", options.ReviewToken, options);
+        CheckToken(errors, "Dashboard:ReadToken", options.ReadToken, options);
+        if (options.Port != 0 && !options.IsLoopback && string.IsNullOrEmpty(options.EffectiveReadToken) && errors.Count == 0)
         {
-            errors.Add($"Dashboard:ReviewToken must be at least {MinimumTokenLength} characters without whitespace");
+            errors.Add($"Dashboard:ReadToken (or Dashboard:ReviewToken) is required when Dashboard:BindAddress ({options.BindAddress}) is beyond loopback: " +
+                "the API and /metrics show decisions, card tokens and review items");
         }
 
         if (options.TargetMs is not null)
@@ -76,5 +94,23 @@ public sealed class DashboardOptionsValidator : IValidateOptions<DashboardOption
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void CheckToken(List<string> errors, string setting, string? token, DashboardOptions options)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return;
+        }
+
+        if (token.Length < MinimumTokenLength || token.Any(char.IsWhiteSpace))
+        {
+            errors.Add($"{setting} must be at least {MinimumTokenLength} characters without whitespace");
+        }
+        else if (!options.IsLoopback && (Array.IndexOf(KnownPlaceholders, token) >= 0 || token.Distinct().Count() < 6))
+        {
+            errors.Add($"{setting} is a placeholder or has fewer than 6 distinct characters; bound beyond loopback ({options.BindAddress}) it must be a secret " +
+                "(e.g. openssl rand -hex 24)");
+        }
     }
 }

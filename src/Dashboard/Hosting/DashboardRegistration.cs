@@ -30,6 +30,7 @@ public static class DashboardRegistration
             .Configure<IOptions<DashboardOptions>>((kestrel, dashboard) => Listen(kestrel, dashboard.Value));
         builder.Services.AddRouting();
         builder.Services.AddSingleton<IStartupFilter, HostHeaderCheck>();
+        builder.Services.AddSingleton<IStartupFilter, ReadAccessCheck>();
 
         builder.Services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>();

@@ -1,4 +1,3 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -41,8 +40,7 @@ internal sealed class HostHeaderCheck(IOptions<DashboardOptions> options) : ISta
             return new HashSet<string>(configured.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.OrdinalIgnoreCase);
         }
 
-        var loopback = options.BindAddress == "localhost" || (IPAddress.TryParse(options.BindAddress, out var address) && IPAddress.IsLoopback(address));
-        return loopback ? new HashSet<string>(LoopbackNames, StringComparer.OrdinalIgnoreCase) : null;
+        return options.IsLoopback ? new HashSet<string>(LoopbackNames, StringComparer.OrdinalIgnoreCase) : null;
     }
 
     internal static bool Allows(HashSet<string> allowed, HostString host) => host.HasValue && allowed.Contains(host.Host);

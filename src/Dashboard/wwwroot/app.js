@@ -301,8 +301,27 @@
     setText('connection', text, 'pill ' + className);
   }
 
+  // Beyond loopback the read endpoints need the read token: open the page as /#token=…; it is kept for this tab
+  // only and taken out of the address bar. EventSource cannot send headers, so the stream gets it as access_token.
+  const READ_TOKEN_KEY = 'fraudstream-read-token';
+  const hashToken = new URLSearchParams(window.location.hash.slice(1)).get('token');
+  if (hashToken) {
+    sessionStorage.setItem(READ_TOKEN_KEY, hashToken);
+    history.replaceState(null, '', window.location.pathname + window.location.search);
+  }
+  const readToken = sessionStorage.getItem(READ_TOKEN_KEY);
+
+  function read(url) {
+    const options = { cache: 'no-store' };
+    if (readToken) options.headers = { Authorization: 'Bearer ' + readToken };
+    return fetch(url, options).then((response) => {
+      if (response.status === 401) setConnection('read token required: open /#token=…', 'pill-down');
+      return response;
+    });
+  }
+
   function connect() {
-    const source = new EventSource('/api/stream');
+    const source = new EventSource(readToken ? '/api/stream?access_token=' + encodeURIComponent(readToken) : '/api/stream');
     source.addEventListener('open', () => setConnection('live', 'pill-live'));
     source.addEventListener('error', () => setConnection('reconnecting…', 'pill-down'));
     source.addEventListener('snapshot', (event) => onSnapshot(JSON.parse(event.data)));
@@ -326,7 +345,7 @@
   }
 
   async function loadReviews() {
-    const response = await fetch('/api/reviews?limit=50', { cache: 'no-store' });
+    const response = await read('/api/reviews?limit=50');
     if (!response.ok) return;
     const body = await response.json();
     dashboard.config.marking_enabled = body.marking_enabled;
@@ -362,11 +381,13 @@
   }
 
   async function start() {
-    const config = await (await fetch('/api/config', { cache: 'no-store' })).json();
+    const configResponse = await read('/api/config');
+    if (!configResponse.ok) return; // read() has said why (a 401: the read token)
+    const config = await configResponse.json();
     dashboard.config = config;
     createCharts();
     setText('target', formatMs(config.target_ms));
-    const history = await (await fetch(`/api/history?seconds=${config.history_seconds}`, { cache: 'no-store' })).json();
+    const history = await (await read(`/api/history?seconds=${config.history_seconds}`)).json();
     history.forEach((snapshot, i) => onSnapshot(snapshot, i === history.length - 1));
     connect();
     await loadReviews();

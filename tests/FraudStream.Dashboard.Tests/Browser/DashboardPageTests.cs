@@ -183,6 +183,36 @@ public sealed class DashboardPageTests
         """;
 
     /// <summary>A wave under the 50 ms target with an occasional spike over it.</summary>
+    [ChromiumFact]
+    public async Task Beyond_loopback_the_page_reads_with_the_token_from_its_address_and_says_so_without_it()
+    {
+        const string ReadToken = "read-2c8e5a91f07d4b63";
+        await using var server = await DashboardServer.StartAsync("review-9b14d0e6a3f7c285", "0.0.0.0", ReadToken);
+        server.Reviews.Add(DashboardServer.Item("rv-2001", "••••4242", 1));
+        using var stopStream = new CancellationTokenSource();
+        var stream = RunStreamAsync(server, firstStep: 0, stopStream.Token);
+        try
+        {
+            await using (var withToken = await BrowserSession.OpenAsync(new Uri(server.Address, "/#token=" + ReadToken)))
+            {
+                await withToken.Page.WaitForFunctionAsync("() => window.fraudDashboard && window.fraudDashboard.snapshotsSeen > 3", null, Wait());
+                await withToken.Page.WaitForSelectorAsync("#reviews-table td:has-text('rv-2001')", Selector());
+                Assert.DoesNotContain(ReadToken, withToken.Page.Url, StringComparison.Ordinal);
+                Assert.Equal("live", await withToken.Page.InnerTextAsync("#connection"));
+            }
+
+            await using var without = await BrowserSession.OpenAsync(server.Address);
+            await without.Page.WaitForFunctionAsync("() => document.querySelector('#connection').textContent.includes('read token required')", null, Wait());
+            var text = await without.Page.InnerTextAsync("body");
+            Assert.DoesNotContain("rv-2001", text, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await stopStream.CancelAsync();
+            await stream;
+        }
+    }
+
     private static double StreamP99(int step) => step % 17 == 0 ? 58 : 14 + (8 * Math.Sin(step / 5.0)) + (step % 4);
 
     /// <summary>Bounded: at most 600 snapshots (two minutes), stops when the test ends.</summary>

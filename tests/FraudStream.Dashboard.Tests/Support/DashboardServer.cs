@@ -43,7 +43,7 @@ internal sealed class DashboardServer : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<DashboardServer> StartAsync(string? reviewToken = Token)
+    public static async Task<DashboardServer> StartAsync(string? reviewToken = Token, string bindAddress = "127.0.0.1", string? readToken = null)
     {
         var port = FreePort();
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -51,6 +51,8 @@ internal sealed class DashboardServer : IAsyncDisposable
         {
             ["Dashboard:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Dashboard:ReviewToken"] = reviewToken,
+            ["Dashboard:BindAddress"] = bindAddress,
+            ["Dashboard:ReadToken"] = readToken,
         });
         var reviews = new InMemoryReviewStore();
         builder.Services.AddSingleton<IReviewStore>(reviews);

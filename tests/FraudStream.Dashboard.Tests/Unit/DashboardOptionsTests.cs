@@ -39,6 +39,38 @@ public sealed class DashboardOptionsTests
     }
 
     [Fact]
+    public void Bound_beyond_loopback_a_dashboard_without_any_token_is_refused()
+    {
+        var result = Validator.Validate(null, new DashboardOptions { Port = 8088, BindAddress = "0.0.0.0" });
+        Assert.StartsWith("Dashboard:ReadToken (or Dashboard:ReviewToken) is required", Assert.Single(result.Failures!), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("change-this-review-token-now")]
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaa")]
+    [InlineData("abababababababababab")]
+    public void Bound_beyond_loopback_a_placeholder_or_trivial_token_is_refused(string token)
+    {
+        Assert.True(Validator.Validate(null, new DashboardOptions { Port = 8088, BindAddress = "127.0.0.1", ReviewToken = token }).Succeeded);
+        var review = Validator.Validate(null, new DashboardOptions { Port = 8088, BindAddress = "0.0.0.0", ReviewToken = token });
+        Assert.StartsWith("Dashboard:ReviewToken is a placeholder", Assert.Single(review.Failures!), StringComparison.Ordinal);
+        var read = Validator.Validate(null, new DashboardOptions { Port = 8088, BindAddress = "10.1.2.3", ReadToken = token });
+        Assert.StartsWith("Dashboard:ReadToken is a placeholder", Assert.Single(read.Failures!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_read_token_is_needed_only_beyond_loopback_and_falls_back_to_the_review_token()
+    {
+        const string Review = "4f1c9e2ab7d35e8c06a9b1f2";
+        const string Read = "9c2e71d4a05fb3e86d1a7c40";
+        Assert.Null(new DashboardOptions { ReviewToken = Review, ReadToken = Read }.EffectiveReadToken);
+        Assert.Null(new DashboardOptions { BindAddress = "localhost", ReviewToken = Review }.EffectiveReadToken);
+        Assert.Equal(Review, new DashboardOptions { BindAddress = "0.0.0.0", ReviewToken = Review }.EffectiveReadToken);
+        Assert.Equal(Read, new DashboardOptions { BindAddress = "0.0.0.0", ReviewToken = Review, ReadToken = Read }.EffectiveReadToken);
+        Assert.True(Validator.Validate(null, new DashboardOptions { Port = 8088, BindAddress = "0.0.0.0", ReadToken = Read }).Succeeded);
+    }
+
+    [Fact]
     public void A_dashboard_latency_target_points_at_the_one_setting_there_is()
     {
         var result = Validator.Validate(null, new DashboardOptions { Port = 8088, TargetMs = 30 });
