@@ -12,6 +12,12 @@ public sealed class FeatureOptions
     /// </summary>
     public int MaxCardsPerPartition { get; init; } = 2_000_000;
 
+    /// <summary>
+    /// Most merchants, most devices and most categories the graph holds: past it the sweep drops the least recently active (down to
+    /// 90 % of the cap) and counts them, so memory has a bound whatever ids a producer sends.
+    /// </summary>
+    public int MaxGraphNodes { get; init; } = 4_000_000;
+
     /// <summary>Merchants, devices and categories with no activity for this long are forgotten.</summary>
     public TimeSpan GraphIdleTtl { get; init; } = TimeSpan.FromDays(30);
 

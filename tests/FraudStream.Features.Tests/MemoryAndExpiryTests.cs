@@ -55,6 +55,24 @@ public class MemoryAndExpiryTests
     }
 
     [Fact]
+    public void A_full_graph_drops_the_least_recently_active_merchants_and_devices_and_counts_them()
+    {
+        // A producer inventing a merchant and a device per transaction, well within the idle TTL.
+        var s = new Scripted(new FeatureOptions { MaxGraphNodes = 100, GraphSweepInterval = 64 });
+        for (var i = 0; i < 1000; i++)
+        {
+            s.Run(S(i * 2), merchant: "m-" + i, device: "d-" + i);
+            s.Run(S((i * 2) + 1), merchant: "steady", device: "d-steady");
+        }
+
+        Assert.InRange(s.Graph.MerchantCount, 2, 100 + 64);
+        Assert.InRange(s.Graph.DeviceCount, 2, 100 + 64);
+        Assert.True(s.Graph.NodesEvicted >= 2 * (1001 - 164), $"evicted {s.Graph.NodesEvicted}");
+        Assert.False(double.IsNaN(s.Graph.MerchantFraudRate("steady"))); // the active one is kept
+        Assert.True(double.IsNaN(s.Graph.MerchantFraudRate("m-0"))); // the oldest is gone
+    }
+
+    [Fact]
     public void A_very_busy_card_stays_within_its_event_cap()
     {
         var s = new Scripted(new FeatureOptions { MaxWindowEvents = 64 });

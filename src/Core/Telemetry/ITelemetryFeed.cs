@@ -26,3 +26,9 @@ public interface IRulesStatus
     /// <summary>Newest first; empty while the rules in force are the latest ones.</summary>
     IReadOnlyList<RulesReloadError> ReloadErrors { get; }
 }
+
+/// <summary>A feature stage that holds state reports its size and evictions; the reporter asks once a second.</summary>
+public interface IFeatureStatus
+{
+    FeatureStateTelemetry StateNow();
+}

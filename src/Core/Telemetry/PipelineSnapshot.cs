@@ -37,6 +37,18 @@ public sealed record PipelineSnapshot
 
     /// <summary>This instance of the consumer group: what it decides, what it follows, its checkpoints.</summary>
     public required InstanceTelemetry Instance { get; init; }
+
+    /// <summary>How much feature state the instance holds and how much its caps have dropped.</summary>
+    public FeatureStateTelemetry FeatureState { get; init; } = FeatureStateTelemetry.None;
+}
+
+/// <summary>
+/// The feature state's size and its bounds at work: cards held over every partition and cards dropped because a
+/// partition held its maximum; merchants and devices in the graph and those dropped because a kind held its maximum.
+/// </summary>
+public sealed record FeatureStateTelemetry(long Cards, long CardsEvicted, long Merchants, long Devices, long GraphNodesEvicted)
+{
+    public static readonly FeatureStateTelemetry None = new(0, 0, 0, 0, 0);
 }
 
 /// <summary>

@@ -45,6 +45,11 @@ public sealed class DashboardFeed(DashboardState state) : ITelemetryFeed
             ConsumerLag = Lag(s.LagByPartition),
             DeadLetters = new DeadLetterStats { Total = s.Totals.DeadLettered, ByReason = s.Outcomes.DeadLetterReasons },
             DuplicatesSuppressed = s.Totals.Duplicates,
+            FeatureState = new FeatureStateStats
+            {
+                Cards = s.FeatureState.Cards, CardsEvicted = s.FeatureState.CardsEvicted, Merchants = s.FeatureState.Merchants,
+                Devices = s.FeatureState.Devices, GraphNodesEvicted = s.FeatureState.GraphNodesEvicted,
+            },
             Scorer = new ScorerStatus
             {
                 Device = s.Scorer.Device, ModelVersion = s.Scorer.ModelVersion, ModelAvailable = s.Scorer.ModelAvailable, BatchSizes = s.Scorer.BatchSizes,

@@ -21,6 +21,8 @@ public sealed class DashboardMetrics
     private readonly Counter _decisions;
     private readonly Counter _deadLetters;
     private readonly Counter _duplicates;
+    private readonly Gauge _stateEntries;
+    private readonly Counter _stateEvicted;
     private readonly Counter _transactions;
     private readonly Gauge _tps;
     private readonly ReportedLabels _lag;
@@ -64,6 +66,12 @@ public sealed class DashboardMetrics
         _deadLetters = factory.CreateCounter("fraudstream_dead_letters_total", "Messages dead-lettered.", ["reason"]);
         _duplicates = factory.CreateCounter(
             "fraudstream_duplicates_suppressed_total", "Redelivered transactions not decided twice.");
+        _stateEntries = factory.CreateGauge(
+            "fraudstream_feature_state_entries", "Feature state held: cards (all partitions), merchants and devices (the graph).", ["kind"]);
+        _stateEvicted = factory.CreateCounter(
+            "fraudstream_feature_state_evicted_total",
+            "Feature state dropped because its cap was reached (Features:MaxCardsPerPartition, Features:MaxGraphNodes): cards, and merchants and devices together.",
+            ["kind"]);
         _transactions = factory.CreateCounter(
             "fraudstream_transactions_total", "Transactions consumed (in) and decided (out).", ["direction"]);
         _tps = factory.CreateGauge(
@@ -156,6 +164,11 @@ public sealed class DashboardMetrics
         }
 
         _duplicates.IncTo(snapshot.DuplicatesSuppressed);
+        _stateEntries.WithLabels("card").Set(snapshot.FeatureState.Cards);
+        _stateEntries.WithLabels("merchant").Set(snapshot.FeatureState.Merchants);
+        _stateEntries.WithLabels("device").Set(snapshot.FeatureState.Devices);
+        _stateEvicted.WithLabels("card").IncTo(snapshot.FeatureState.CardsEvicted);
+        _stateEvicted.WithLabels("graph_node").IncTo(snapshot.FeatureState.GraphNodesEvicted);
         _transactions.WithLabels("in").IncTo(snapshot.Throughput.TotalIn);
         _transactions.WithLabels("out").IncTo(snapshot.Throughput.TotalOut);
         _tps.WithLabels("in").Set(snapshot.Throughput.TpsIn);

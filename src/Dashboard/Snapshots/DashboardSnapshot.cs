@@ -37,6 +37,9 @@ public sealed record DashboardSnapshot
 
     public long DuplicatesSuppressed { get; init; }
 
+    /// <summary>Feature state held and dropped by its caps (cards per partition, merchants and devices in the graph).</summary>
+    public FeatureStateStats FeatureState { get; init; } = new();
+
     public ScorerStatus Scorer { get; init; } = new();
 
     public RulesStatus Rules { get; init; } = new();
@@ -195,3 +198,16 @@ public sealed record DecisionCounts
 }
 
 public sealed record RuleFiredCount(string Rule, long Count);
+
+public sealed record FeatureStateStats
+{
+    public long Cards { get; init; }
+
+    public long CardsEvicted { get; init; }
+
+    public long Merchants { get; init; }
+
+    public long Devices { get; init; }
+
+    public long GraphNodesEvicted { get; init; }
+}

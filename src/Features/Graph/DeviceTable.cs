@@ -120,6 +120,23 @@ internal sealed class DeviceTable
         return removed;
     }
 
+    /// <summary>Appends every device's latest activity (for the cap's cutoff; sweep only).</summary>
+    public void AddActivity(List<long> into)
+    {
+        foreach (var segment in _segments)
+        {
+            segment.Gate.Enter();
+            try
+            {
+                segment.AddActivity(into);
+            }
+            finally
+            {
+                segment.Gate.Exit();
+            }
+        }
+    }
+
     /// <summary>Every device, segment by segment, each segment's ordered by hash (the same devices give the same bytes).</summary>
     public void WriteCheckpoint(ref CheckpointWriter writer)
     {
@@ -206,6 +223,17 @@ internal sealed class DeviceTable
             _states[i] = new DeviceState { LastTicks = long.MinValue };
             Volatile.Write(ref Count, Count + 1);
             return ref _states[i];
+        }
+
+        public void AddActivity(List<long> into)
+        {
+            for (var i = 0; i < _hashes.Length; i++)
+            {
+                if (_hashes[i] != 0)
+                {
+                    into.Add(_states[i].LastTicks);
+                }
+            }
         }
 
         public int RemoveIdle(long cutoff)

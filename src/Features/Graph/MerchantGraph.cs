@@ -42,6 +42,7 @@ public sealed class MerchantGraph
     private readonly Lock _restoreGate = new();
     private readonly Dictionary<long, MerchantNode> _restoredOrphans = [];
     private readonly Dictionary<ulong, CardState> _cardsAwaitingEngine = [];
+    private long _nodesEvicted;
 
     public MerchantGraph(FeatureOptions? options = null)
     {
@@ -106,11 +107,55 @@ public sealed class MerchantGraph
         return true;
     }
 
-    /// <summary>Removes merchants, devices and categories idle since before <paramref name="now"/> minus the TTL.</summary>
+    /// <summary>Merchants, devices and categories dropped because the graph held <see cref="FeatureOptions.MaxGraphNodes"/> of a kind.</summary>
+    public long NodesEvicted => Interlocked.Read(ref _nodesEvicted);
+
+    /// <summary>
+    /// Removes merchants, devices and categories idle since before <paramref name="now"/> minus the TTL, then, where
+    /// merchants, devices or categories still exceed <see cref="FeatureOptions.MaxGraphNodes"/>, the least recently active.
+    /// </summary>
     public int ExpireIdle(DateTime now)
     {
         var cutoff = now.Ticks - _idleTicks;
-        return _merchants.RemoveIdle(cutoff, _markOrphan) + _devices.RemoveIdle(cutoff) + _categories.RemoveIdle(cutoff);
+        var removed = _merchants.RemoveIdle(cutoff, _markOrphan) + _devices.RemoveIdle(cutoff) + _categories.RemoveIdle(cutoff);
+        var cap = Options.MaxGraphNodes;
+        var evicted = 0;
+        if (_merchants.Count > cap)
+        {
+            evicted += _merchants.RemoveIdle(CutoffKeeping(_merchants.AddActivity, cap), _markOrphan);
+        }
+
+        if (_devices.Count > cap)
+        {
+            evicted += _devices.RemoveIdle(CutoffKeeping(_devices.AddActivity, cap));
+        }
+
+        if (_categories.Count > cap)
+        {
+            evicted += _categories.RemoveIdle(CutoffKeeping(_categories.AddActivity, cap));
+        }
+
+        if (evicted > 0)
+        {
+            Interlocked.Add(ref _nodesEvicted, evicted);
+        }
+
+        return removed + evicted;
+    }
+
+    // The activity below which dropping leaves about 90 % of the cap (ties keep a few more); rare, so it may allocate.
+    private static long CutoffKeeping(Action<List<long>> addActivity, int cap)
+    {
+        var activity = new List<long>();
+        addActivity(activity);
+        var keep = Math.Max(1, cap - (cap / 10));
+        if (activity.Count <= keep)
+        {
+            return long.MinValue;
+        }
+
+        activity.Sort();
+        return activity[activity.Count - keep];
     }
 
     /// <summary>

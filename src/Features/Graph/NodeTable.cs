@@ -138,6 +138,18 @@ internal sealed class NodeTable<TNode>
         }
     }
 
+    /// <summary>Appends every node's latest activity (for the cap's cutoff; sweep only, never per transaction).</summary>
+    public void AddActivity(List<long> into)
+    {
+        foreach (var slot in _slots)
+        {
+            if (slot.Node is { } node && node.LastTicks != long.MinValue)
+            {
+                into.Add(node.LastTicks);
+            }
+        }
+    }
+
     private static bool IsIdle(TNode node, long cutoff)
     {
         var last = node.LastTicks;

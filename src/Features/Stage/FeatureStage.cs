@@ -1,6 +1,7 @@
 using System.Buffers;
 using FraudStream.Core.Contracts;
 using FraudStream.Core.Stages;
+using FraudStream.Core.Telemetry;
 using FraudStream.Features.Checkpoints;
 using FraudStream.Features.Engine;
 using FraudStream.Features.Graph;
@@ -13,7 +14,7 @@ namespace FraudStream.Features.Stage;
 /// <see cref="MerchantGraph"/> shared by all of them and fed by the labels topic. A partition's engine is its unit of
 /// state: the pipeline folds every partition into its engine, decided here or only followed (docs/STATE.md).
 /// </summary>
-public sealed class FeatureStage(FeatureOptions options) : IFeatureStage
+public sealed class FeatureStage(FeatureOptions options) : IFeatureStage, IFeatureStatus
 {
     private readonly Lock _partitionsGate = new();
     private readonly Dictionary<int, Worker> _partitions = [];
@@ -58,6 +59,12 @@ public sealed class FeatureStage(FeatureOptions options) : IFeatureStage
                 return evicted;
             }
         }
+    }
+
+    public FeatureStateTelemetry StateNow()
+    {
+        var graph = _graph;
+        return new(CardCount, CardsEvicted, graph.MerchantCount, graph.DeviceCount, graph.NodesEvicted);
     }
 
     public IFeatureWorker ForPartition(int partition)

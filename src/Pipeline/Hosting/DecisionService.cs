@@ -91,7 +91,7 @@ public sealed partial class DecisionService : BackgroundService
             DrainPipeline = () => Drain(follower, workers, producer),
             TakingOver = (partition, committed) => RecognizeDecided(seed, producedNotStored, readback, partition, committed),
         };
-        var inputs = ReportingInputs.Of(consumer, workers, emitter, storeWriter, outcomes, _scoring, _rules,
+        var inputs = ReportingInputs.Of(consumer, workers, emitter, storeWriter, outcomes, _features, _scoring, _rules,
             new InstanceInputs(_options.ClientId, follower, checkpointer, progress));
         var reporter = new LatencyReporter(Telemetry, inputs, _store, _logger);
 

@@ -99,6 +99,7 @@ internal sealed partial class LatencyReporter
             Scorer = _inputs.Scorer(),
             Rules = _inputs.RulesNow(),
             Instance = _inputs.InstanceNow(),
+            FeatureState = _inputs.FeatureStateNow(),
         };
         _previous = totals;
         _previousAt = now;

@@ -24,6 +24,8 @@ internal sealed class ReportingInputs
 
     public required IRulesStage Rules { get; init; }
 
+    public required IFeatureStage Features { get; init; }
+
     /// <summary>The instance's name in the group: its configured client id.</summary>
     public required string InstanceName { get; init; }
 
@@ -35,7 +37,7 @@ internal sealed class ReportingInputs
 
     /// <summary>The recorders and counters of every thread that records: consumer, workers, delivery and store.</summary>
     public static ReportingInputs Of(TransactionConsumer consumer, IReadOnlyList<DecisionWorker> workers, DecisionEmitter emitter,
-        StoreWriter storeWriter, OutcomeStatistics outcomes, IScoringStage scoring, IRulesStage rules, InstanceInputs instance)
+        StoreWriter storeWriter, OutcomeStatistics outcomes, IFeatureStage features, IScoringStage scoring, IRulesStage rules, InstanceInputs instance)
     {
         var recorders = new List<StageRecorders> { consumer.Recorders, emitter.DeliveryRecorders, storeWriter.Recorders };
         var counters = new List<PipelineCounters> { consumer.Counters, emitter.DeliveryCounters, storeWriter.Counters };
@@ -47,7 +49,7 @@ internal sealed class ReportingInputs
 
         return new ReportingInputs
         {
-            Recorders = recorders, Counters = counters, Consumer = consumer, Outcomes = outcomes, Scoring = scoring, Rules = rules,
+            Recorders = recorders, Counters = counters, Consumer = consumer, Outcomes = outcomes, Features = features, Scoring = scoring, Rules = rules,
             InstanceName = instance.Name, Follower = instance.Follower, Checkpointer = instance.Checkpointer, Progress = instance.Progress,
         };
     }
@@ -60,6 +62,9 @@ internal sealed class ReportingInputs
         var model = Scoring.Current;
         return new(model.Device, model.Version, model.Available, (Scoring as IScorerStatus)?.BatchSizes() ?? []);
     }
+
+    /// <summary>State sizes come from a feature stage that holds state (<see cref="IFeatureStatus"/>).</summary>
+    public FeatureStateTelemetry FeatureStateNow() => (Features as IFeatureStatus)?.StateNow() ?? FeatureStateTelemetry.None;
 
     /// <summary>Reload failures come from rules that reload (<see cref="IRulesStatus"/>); thresholds alone have none.</summary>
     public RulesTelemetry RulesNow() =>

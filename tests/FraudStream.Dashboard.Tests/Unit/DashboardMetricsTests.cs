@@ -30,6 +30,24 @@ public sealed class DashboardMetricsTests
     }
 
     [Fact]
+    public async Task Feature_state_sizes_and_what_the_caps_dropped_are_exported()
+    {
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new DashboardMetrics(registry, TestSnapshots.TargetMs);
+        metrics.Apply(TestSnapshots.Create(0) with
+        {
+            FeatureState = new FeatureStateStats { Cards = 1200, CardsEvicted = 34, Merchants = 560, Devices = 78, GraphNodesEvicted = 9 },
+        });
+
+        var text = await ExportAsync(registry);
+        Assert.Contains("fraudstream_feature_state_entries{kind=\"card\"} 1200", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_feature_state_entries{kind=\"merchant\"} 560", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_feature_state_entries{kind=\"device\"} 78", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_feature_state_evicted_total{kind=\"card\"} 34", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_feature_state_evicted_total{kind=\"graph_node\"} 9", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Revoked_partitions_and_replaced_versions_stop_being_reported()
     {
         var registry = Prometheus.Metrics.NewCustomRegistry();
