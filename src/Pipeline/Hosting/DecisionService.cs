@@ -248,10 +248,11 @@ public sealed partial class DecisionService : BackgroundService
         ConcurrentDictionary<string, DecisionMessage> producedNotStored)
     {
         var workers = new DecisionWorker[_options.Workers];
+        var ids = new IdRegistry(_options.DuplicateWindow * 4);
         for (var i = 0; i < workers.Length; i++)
         {
             workers[i] = new DecisionWorker(i, _options.MaxBatch, _features, _scoring, _rules, emitter,
-                new DuplicateWindow(_options.DuplicateWindow, seed, producedNotStored), _options);
+                new DuplicateWindow(_options.DuplicateWindow, seed, producedNotStored), ids, _options);
         }
 
         return workers;

@@ -32,6 +32,7 @@ internal sealed class DecisionWorker
     private readonly IRulesStage _rules;
     private readonly DecisionEmitter _emitter;
     private readonly DuplicateWindow _window;
+    private readonly IdRegistry _ids;
     private readonly EventTimeWindow _eventTime;
     private readonly PanTokenizer _tokens;
     private readonly InFlight[] _batch;
@@ -45,7 +46,7 @@ internal sealed class DecisionWorker
     private readonly Thread _thread;
 
     public DecisionWorker(int index, int maxBatch, IFeatureStage features, IScoringStage scoring, IRulesStage rules,
-        DecisionEmitter emitter, DuplicateWindow window, DecisionServiceOptions options)
+        DecisionEmitter emitter, DuplicateWindow window, IdRegistry ids, DecisionServiceOptions options)
     {
         _maxBatch = maxBatch;
         _featureCount = features.FeatureCount;
@@ -54,6 +55,7 @@ internal sealed class DecisionWorker
         _rules = rules;
         _emitter = emitter;
         _window = window;
+        _ids = ids;
         _eventTime = new EventTimeWindow(options);
         _tokens = new PanTokenizer(options.TokenKey);
         _batch = new InFlight[maxBatch];
@@ -177,6 +179,11 @@ internal sealed class DecisionWorker
             // Before anything reads the transaction: from here on no field holds a card number.
             _tokens.Protect(slot.Transaction);
             var sighting = _window.See(slot.Transaction.Id, slot.Partition, slot.Offset, Fingerprint(slot.Transaction));
+            if (sighting == Sighting.New && !_ids.TryRecord(slot.Transaction.Id, slot.Partition))
+            {
+                sighting = Sighting.Conflicting; // the same id came recently from another partition: another card
+            }
+
             if (sighting == Sighting.Conflicting)
             {
                 if (!slot.FeaturesOnly)

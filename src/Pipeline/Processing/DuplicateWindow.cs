@@ -19,7 +19,10 @@ internal enum Sighting : byte
     /// <summary>Seen at another position: a re-send. Neither folded in nor decided, as the first time.</summary>
     Resent,
 
-    /// <summary>Seen recently with other content: the id was reused. Dead-lettered, neither folded in nor decided.</summary>
+    /// <summary>
+    /// Seen recently with other content, or stored from another partition (another card): the id was reused.
+    /// Dead-lettered, neither folded in nor decided.
+    /// </summary>
     Conflicting,
 }
 
@@ -88,7 +91,10 @@ internal sealed class DuplicateWindow
         _next = (_next + 1) % _ring.Length;
         if (_seed.TryGetValue(id, out var position))
         {
-            return position == Position(partition, offset) ? Sighting.Redelivered : Sighting.Resent;
+            // Stored from another partition: another card (partitions are keyed by card), so the id was reused.
+            return position == Position(partition, offset) ? Sighting.Redelivered
+                : (position >> 44) == partition ? Sighting.Resent
+                : Sighting.Conflicting;
         }
 
         return Sighting.New;

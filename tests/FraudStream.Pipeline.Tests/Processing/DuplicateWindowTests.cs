@@ -16,7 +16,7 @@ public sealed class DuplicateWindowTests
     }
 
     [Fact]
-    public void A_stored_id_at_its_own_position_is_a_redelivery_and_elsewhere_a_re_send()
+    public void A_stored_id_at_its_own_position_is_a_redelivery_elsewhere_in_its_partition_a_re_send_and_in_another_a_conflict()
     {
         var seed = new Dictionary<string, long>
         {
@@ -26,8 +26,10 @@ public sealed class DuplicateWindowTests
         var window = new DuplicateWindow(1000, seed);
         Assert.Equal(Sighting.Redelivered, window.See("stored", 3, 41, 7));
         Assert.Equal(Sighting.Resent, window.See("stored", 3, 41, 7)); // the second delivery in this run is a re-send
-        Assert.Equal(Sighting.Resent, window.See("other", 4, 42, 7));
+        Assert.Equal(Sighting.Resent, window.See("other", 3, 50, 7));
         Assert.Equal(Sighting.New, window.See("new", 3, 43, 7));
+        var fresh = new DuplicateWindow(1000, seed);
+        Assert.Equal(Sighting.Conflicting, fresh.See("other", 4, 42, 7)); // another partition: another card
     }
 
     [Fact]
@@ -58,5 +60,40 @@ public sealed class DuplicateWindowTests
 
         Assert.Equal(Sighting.New, window.See("id-0", 0, 2000, 7));
         Assert.Equal(Sighting.Resent, window.See("id-1000", 0, 2001, 7));
+    }
+
+    [Fact]
+    public void The_registry_catches_an_id_reused_from_another_partition_and_passes_its_own_partition()
+    {
+        var ids = new IdRegistry(1 << 12);
+        Assert.True(ids.TryRecord("tx-1", 0));
+        Assert.True(ids.TryRecord("tx-1", 0)); // the same partition again: the worker's window judges it
+        Assert.False(ids.TryRecord("tx-1", 3));
+        Assert.True(ids.TryRecord("tx-2", 3));
+        Assert.False(ids.TryRecord("tx-1", 5)); // the first record is kept
+    }
+
+    [Fact]
+    public void The_registry_forgets_old_ids_and_keeps_recent_ones_when_full()
+    {
+        var ids = new IdRegistry(1 << 10);
+        for (var i = 0; i < 100_000; i++)
+        {
+            Assert.True(ids.TryRecord("old-" + i, 1));
+        }
+
+        var caught = 0;
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.True(ids.TryRecord("recent-" + i, 1));
+        }
+
+        for (var i = 0; i < 200; i++)
+        {
+            caught += ids.TryRecord("recent-" + i, 2) ? 0 : 1;
+        }
+
+        Assert.True(caught >= 190, $"only {caught} of 200 recent ids caught"); // a few may share a full bucket
+        Assert.True(ids.TryRecord("old-0", 2)); // long gone
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Confluent.Kafka;
 using FraudStream.Core.Contracts;
 using FraudStream.Ingest.Kafka;
 using FraudStream.Service.Hosting;
@@ -92,6 +93,44 @@ public sealed class DecisionServiceTests
         Assert.Equal("conflicting_duplicate", dead.Reason);
         var stored = await service.Store.GetDecisionAsync(reused.Id);
         Assert.Equal(reused.Amount, stored!.Amount); // the first content was decided
+    }
+
+    [Fact]
+    public async Task An_id_reused_on_another_card_in_a_partition_of_another_worker_is_dead_lettered_not_decided_twice()
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 4);
+        await using var service = await RunningService.StartAsync(Settings(broker, SqliteDb())); // 2 workers: p0, p2 on one, p1, p3 on the other
+        var first = TestTransactions.Make(7);
+        var reused = TestTransactions.Make(8);
+        reused.Id = first.Id; // another card, the same id
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build())
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var tx = TestTransactions.Make(100 + i);
+                Produce(producer, i % 4, tx);
+            }
+
+            Produce(producer, 0, first);
+            producer.Flush(TimeSpan.FromSeconds(30));
+            await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() == 21, TimeSpan.FromSeconds(60), "the first use decided");
+            Produce(producer, 1, reused);
+            Produce(producer, 3, TestTransactions.Make(200));
+            producer.Flush(TimeSpan.FromSeconds(30));
+        }
+
+        await RunningService.WaitForAsync(async () => await service.Store.CountDeadLettersAsync() == 1, TimeSpan.FromSeconds(60), "the reused id dead-lettered");
+        await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() == 22, TimeSpan.FromSeconds(60), "the one after it decided");
+        var dead = Assert.Single(await service.Store.GetDeadLettersAsync(10));
+        Assert.Equal("conflicting_duplicate", dead.Reason);
+        Assert.Equal(1, dead.SourcePartition);
+        var decisions = RunningService.Decisions(RunningService.ReadTopic(broker.BootstrapServers, Topics.Decisions, 22, TimeSpan.FromSeconds(60)));
+        Assert.Single(decisions, d => d.Id == first.Id);
+        Assert.Equal(first.Amount, (await service.Store.GetDecisionAsync(first.Id))!.Amount); // the first use stays decided
+
+        static void Produce(IProducer<byte[], byte[]> producer, int partition, Transaction tx) =>
+            producer.Produce(new TopicPartition(Topics.Transactions, new Partition(partition)),
+                new Message<byte[], byte[]> { Key = System.Text.Encoding.UTF8.GetBytes(tx.Card), Value = TransactionJson.Serialize(tx) });
     }
 
     [Fact]
