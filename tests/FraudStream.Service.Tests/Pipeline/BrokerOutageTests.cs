@@ -59,6 +59,55 @@ public sealed class BrokerOutageTests
         Assert.Equal(n, ids.Count);
     }
 
+    [Fact]
+    public async Task Fetch_commit_and_produce_requests_failing_with_broker_errors_stop_neither_labels_nor_decisions()
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 3);
+        await using var service = await RunningService.StartAsync(TestServeSettings.OnBroker(broker));
+        using var publisher = new TransactionPublisher(broker.BootstrapServers);
+        for (var i = 0; i < 300; i++)
+        {
+            publisher.Publish(TestTransactions.Make(i));
+        }
+
+        Assert.True(publisher.Flush(TimeSpan.FromSeconds(30)));
+        await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() == 300, TimeSpan.FromSeconds(60), "300 decisions before the faults");
+
+        // Every consumer's fetches (the labels consumer's among them), the group's commits and the producer's writes fail for a while.
+        broker.PushRequestErrors(EmbeddedBroker.ApiKeys.Fetch, TopicAuthorizationFailed, TopicAuthorizationFailed, EmbeddedBroker.Errors.NotLeaderForPartition,
+            EmbeddedBroker.Errors.RequestTimedOut, TopicAuthorizationFailed, UnknownServerError, UnknownServerError, EmbeddedBroker.Errors.RequestTimedOut);
+        broker.PushRequestErrors(EmbeddedBroker.ApiKeys.OffsetCommit, EmbeddedBroker.Errors.NotCoordinator, EmbeddedBroker.Errors.CoordinatorNotAvailable,
+            EmbeddedBroker.Errors.RequestTimedOut, UnknownServerError);
+        broker.PushRequestErrors(EmbeddedBroker.ApiKeys.Produce, EmbeddedBroker.Errors.NotEnoughReplicas, EmbeddedBroker.Errors.NotEnoughReplicas,
+            EmbeddedBroker.Errors.RequestTimedOut, EmbeddedBroker.Errors.NotLeaderForPartition);
+        for (var i = 0; i < 100; i++)
+        {
+            publisher.Publish(new Label(TestTransactions.Make(i).Id, i % 10 == 0, TestTransactions.Make(299).Timestamp.AddMinutes(1)));
+        }
+
+        for (var i = 300; i < 600; i++)
+        {
+            publisher.Publish(TestTransactions.Make(i));
+        }
+
+        Assert.True(publisher.Flush(TimeSpan.FromSeconds(30)));
+        await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() == 600, TimeSpan.FromSeconds(90), "600 decisions after the faults");
+        await RunningService.WaitForAsync(async () => (await service.Store.GetLabeledDecisionsAsync()).Count(l => l.Fraud is not null) == 100, TimeSpan.FromSeconds(90), "the 100 labels stored");
+        var labeled = await service.Store.GetLabeledDecisionsAsync();
+        Assert.Equal(10, labeled.Count(l => l.Fraud == true));
+        Assert.Equal(0, await service.Store.CountDeadLettersAsync());
+        var ids = RunningService.Decisions(RunningService.ReadTopic(broker.BootstrapServers, Topics.Decisions, 600, TimeSpan.FromSeconds(60))).Select(d => d.Id).ToList();
+        Assert.Equal(600, ids.Distinct().Count());
+
+        // Still deciding, so both consumers lived through it.
+        publisher.Publish(TestTransactions.Make(600));
+        Assert.True(publisher.Flush(TimeSpan.FromSeconds(30)));
+        await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() == 601, TimeSpan.FromSeconds(30), "a decision after the faults");
+    }
+
+    private const int TopicAuthorizationFailed = 29;
+    private const int UnknownServerError = -1;
+
     private static void AssertExactlyOnceInCardOrder(List<(string Card, string Id)> decisions, int n)
     {
         Assert.Equal(n, decisions.Select(d => d.Id).Distinct().Count());
