@@ -11,7 +11,7 @@ namespace FraudStream.Service.Demo;
 /// </summary>
 internal sealed class DecisionTally : IDisposable
 {
-    private readonly Dictionary<string, (DecisionKind Kind, int Count)> _byId = new(StringComparer.Ordinal);
+    private readonly IdBook<(DecisionKind Kind, int Count)> _byId = new();
     private readonly object _gate = new();
     private readonly Thread _thread;
     private readonly string _bootstrap;
@@ -36,11 +36,11 @@ internal sealed class DecisionTally : IDisposable
     public long LastReadAt => Interlocked.Read(ref _lastReadAt);
 
     /// <summary>A copy of the tally: id → (decision, how many decisions were seen).</summary>
-    public Dictionary<string, (DecisionKind Kind, int Count)> Snapshot()
+    public IdBook<(DecisionKind Kind, int Count)> Snapshot()
     {
         lock (_gate)
         {
-            return new Dictionary<string, (DecisionKind, int)>(_byId, StringComparer.Ordinal);
+            return _byId.Copy();
         }
     }
 
@@ -65,11 +65,11 @@ internal sealed class DecisionTally : IDisposable
             {
                 if (_byId.TryGetValue(id, out var prev))
                 {
-                    _byId[id] = (kind, prev.Count + 1);
+                    _byId.Set(id, (kind, prev.Count + 1));
                 }
                 else
                 {
-                    _byId[id] = (kind, 1);
+                    _byId.Set(id, (kind, 1));
                     Interlocked.Increment(ref _distinct);
                 }
             }

@@ -32,11 +32,11 @@ internal sealed class DemoOutcomes
     /// <param name="truth">The timed stream's transactions: id → fraud.</param>
     /// <param name="warmupIds">The warm-up's transactions.</param>
     /// <param name="decided">The tally: id → (last decision, how many decisions were seen).</param>
-    public static DemoOutcomes Count(IReadOnlyDictionary<string, bool> truth, IReadOnlyCollection<string> warmupIds,
-        IReadOnlyDictionary<string, (DecisionKind Kind, int Count)> decided)
+    public static DemoOutcomes Count(IdBook<bool> truth, IReadOnlyCollection<string> warmupIds,
+        IdBook<(DecisionKind Kind, int Count)> decided)
     {
         var outcomes = new DemoOutcomes();
-        foreach (var (id, fraud) in truth)
+        foreach (var (id, fraud) in truth.All())
         {
             if (outcomes.TryFind(decided, id, out var decision))
             {
@@ -69,7 +69,7 @@ internal sealed class DemoOutcomes
     }
 
     /// <summary>The id's decision, counting it as missing when none was read and as repeated when read more than once.</summary>
-    private bool TryFind(IReadOnlyDictionary<string, (DecisionKind Kind, int Count)> decided, string id, out DecisionKind decision)
+    private bool TryFind(IdBook<(DecisionKind Kind, int Count)> decided, string id, out DecisionKind decision)
     {
         if (!decided.TryGetValue(id, out var d))
         {

@@ -435,7 +435,7 @@ public sealed partial class DemoRunner(DemoSettings settings, Func<DemoSettings,
         public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
         /// <summary>Id → fraud; written by the publishing task under its lock, read once publishing is done.</summary>
-        public Dictionary<string, bool> Truth { get; } = new(transactions, StringComparer.Ordinal);
+        public IdBook<bool> Truth { get; } = new(transactions);
 
         public long Produced => Interlocked.Read(ref _produced);
 
@@ -445,7 +445,7 @@ public sealed partial class DemoRunner(DemoSettings settings, Func<DemoSettings,
         {
             lock (Truth)
             {
-                Truth[tx.Id] = fraud;
+                Truth.Set(tx.Id, fraud);
             }
 
             Interlocked.Increment(ref _produced);
