@@ -42,17 +42,30 @@ public sealed partial class RepeatedKillTests(ITestOutputHelper output)
             using var produce = SimulatedStream.Produce(broker.BootstrapServers, Count, Rate, Seed);
             var stream = Stopwatch.StartNew();
             var spawned = Stopwatch.StartNew();
+            var decidedBefore = 0L;
             for (var k = 1; k <= Kills; k++)
             {
                 Assert.True(current.WaitForOutput("Decision service starting", TimeSpan.FromSeconds(90)), current.Name + ":\n" + current.OutputText);
                 var startedAfter = spawned.Elapsed;
                 var delay = TimeSpan.FromMilliseconds(2_000 + random.Next(3_000));
-                await Task.Delay(delay);
+                var killAt = startedAfter + delay;
+                TimeSpan? firstStoredAfter = null; // from the spawn to the first decision stored past the previous kill's count
+                while (spawned.Elapsed < killAt)
+                {
+                    if (firstStoredAfter is null && await SimulatedStream.DecidedAsync(store) > decidedBefore)
+                    {
+                        firstStoredAfter = spawned.Elapsed;
+                    }
+
+                    await Task.Delay(50);
+                }
+
                 Assert.False(current.HasExited, current.Name + " exited:\n" + current.OutputText);
-                var decidedAtKill = await SimulatedStream.DecidedAsync(store);
                 var at = stream.Elapsed;
                 current.Kill();
-                kills.Add(new KillPoint(k, current, at, delay, startedAfter, decidedAtKill));
+                var decidedAtKill = await SimulatedStream.DecidedAsync(store); // after it: the killed one stores nothing more
+                kills.Add(new KillPoint(k, current, at, delay, startedAfter, firstStoredAfter, decidedAtKill));
+                decidedBefore = decidedAtKill;
 
                 // Restarted at once, on the same store and broker.
                 current = FraudstreamProcess.Serve("serve-" + k, broker.BootstrapServers, database, SimulatedStream.ServeEnvironment);
@@ -61,7 +74,8 @@ public sealed partial class RepeatedKillTests(ITestOutputHelper output)
             }
 
             var last = current;
-            await SimulatedStream.WaitUntilDecidedAsync(store, Count, TimeSpan.FromMinutes(3), last);
+            // ~1 minute after the stream here; on a box loaded by other work (load average 12 on 2 cores) 2.5 minutes were seen.
+            await SimulatedStream.WaitUntilDecidedAsync(store, Count, TimeSpan.FromMinutes(5), last);
             var caughtUp = stream.Elapsed;
             Assert.True(produce.WaitForExit(TimeSpan.FromSeconds(60)) && produce.ExitCode == 0, produce.OutputText);
 
@@ -108,7 +122,8 @@ public sealed partial class RepeatedKillTests(ITestOutputHelper output)
     }
 
     /// <summary>One kill: when, how long its instance had run, and what its successor found.</summary>
-    private sealed record KillPoint(int K, FraudstreamProcess Killed, TimeSpan At, TimeSpan Delay, TimeSpan StartedAfter, long DecidedAtKill)
+    private sealed record KillPoint(int K, FraudstreamProcess Killed, TimeSpan At, TimeSpan Delay, TimeSpan StartedAfter, TimeSpan? FirstStoredAfter,
+        long DecidedAtKill)
     {
         public FraudstreamProcess? Next { get; init; }
 
@@ -117,23 +132,29 @@ public sealed partial class RepeatedKillTests(ITestOutputHelper output)
             var next = Next!.OutputText;
             var restore = RestoredIn().Match(next);
             var readback = 0L;
+            var readbackMs = 0L;
             var partitions = 0;
             foreach (Match m in ReadBack().Matches(next))
             {
                 readback += long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+                readbackMs += long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
                 partitions++;
             }
 
+            var firstStored = FirstStoredAfter is { } first
+                ? "first new decision stored " + first.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) + " s after its spawn"
+                : "no new decision stored before the kill";
             return string.Create(CultureInfo.InvariantCulture,
-                $"kill {K} at {At.TotalSeconds:F1} s of the stream ({Killed.Name}: up after {StartedAfter.TotalSeconds:F1} s, killed {Delay.TotalSeconds:F1} s later, {DecidedAtKill} stored); " +
-                $"{Next.Name}: restore {(restore.Success ? restore.Groups[1].Value + " ms" : "none")}, " +
-                $"{readback} produced-not-stored read back from the topic over {partitions} partitions");
+                $"kill {K} at {At.TotalSeconds:F1} s of the stream ({Killed.Name}: up {StartedAfter.TotalSeconds:F1} s after its spawn, {firstStored}, " +
+                $"killed {Delay.TotalSeconds:F1} s after it was up, {DecidedAtKill} stored); " +
+                $"{Next.Name}: restored {(restore.Success ? $"checkpoint {restore.Groups[1].Value} in {restore.Groups[2].Value} ms" : "none")}, " +
+                $"{readback} produced-not-stored read back from the topic over {partitions} partitions ({readbackMs} ms)");
         }
     }
 
-    [GeneratedRegex(@"Restored checkpoint .* in (\d+) ms")]
+    [GeneratedRegex(@"Restored checkpoint (\d+) .* in (\d+) ms")]
     private static partial Regex RestoredIn();
 
-    [GeneratedRegex(@": (\d+) decisions were on the topic but not in the store")]
+    [GeneratedRegex(@": (\d+) decisions were on the topic but not in the store.* \((\d+) ms\)")]
     private static partial Regex ReadBack();
 }
