@@ -8,26 +8,30 @@ namespace FraudStream.Testing;
 /// <summary>
 /// A real, throwaway PostgreSQL cluster (Debian's package) started with initdb/pg_ctl on a free port,
 /// shared by the test run; each test gets its own database. FRAUDSTREAM_TEST_POSTGRES (a connection
-/// string to a server where we may create databases) overrides starting one.
+/// string to a server where we may create databases) overrides starting one. A test that stops the server
+/// takes a cluster of its own (<see cref="StartOwn"/>), so no other test's database goes down with it.
 /// </summary>
 public sealed class PostgresServer : IDisposable
 {
-    private static readonly Lazy<PostgresServer> Shared = new(() => new PostgresServer(), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<PostgresServer> Shared = new(() => new PostgresServer(own: false), LazyThreadSafetyMode.ExecutionAndPublication);
     private readonly string? _dataDir;
     private readonly string? _binDir;
+    private readonly string? _user;
+    private readonly int _port;
     private readonly string _adminConnectionString;
 
-    private PostgresServer()
+    private PostgresServer(bool own)
     {
         var external = Environment.GetEnvironmentVariable("FRAUDSTREAM_TEST_POSTGRES");
-        if (!string.IsNullOrEmpty(external))
+        if (!own && !string.IsNullOrEmpty(external))
         {
             _adminConnectionString = external;
             return;
         }
 
-        _binDir = FindBinDir() ?? throw new InvalidOperationException(MissingReason ?? "PostgreSQL not found");
+        _binDir = FindBinDir() ?? throw new InvalidOperationException(OwnMissingReason ?? "PostgreSQL not found");
         var port = FreePort();
+        _port = port;
         _dataDir = Path.Combine(Path.GetTempPath(), "fraudstream-pg-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(_dataDir);
         var asRoot = Environment.UserName == "root";
@@ -37,16 +41,49 @@ public sealed class PostgresServer : IDisposable
             Run("chown", $"-R postgres:postgres {_dataDir}", asUser: null);
         }
 
-        var user = asRoot ? "postgres" : null;
-        Run(Path.Combine(_binDir, "initdb"), $"-D {_dataDir} -U fraud --auth=trust -E UTF8 --no-sync", user);
-        Run(Path.Combine(_binDir, "pg_ctl"),
-            $"-D {_dataDir} -l {_dataDir}/server.log -w -t 60 -o \"-p {port} -k {_dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200\" start",
-            user);
+        _user = asRoot ? "postgres" : null;
+        Run(Path.Combine(_binDir, "initdb"), $"-D {_dataDir} -U fraud --auth=trust -E UTF8 --no-sync", _user);
+        Start();
         _adminConnectionString = $"Host=127.0.0.1;Port={port};Username=fraud;Database=postgres;Pooling=false";
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
     }
 
     public static PostgresServer Instance => Shared.Value;
+
+    /// <summary>
+    /// A cluster of the caller's own (dispose it), for a test that stops and starts the server: the shared one, and
+    /// FRAUDSTREAM_TEST_POSTGRES, serve every other test's databases.
+    /// </summary>
+    public static PostgresServer StartOwn() => new(own: true);
+
+    /// <summary>Why no cluster of one's own can be had here (the binaries are needed), or null when one can.</summary>
+    public static string? OwnMissingReason =>
+        FindBinDir() is not null ? null : "PostgreSQL is not installed (apt-get install postgresql): a test that stops the server needs its own cluster";
+
+    /// <summary>
+    /// Stops the server (<c>pg_ctl stop</c>). Immediate is a crash as far as clients see it: every backend is killed
+    /// at once, open connections break mid-transaction, and the next start runs crash recovery on the same data
+    /// directory. Only for a cluster of one's own.
+    /// </summary>
+    public void Stop(bool immediate = true)
+    {
+        var (binDir, dataDir) = Owned();
+        Run(Path.Combine(binDir, "pg_ctl"), $"-D {dataDir} -w -t 60 -m {(immediate ? "immediate" : "fast")} stop", _user);
+    }
+
+    /// <summary>Starts the server on its data directory and port, and waits until it accepts connections.</summary>
+    public void Start()
+    {
+        var (binDir, dataDir) = Owned();
+        Run(Path.Combine(binDir, "pg_ctl"),
+            $"-D {dataDir} -l {dataDir}/server.log -w -t 60 -o \"-p {_port} -k {dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200\" start",
+            _user);
+    }
+
+    private (string BinDir, string DataDir) Owned() =>
+        _binDir is not null && _dataDir is not null
+            ? (_binDir, _dataDir)
+            : throw new InvalidOperationException("the server is FRAUDSTREAM_TEST_POSTGRES's, not started here: it cannot be stopped or started");
 
     /// <summary>Why no server can be had here, or null when one can.</summary>
     public static string? MissingReason =>

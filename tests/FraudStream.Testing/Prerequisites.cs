@@ -19,3 +19,12 @@ public sealed class PostgresFactAttribute : FactAttribute
         Skip = Prerequisites.SkipUnlessCi(PostgresServer.MissingReason);
     }
 }
+
+/// <summary>A test that stops and starts a PostgreSQL cluster of its own (<see cref="PostgresServer.StartOwn"/>): the binaries are needed.</summary>
+public sealed class OwnPostgresFactAttribute : FactAttribute
+{
+    public OwnPostgresFactAttribute()
+    {
+        Skip = Prerequisites.SkipUnlessCi(PostgresServer.OwnMissingReason);
+    }
+}

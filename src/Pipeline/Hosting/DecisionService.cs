@@ -85,6 +85,7 @@ public sealed partial class DecisionService : BackgroundService
         {
             RestoredSeq = restored.Seq,
             RestoreMs = restored.RestoreMs,
+            CaughtUp = progress.CaughtUp,
         };
         var consumer = new TransactionConsumer(_options, workers, emitter, follower, progress, checkpointer, _logger)
         {

@@ -22,8 +22,11 @@ internal static class SimulatedStream
         ["FRAUDSTREAM_Decisions__MaxFutureSkewSeconds"] = "315360000",
     };
 
-    public static FraudstreamProcess Produce(string bootstrap) =>
-        FraudstreamProcess.Start("simulate", $"simulate --bootstrap {bootstrap} --count {Count} --rate {Rate} --seed {Seed}");
+    public static FraudstreamProcess Produce(string bootstrap) => Produce(bootstrap, Count, Rate, Seed);
+
+    /// <summary>Another stream of the simulator's: <paramref name="count"/> transactions at <paramref name="rate"/> a second.</summary>
+    public static FraudstreamProcess Produce(string bootstrap, int count, int rate, int seed) =>
+        FraudstreamProcess.Start("simulate", $"simulate --bootstrap {bootstrap} --count {count} --rate {rate} --seed {seed}");
 
     public static FraudStore Store(string database)
     {
