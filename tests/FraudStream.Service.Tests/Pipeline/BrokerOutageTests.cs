@@ -60,6 +60,43 @@ public sealed class BrokerOutageTests
     }
 
     [Fact]
+    public async Task Partition_leaders_and_the_group_coordinator_moving_mid_stream_and_one_broker_down_lose_nothing_and_keep_card_order()
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 3, partitions: 6);
+        var settings = TestServeSettings.OnBroker(broker);
+        await using var service = await RunningService.StartAsync(settings);
+        const int n = 3000;
+        using var publisher = new TransactionPublisher(broker.BootstrapServers, ratePerSecond: 1000);
+        var publishing = Task.Run(() =>
+        {
+            for (var i = 0; i < n; i++)
+            {
+                publisher.Publish(TestTransactions.Make(i));
+            }
+        });
+
+        await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() >= 300, TimeSpan.FromSeconds(30), "decisions before the moves");
+        for (var p = 0; p < 6; p++)
+        {
+            broker.SetPartitionLeader(Topics.Transactions, p, 1 + ((p + 1) % 3));
+            broker.SetPartitionLeader(Topics.Decisions, p, 1 + ((p + 2) % 3));
+        }
+
+        broker.SetGroupCoordinator(settings.GroupId!, 3);
+        await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() >= 1200, TimeSpan.FromSeconds(60), "decisions after the moves");
+        broker.BrokerDown(2); // the leader of a third of the partitions, on both topics
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        broker.BrokerUp(2);
+        broker.SetGroupCoordinator(settings.GroupId!, 1);
+        await publishing;
+        Assert.True(publisher.Flush(TimeSpan.FromSeconds(30)));
+
+        await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() == n, TimeSpan.FromSeconds(90), $"{n} decisions after the moves");
+        var records = RunningService.ReadTopic(broker.BootstrapServers, Topics.Decisions, n, TimeSpan.FromSeconds(60));
+        AssertExactlyOnceInCardOrder(records.Select(r => (Encoding.UTF8.GetString(r.Message.Key), DecisionMessage.Parse(r.Message.Value).Id)).ToList(), n);
+    }
+
+    [Fact]
     public async Task Fetch_commit_and_produce_requests_failing_with_broker_errors_stop_neither_labels_nor_decisions()
     {
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 3);
