@@ -42,12 +42,63 @@ public abstract class OutcomeWriter : IDisposable
     /// Upserts labels (the newest report wins) and stores the unreadable ones as dead letters, in one transaction.
     /// Returns the labels stored or changed: a label older than the stored one changes nothing.
     /// </summary>
-    public int WriteLabels(IReadOnlyList<LabelRecord> labels, IReadOnlyList<DeadLetterRecord> deadLetters)
+    /// <remarks>
+    /// With <paramref name="refused"/>, a batch the store refuses (<see cref="StoreRefusal"/>) is written again one row
+    /// per transaction: a refused label (its index in <paramref name="labels"/>) is replaced by the dead letter <paramref name="refused"/> returns, a refused dead
+    /// letter is reported through <paramref name="deadLetterRefused"/> and not stored. Without, the refusal is thrown.
+    /// </remarks>
+    public int WriteLabels(IReadOnlyList<LabelRecord> labels, IReadOnlyList<DeadLetterRecord> deadLetters,
+        Func<int, string, DeadLetterRecord>? refused = null, Action<DeadLetterRecord, string>? deadLetterRefused = null)
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(deadLetters);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return labels.Count + deadLetters.Count == 0 ? 0 : WriteLabelOutcomes(labels, deadLetters);
+        if (labels.Count + deadLetters.Count == 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            return WriteLabelOutcomes(labels, deadLetters);
+        }
+        catch (Exception ex) when (refused is not null && StoreRefusal.Is(ex, out _))
+        {
+            return WriteLabelsOneByOne(labels, deadLetters, refused, deadLetterRefused);
+        }
+    }
+
+    // Rare (a row the contract admits and the store does not): one transaction per row finds the refused ones.
+    private int WriteLabelsOneByOne(IReadOnlyList<LabelRecord> labels, IReadOnlyList<DeadLetterRecord> deadLetters,
+        Func<int, string, DeadLetterRecord> refused, Action<DeadLetterRecord, string>? deadLetterRefused)
+    {
+        var written = 0;
+        var letters = new List<DeadLetterRecord>(deadLetters);
+        for (var i = 0; i < labels.Count; i++)
+        {
+            try
+            {
+                written += WriteLabelOutcomes([labels[i]], []);
+            }
+            catch (Exception ex) when (StoreRefusal.Is(ex, out var refusal))
+            {
+                letters.Add(refused(i, refusal));
+            }
+        }
+
+        foreach (var letter in letters)
+        {
+            try
+            {
+                WriteLabelOutcomes([], [letter]);
+            }
+            catch (Exception ex) when (StoreRefusal.Is(ex, out var refusal))
+            {
+                deadLetterRefused?.Invoke(letter, refusal);
+            }
+        }
+
+        return written;
     }
 
     private protected abstract int WriteOutcomes(IReadOnlyList<DecisionRecord> decisions, IReadOnlyList<DeadLetterRecord> deadLetters, IRefusedRows? refused);

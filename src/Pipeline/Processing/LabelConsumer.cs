@@ -217,9 +217,25 @@ internal sealed partial class LabelConsumer
             label = label with { Id = _tokens.Protect(label.Id) };
             pending.Labels.Add(new LabelRecord { Id = label.Id, Fraud = label.Fraud, ReportedAt = label.ReportedAt, Source = "stream" });
             pending.Parsed.Add(label);
+            pending.Positions.Add((result.Partition.Value, result.Offset.Value));
         }
 
         pending.Offsets[result.Partition.Value] = result.Offset.Value + 1;
+    }
+
+    /// <summary>A label the store refused, as the dead letter stored instead: the label as the contract writes it (its id already a token).</summary>
+    private DeadLetterRecord RefusedLabel(PendingLabels batch, int index, string refusal)
+    {
+        var label = batch.Labels[index];
+        var (partition, offset) = batch.Positions[index];
+        batch.Refused.Add(index);
+        var payload = System.Text.Encoding.UTF8.GetBytes(
+            $"{{\"id\":{System.Text.Json.JsonSerializer.Serialize(label.Id)},\"fraud\":{(label.Fraud ? "true" : "false")},\"reported_at\":\"{label.ReportedAt:O}\"}}");
+        return new()
+        {
+            SourceTopic = _options.LabelsTopic, SourcePartition = partition, SourceOffset = offset, Reason = DeadLetterReason.StoreRefused.ToCode(),
+            Detail = Pans.Mask(refusal), Payload = payload, ReceivedAt = DateTime.UtcNow,
+        };
     }
 
     /// <summary>A bad label as stored: card numbers in its bytes and detail masked (in place: the consumed bytes are not read again).</summary>
@@ -245,15 +261,19 @@ internal sealed partial class LabelConsumer
             // A store failure (an outage, a busy database) is retried with backoff on a fresh connection, keeping the
             // batch. Only a stop gives up; the positions did not move, so the next run reads them again.
             OutcomeWriterRetry.Write(_store, ref writer, pending,
-                static (w, batch) => w.WriteLabels(batch.Labels, batch.Bad),
+                (w, batch) => w.WriteLabels(batch.Labels, batch.Bad, (index, refusal) => RefusedLabel(batch, index, refusal), (letter, refusal) => LogDeadLetterRefused(_logger, letter.SourceOffset, refusal)),
                 (ex, delayMs) => LogStoreRetry(_logger, pending.Count, delayMs, ex.Message),
                 giveUp: () => _stopping);
 
             lock (_applyGate)
             {
-                foreach (var label in pending.Parsed)
+                for (var i = 0; i < pending.Parsed.Count; i++)
                 {
-                    _features.ApplyLabel(label);
+                    // A label the store refused is a dead letter: not in the store, so not in the features either.
+                    if (!pending.Refused.Contains(i))
+                    {
+                        _features.ApplyLabel(pending.Parsed[i]);
+                    }
                 }
 
                 foreach (var (partition, next) in pending.Offsets)
@@ -262,7 +282,7 @@ internal sealed partial class LabelConsumer
                 }
             }
 
-            Volatile.Write(ref _labels, _labels + pending.Labels.Count);
+            Volatile.Write(ref _labels, _labels + pending.Labels.Count - pending.Refused.Count);
         }
 
         pending.Clear();
@@ -279,6 +299,12 @@ internal sealed partial class LabelConsumer
 
         public List<DeadLetterRecord> Bad { get; } = [];
 
+        /// <summary>Where each of <see cref="Labels"/> was read: the position of its dead letter if the store refuses it.</summary>
+        public List<(int Partition, long Offset)> Positions { get; } = [];
+
+        /// <summary>Indexes of <see cref="Labels"/> the store refused (stored as dead letters instead).</summary>
+        public HashSet<int> Refused { get; } = [];
+
         public Dictionary<int, long> Offsets { get; } = [];
 
         public int Count => Labels.Count + Bad.Count;
@@ -287,6 +313,8 @@ internal sealed partial class LabelConsumer
         {
             Labels.Clear();
             Parsed.Clear();
+            Positions.Clear();
+            Refused.Clear();
             Bad.Clear();
             Offsets.Clear();
         }
@@ -303,4 +331,7 @@ internal sealed partial class LabelConsumer
 
     [LoggerMessage(EventId = 1302, Level = LogLevel.Critical, Message = "The labels loop failed")]
     private static partial void LogLabelsFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(EventId = 1305, Level = LogLevel.Error, Message = "A label's dead letter (offset {Offset}) was refused by the store too and is not stored: {Refusal}")]
+    private static partial void LogDeadLetterRefused(ILogger logger, long offset, string refusal);
 }

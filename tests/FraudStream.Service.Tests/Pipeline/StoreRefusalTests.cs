@@ -53,6 +53,55 @@ public sealed class StoreRefusalTests
         await RunningService.WaitForAsync(() => Task.FromResult(service.Service.InFlight == 0), TimeSpan.FromSeconds(30), "nothing left in flight");
     }
 
+    [Theory]
+    [MemberData(nameof(DecisionServiceTests.Stores), MemberType = typeof(DecisionServiceTests))]
+    public async Task A_label_the_store_refuses_is_dead_lettered_and_the_other_labels_are_stored(string store)
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 3);
+        var settings = TestServeSettings.OnBroker(broker) with
+        {
+            Database = store == "sqlite" ? "sqlite:" + TestServeSettings.NewSqliteFile() : "postgres:" + Testing.PostgresServer.Instance.CreateDatabase(),
+        };
+        await using var service = await RunningService.StartAsync(settings);
+        await RefuseLabelAsync(service.Store, "tx-000007");
+        using (var publisher = new TransactionPublisher(broker.BootstrapServers))
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                publisher.Publish(TestTransactions.Make(i));
+            }
+
+            Assert.True(publisher.Flush(TimeSpan.FromSeconds(30)));
+            await RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() == 30, TimeSpan.FromSeconds(60), "30 decisions");
+            for (var i = 0; i < 20; i++)
+            {
+                publisher.Publish(new Label(TestTransactions.Make(i).Id, i % 2 == 1, TestTransactions.Make(29).Timestamp.AddMinutes(5)));
+            }
+
+            Assert.True(publisher.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        await RunningService.WaitForAsync(async () => (await service.Store.GetLabeledDecisionsAsync()).Count(l => l.Fraud is not null) == 19,
+            TimeSpan.FromSeconds(60), "the 19 other labels stored");
+        await RunningService.WaitForAsync(async () => await service.Store.CountDeadLettersAsync() == 1, TimeSpan.FromSeconds(30), "the refused label dead-lettered");
+        var letter = Assert.Single(await service.Store.GetDeadLettersAsync(10));
+        Assert.Equal("store_refused", letter.Reason);
+        Assert.Equal(Topics.Labels, letter.SourceTopic);
+        Assert.Contains(store == "sqlite" ? "label refused" : "23514", letter.Detail, StringComparison.Ordinal);
+        Assert.Contains("\"id\":\"tx-000007\"", Encoding.UTF8.GetString(letter.Payload), StringComparison.Ordinal);
+        Assert.DoesNotContain(await service.Store.GetLabeledDecisionsAsync(), l => l.Id == "tx-000007" && l.Fraud is not null);
+    }
+
+    private static async Task RefuseLabelAsync(FraudStore store, string id)
+    {
+        await using var connection = await store.OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = store.Provider == StoreProvider.Sqlite
+            ? $"CREATE TRIGGER refuse_label BEFORE INSERT ON labels WHEN NEW.id = '{id}' BEGIN SELECT RAISE(ABORT, 'label refused'); END"
+            : $"ALTER TABLE labels ADD CONSTRAINT refuse_label CHECK (id <> '{id}')";
+        await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary>A rule the contract does not know, as a stricter schema or a data error in the database would be.</summary>
     private static async Task RefuseMerchantAsync(FraudStore store, string merchant)
     {
