@@ -194,4 +194,58 @@ public sealed class TransactionJsonTests
             Assert.Contains("9999999999999999.99", error.Detail, StringComparison.Ordinal);
         }
     }
+
+    /// <summary>
+    /// Found by the hostile corpus: the reader stopped at the object's closing brace, so `{…} x` or two objects back to
+    /// back were decided on the first one. Other readers refuse such a message (or read the second object).
+    /// </summary>
+    [Theory]
+    [InlineData("x")]
+    [InlineData("}")]
+    [InlineData(",")]
+    [InlineData("{}")]
+    [InlineData(Valid)]
+    public void Content_after_the_object_is_refused(string after)
+    {
+        Assert.False(Parse(Valid + after, out _, out var error));
+        Assert.Equal(DeadLetterReason.InvalidJson, error.Reason);
+        Assert.True(Parse(Valid + " \r\n\t", out _, out _), "whitespace after the object is allowed");
+    }
+
+    /// <summary>Found by the hostile corpus: a 60,000-character device was decided and stored (the other text fields stop at 256).</summary>
+    [Theory]
+    [InlineData(256, true)]
+    [InlineData(257, false)]
+    [InlineData(60_000, false)]
+    public void A_device_is_at_most_256_characters(int length, bool valid)
+    {
+        var json = Valid.Replace("\"device\":\"d-1\"", $"\"device\":\"{new string('d', length)}\"", StringComparison.Ordinal);
+        Assert.Equal(valid, Parse(json, out var tx, out var error));
+        if (valid)
+        {
+            Assert.Equal(length, tx.Device!.Length);
+        }
+        else
+        {
+            Assert.Equal(DeadLetterReason.InvalidValue, error.Reason);
+        }
+    }
+
+    /// <summary>
+    /// Found by the hostile corpus: a dead letter's detail quotes a bad currency or country cut to 16 characters, and
+    /// the masking ran on the cut text, where a 17–19-digit card number's first 16 digits no longer pass Luhn: 15 of its
+    /// digits were readable in the store and the dlq.detail header. Masked first, then cut.
+    /// </summary>
+    [Theory]
+    [InlineData("currency", "4088995790328921840")]
+    [InlineData("country", "4088 9957 9032 8921 840")]
+    public void A_card_number_quoted_in_a_detail_is_masked_before_it_is_cut(string field, string pan)
+    {
+        var from = field == "currency" ? "\"currency\":\"EUR\"" : "\"country\":\"DE\"";
+        Assert.False(Parse(Valid.Replace(from, $"\"{field}\":\"{pan}\"", StringComparison.Ordinal), out _, out var error));
+        var digits = new string(pan.Where(char.IsAsciiDigit).ToArray());
+        var detail = FraudStream.Core.Identifiers.Pans.Mask(error.Detail); // as the service stores it
+        Assert.DoesNotContain(digits[..8], detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(pan[..8], detail, StringComparison.Ordinal);
+    }
 }
