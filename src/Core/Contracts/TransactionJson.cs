@@ -128,8 +128,8 @@ public static class TransactionJson
         }
 
         // Only whitespace may follow the object: `{…} x` or a second object is not one document, and another reader
-        // would refuse it or read the second one. (The reader throws for anything else after a complete value.)
-        if (reader.Read())
+        // would refuse it or read the second one. Checked on the bytes (the reader would throw).
+        if (utf8[(int)reader.BytesConsumed..].IndexOfAnyExcept(" \t\r\n"u8) >= 0)
         {
             error = new(DeadLetterReason.InvalidJson, "content after the object");
             return false;
