@@ -245,7 +245,7 @@ public static class TransactionJson
             return false;
         }
 
-        if (!reader.TryGetDateTimeOffset(out var ts))
+        if ((!reader.ValueIsEscaped && OffsetLeavesRange(reader.ValueSpan)) || !reader.TryGetDateTimeOffset(out var ts))
         {
             error = new(DeadLetterReason.InvalidTimestamp, "ts is not an RFC 3339 date-time");
             return false;
@@ -254,6 +254,32 @@ public static class TransactionJson
         tx.Timestamp = ts.UtcDateTime;
         error = default;
         return true;
+    }
+
+    /// <summary>
+    /// A time on the first representable day with a positive offset, or on the last with a negative one: its UTC time
+    /// may lie outside DateTime's range, and the reader then throws and catches an exception inside
+    /// <c>TryGetDateTimeOffset</c>, one per message (found by the hostile corpus). Refused before it is read; a
+    /// transaction dated 0001-01-01 or 9999-12-31 with such an offset is not one anyway.
+    /// </summary>
+    private static bool OffsetLeavesRange(ReadOnlySpan<byte> ts)
+    {
+        byte sign;
+        if (ts.StartsWith("0001-01-01"u8))
+        {
+            sign = (byte)'+';
+        }
+        else if (ts.StartsWith("9999-12-31"u8))
+        {
+            sign = (byte)'-';
+        }
+        else
+        {
+            return false;
+        }
+
+        var at = ts.LastIndexOf(sign);
+        return at > 10 && ts[(at + 1)..].IndexOfAnyInRange((byte)'1', (byte)'9') >= 0;
     }
 
     private static bool ReadAmount(ref Utf8JsonReader reader, Transaction tx, out ParseError error)

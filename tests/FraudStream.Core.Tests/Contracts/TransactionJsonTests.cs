@@ -248,4 +248,43 @@ public sealed class TransactionJsonTests
         Assert.DoesNotContain(digits[..8], detail, StringComparison.Ordinal);
         Assert.DoesNotContain(pan[..8], detail, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Found by the hostile corpus: a time on 0001-01-01 with a positive offset, or on 9999-12-31 with a negative one,
+    /// made System.Text.Json throw (and catch) an ArgumentOutOfRangeException inside TryGetDateTimeOffset for every such
+    /// message, on the worker thread. Refused before the reader sees it; the edge days without such an offset still parse.
+    /// </summary>
+    [Theory]
+    [InlineData("0001-01-01T00:00:00+14:00", false)]
+    [InlineData("0001-01-01T23:00:00+01:00", false)]
+    [InlineData("9999-12-31T23:59:59-14:00", false)]
+    [InlineData("9999-12-31T23:59:59.9999999-00:30", false)]
+    [InlineData("0001-01-01T00:00:00Z", true)]
+    [InlineData("0001-01-01T00:00:00-05:00", true)]
+    [InlineData("0001-01-01T00:00:00+00:00", true)]
+    [InlineData("9999-12-31T00:00:00+14:00", true)]
+    [InlineData("2026-11-01T10:00:00+14:00", true)]
+    public void A_timestamp_at_the_edge_of_the_calendar_is_read_without_an_exception(string ts, bool valid)
+    {
+        var thrown = 0;
+        var thread = Environment.CurrentManagedThreadId;
+        void OnThrown(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (Environment.CurrentManagedThreadId == thread)
+            {
+                thrown++;
+            }
+        }
+
+        AppDomain.CurrentDomain.FirstChanceException += OnThrown;
+        var parsed = Parse(Valid.Replace("2026-11-01T10:15:00Z", ts, StringComparison.Ordinal), out _, out var error);
+        AppDomain.CurrentDomain.FirstChanceException -= OnThrown;
+        Assert.Equal(valid, parsed);
+        if (!valid)
+        {
+            Assert.Equal(DeadLetterReason.InvalidTimestamp, error.Reason);
+        }
+
+        Assert.Equal(0, thrown);
+    }
 }
