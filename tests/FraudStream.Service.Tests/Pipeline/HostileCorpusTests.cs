@@ -17,6 +17,7 @@ namespace FraudStream.Service.Tests.Pipeline;
 /// it is certain), in the store and on the topics, an identical re-send neither; no digits of a planted card number in
 /// any table, topic key, value or header; and the service still decides what comes after.
 /// </summary>
+[Collection(nameof(HostileCorpusTests))]
 public sealed class HostileCorpusTests(ITestOutputHelper output)
 {
     private const int Seed = 20261202;
@@ -440,3 +441,10 @@ public sealed class HostileCorpusTests(ITestOutputHelper output)
         return StorableText.Sanitize(text) + (value.Length > 160 ? $"… ({value.Length} bytes)" : "");
     }
 }
+
+/// <summary>
+/// The corpus runs alone: it counts the exceptions thrown on the service's threads (by name, process-wide), and another
+/// test's service shutting down meanwhile would be counted too.
+/// </summary>
+[CollectionDefinition(nameof(HostileCorpusTests), DisableParallelization = true)]
+public sealed class HostileCorpusCollection;
