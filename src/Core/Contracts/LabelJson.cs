@@ -6,6 +6,9 @@ namespace FraudStream.Core.Contracts;
 /// <summary>The <c>labels</c> contract: <c>{"id","fraud","reported_at"}</c>.</summary>
 public static class LabelJson
 {
+    /// <summary>The longest label id: a transaction id's limit (<see cref="TransactionJson"/>).</summary>
+    public const int MaxIdLength = 256;
+
     public static byte[] Serialize(Label label)
     {
         ArgumentNullException.ThrowIfNull(label);
@@ -38,6 +41,13 @@ public static class LabelJson
             if (!root.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(id.GetString()))
             {
                 error = "label needs a string id";
+                return false;
+            }
+
+            // As a transaction id: a longer one names no transaction, and PostgreSQL's index refuses one over ~2.7 kB.
+            if (id.GetString()!.Length > MaxIdLength)
+            {
+                error = $"label id must be 1 to {MaxIdLength} characters";
                 return false;
             }
 

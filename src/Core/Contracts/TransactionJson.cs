@@ -19,7 +19,8 @@ public static class TransactionJson
     /// </summary>
     public const decimal MaxAmount = 9_999_999_999_999_999.99m;
 
-    private const int MaxIdLength = 256;
+    /// <summary>The longest text field (id, card, merchant, category, device), in characters as sent.</summary>
+    private const int MaxTextLength = 256;
 
     /// <summary>The longest field name ("merchant", "category": 8 characters) with every character escaped (\uXXXX).</summary>
     private const int MaxEscapedNameBytes = 8 * 6;
@@ -126,6 +127,14 @@ public static class TransactionJson
             return false;
         }
 
+        // Only whitespace may follow the object: `{…} x` or a second object is not one document, and another reader
+        // would refuse it or read the second one. Checked on the bytes (the reader would throw).
+        if (utf8[(int)reader.BytesConsumed..].IndexOfAnyExcept(" \t\r\n"u8) >= 0)
+        {
+            error = new(DeadLetterReason.InvalidJson, "content after the object");
+            return false;
+        }
+
         return HasRequired(seen, out error);
     }
 
@@ -212,7 +221,7 @@ public static class TransactionJson
     /// <summary>Id, card, merchant, category: required, non-empty, storable; as sent (the service replaces card numbers by tokens).</summary>
     private static bool ReadIdentifier(ref Utf8JsonReader reader, Field field, Transaction tx, out ParseError error)
     {
-        if (!ReadRequiredString(ref reader, NameOf(field), MaxIdLength, out var value, out error))
+        if (!ReadRequiredString(ref reader, NameOf(field), MaxTextLength, out var value, out error))
         {
             return false;
         }
@@ -236,7 +245,7 @@ public static class TransactionJson
             return false;
         }
 
-        if (!reader.TryGetDateTimeOffset(out var ts))
+        if ((!reader.ValueIsEscaped && OffsetLeavesRange(reader.ValueSpan)) || !reader.TryGetDateTimeOffset(out var ts))
         {
             error = new(DeadLetterReason.InvalidTimestamp, "ts is not an RFC 3339 date-time");
             return false;
@@ -245,6 +254,32 @@ public static class TransactionJson
         tx.Timestamp = ts.UtcDateTime;
         error = default;
         return true;
+    }
+
+    /// <summary>
+    /// A time on the first representable day with a positive offset, or on the last with a negative one: its UTC time
+    /// may lie outside DateTime's range, and the reader then throws and catches an exception inside
+    /// <c>TryGetDateTimeOffset</c>, one per message (found by the hostile corpus). Refused before it is read; a
+    /// transaction dated 0001-01-01 or 9999-12-31 with such an offset is not one anyway.
+    /// </summary>
+    private static bool OffsetLeavesRange(ReadOnlySpan<byte> ts)
+    {
+        byte sign;
+        if (ts.StartsWith("0001-01-01"u8))
+        {
+            sign = (byte)'+';
+        }
+        else if (ts.StartsWith("9999-12-31"u8))
+        {
+            sign = (byte)'-';
+        }
+        else
+        {
+            return false;
+        }
+
+        var at = ts.LastIndexOf(sign);
+        return at > 10 && ts[(at + 1)..].IndexOfAnyInRange((byte)'1', (byte)'9') >= 0;
     }
 
     private static bool ReadAmount(ref Utf8JsonReader reader, Transaction tx, out ParseError error)
@@ -288,6 +323,12 @@ public static class TransactionJson
         else if (reader.TokenType == JsonTokenType.String)
         {
             tx.Device = reader.GetString();
+            if (tx.Device!.Length > MaxTextLength)
+            {
+                error = new(DeadLetterReason.InvalidValue, $"device must be at most {MaxTextLength} characters");
+                return false;
+            }
+
             if (!StorableText.IsClean(tx.Device))
             {
                 error = new(DeadLetterReason.InvalidValue, "device contains a control character or an unpaired surrogate");
@@ -436,9 +477,10 @@ public static class TransactionJson
     private static ParseError WrongType(string field, string expected, JsonTokenType actual) =>
         new(DeadLetterReason.WrongType, $"{field} must be {expected}, not {actual.ToString().ToLowerInvariant()}");
 
+    /// <summary>A value quoted in a detail: masked, then cut (cut first, a long card number's first digits no longer pass Luhn).</summary>
     private static string Printable(Utf8JsonReader reader)
     {
-        var s = StorableText.Sanitize(reader.GetString() ?? "");
+        var s = Pans.Mask(StorableText.Sanitize(reader.GetString() ?? ""));
         return s.Length > 16 ? s[..16] + "…" : s;
     }
 

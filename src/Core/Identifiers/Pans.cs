@@ -125,6 +125,73 @@ public static class Pans
         }
     }
 
+    /// <summary>
+    /// The fewest digits a number cut off by the end of the text must have to be masked by <see cref="MaskCutNumber"/>:
+    /// as many as the shortest card number without its last four.
+    /// </summary>
+    public const int CutNumberDigits = MinDigits - VisibleDigits;
+
+    /// <summary>
+    /// Masks every digit of the number the text ends in (plain or escaped digits, single separators), when it has at
+    /// least <see cref="CutNumberDigits"/> digits. For a message cut short (a truncated dead letter): its last number may
+    /// be the start of a card number, which no Luhn check can recognise once digits are missing. A complete document
+    /// never ends in a digit (JSON closes its object), so only cut or garbled text is touched.
+    /// </summary>
+    public static void MaskCutNumber<T>(Span<T> text)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        var start = text.Length;
+        var digits = 0;
+        while (start > 0)
+        {
+            if (start >= 6 && DigitAt<T>(text, start - 6, out var width) >= 0 && width == 6)
+            {
+                start -= 6;
+                digits++;
+            }
+            else if (uint.CreateTruncating(text[start - 1]) - '0' <= 9)
+            {
+                start--;
+                digits++;
+            }
+            else if ((digits > 0 || start == text.Length) && start >= 2 && IsSeparator(uint.CreateTruncating(text[start - 1]))
+                && uint.CreateTruncating(text[start - 2]) - '0' <= 9)
+            {
+                start--; // a single separator after a digit: between two, or the last character (cut after it)
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        if (digits < CutNumberDigits)
+        {
+            return;
+        }
+
+        for (var i = start; i < text.Length;)
+        {
+            if (DigitAt<T>(text, i, out var width) < 0)
+            {
+                i++;
+                continue;
+            }
+
+            if (width == 1)
+            {
+                text[i] = T.CreateTruncating((int)MaskCharacter);
+            }
+            else
+            {
+                text[i + 4] = T.CreateTruncating((int)'2');
+                text[i + 5] = T.CreateTruncating((int)'a');
+            }
+
+            i += width;
+        }
+    }
+
     /// <summary>Writes the PAN's digits (as ASCII) into <paramref name="into"/>; returns how many.</summary>
     public static int CopyDigits<T>(ReadOnlySpan<T> text, int start, int end, Span<byte> into)
         where T : unmanaged, IBinaryInteger<T>

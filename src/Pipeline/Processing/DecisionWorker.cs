@@ -411,7 +411,9 @@ internal sealed class DecisionWorker
     {
         // No card number leaves in clear: the raw payload and key are masked in place (the topic copy and the stored
         // one are the same bytes), and so is the detail (it may quote a value).
+        // A message cut inside a card number keeps too few of its digits to be recognised: its last number is masked too.
         Pans.Mask(slot.Payload.AsSpan());
+        Pans.MaskCutNumber(slot.Payload.AsSpan());
         Pans.Mask(slot.Key.AsSpan());
         slot.Error = slot.Error with { Detail = Pans.Mask(slot.Error.Detail) };
         var d = slot.DeadLetter;

@@ -242,6 +242,7 @@ internal sealed partial class LabelConsumer
     private static DeadLetterRecord DeadLetter(ConsumeResult<byte[], byte[]> result, byte[] payload, string reason, string detail)
     {
         Pans.Mask(payload.AsSpan());
+        Pans.MaskCutNumber(payload.AsSpan()); // a label cut inside a card number
         return new()
         {
             SourceTopic = result.Topic, SourcePartition = result.Partition.Value, SourceOffset = result.Offset.Value,

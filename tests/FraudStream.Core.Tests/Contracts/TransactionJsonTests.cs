@@ -194,4 +194,97 @@ public sealed class TransactionJsonTests
             Assert.Contains("9999999999999999.99", error.Detail, StringComparison.Ordinal);
         }
     }
+
+    /// <summary>
+    /// Found by the hostile corpus: the reader stopped at the object's closing brace, so `{…} x` or two objects back to
+    /// back were decided on the first one. Other readers refuse such a message (or read the second object).
+    /// </summary>
+    [Theory]
+    [InlineData("x")]
+    [InlineData("}")]
+    [InlineData(",")]
+    [InlineData("{}")]
+    [InlineData(Valid)]
+    public void Content_after_the_object_is_refused(string after)
+    {
+        Assert.False(Parse(Valid + after, out _, out var error));
+        Assert.Equal(DeadLetterReason.InvalidJson, error.Reason);
+        Assert.True(Parse(Valid + " \r\n\t", out _, out _), "whitespace after the object is allowed");
+    }
+
+    /// <summary>Found by the hostile corpus: a 60,000-character device was decided and stored (the other text fields stop at 256).</summary>
+    [Theory]
+    [InlineData(256, true)]
+    [InlineData(257, false)]
+    [InlineData(60_000, false)]
+    public void A_device_is_at_most_256_characters(int length, bool valid)
+    {
+        var json = Valid.Replace("\"device\":\"d-1\"", $"\"device\":\"{new string('d', length)}\"", StringComparison.Ordinal);
+        Assert.Equal(valid, Parse(json, out var tx, out var error));
+        if (valid)
+        {
+            Assert.Equal(length, tx.Device!.Length);
+        }
+        else
+        {
+            Assert.Equal(DeadLetterReason.InvalidValue, error.Reason);
+        }
+    }
+
+    /// <summary>
+    /// Found by the hostile corpus: a dead letter's detail quotes a bad currency or country cut to 16 characters, and
+    /// the masking ran on the cut text, where a 17–19-digit card number's first 16 digits no longer pass Luhn: 15 of its
+    /// digits were readable in the store and the dlq.detail header. Masked first, then cut.
+    /// </summary>
+    [Theory]
+    [InlineData("currency", "4088995790328921840")]
+    [InlineData("country", "4088 9957 9032 8921 840")]
+    public void A_card_number_quoted_in_a_detail_is_masked_before_it_is_cut(string field, string pan)
+    {
+        var from = field == "currency" ? "\"currency\":\"EUR\"" : "\"country\":\"DE\"";
+        Assert.False(Parse(Valid.Replace(from, $"\"{field}\":\"{pan}\"", StringComparison.Ordinal), out _, out var error));
+        var digits = new string(pan.Where(char.IsAsciiDigit).ToArray());
+        var detail = FraudStream.Core.Identifiers.Pans.Mask(error.Detail); // as the service stores it
+        Assert.DoesNotContain(digits[..8], detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(pan[..8], detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Found by the hostile corpus: a time on 0001-01-01 with a positive offset, or on 9999-12-31 with a negative one,
+    /// made System.Text.Json throw (and catch) an ArgumentOutOfRangeException inside TryGetDateTimeOffset for every such
+    /// message, on the worker thread. Refused before the reader sees it; the edge days without such an offset still parse.
+    /// </summary>
+    [Theory]
+    [InlineData("0001-01-01T00:00:00+14:00", false)]
+    [InlineData("0001-01-01T23:00:00+01:00", false)]
+    [InlineData("9999-12-31T23:59:59-14:00", false)]
+    [InlineData("9999-12-31T23:59:59.9999999-00:30", false)]
+    [InlineData("0001-01-01T00:00:00Z", true)]
+    [InlineData("0001-01-01T00:00:00-05:00", true)]
+    [InlineData("0001-01-01T00:00:00+00:00", true)]
+    [InlineData("9999-12-31T00:00:00+14:00", true)]
+    [InlineData("2026-11-01T10:00:00+14:00", true)]
+    public void A_timestamp_at_the_edge_of_the_calendar_is_read_without_an_exception(string ts, bool valid)
+    {
+        var thrown = 0;
+        var thread = Environment.CurrentManagedThreadId;
+        void OnThrown(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (Environment.CurrentManagedThreadId == thread)
+            {
+                thrown++;
+            }
+        }
+
+        AppDomain.CurrentDomain.FirstChanceException += OnThrown;
+        var parsed = Parse(Valid.Replace("2026-11-01T10:15:00Z", ts, StringComparison.Ordinal), out _, out var error);
+        AppDomain.CurrentDomain.FirstChanceException -= OnThrown;
+        Assert.Equal(valid, parsed);
+        if (!valid)
+        {
+            Assert.Equal(DeadLetterReason.InvalidTimestamp, error.Reason);
+        }
+
+        Assert.Equal(0, thrown);
+    }
 }

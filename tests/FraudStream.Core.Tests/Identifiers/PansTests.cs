@@ -49,4 +49,27 @@ public sealed class PansTests
         Assert.Equal(length, json.Length);
         Assert.Equal("{\"card\":\"**** **** **** 1111\",\"x\":\"\\u002a\\u002a\\u002a\\u002a********1111\",\"amount\":0}", masked);
     }
+
+    /// <summary>
+    /// Found by the hostile corpus: a message cut inside a card number (`{"card":"650725965`) kept its first digits in
+    /// clear in the dead letter, since what is left is too short, or fails Luhn. A number the text ends in is masked
+    /// whole from 9 digits (a 13-digit card number without its last four); a shorter one and one not at the end are kept.
+    /// </summary>
+    [Theory]
+    [InlineData("{\"card\":\"650725965", "{\"card\":\"*********")]
+    [InlineData("{\"card\":\"4152-9298-5442-", "{\"card\":\"****-****-****-")]
+    [InlineData("{\"card\":\"4152-9298-5", "{\"card\":\"****-****-*")]
+    [InlineData("{\"card\":\"5419 1055 44", "{\"card\":\"**** **** **")]
+    [InlineData("{\"c\":\"\\u0036\\u00355419105544", "{\"c\":\"\\u002a\\u002a**********")]
+    [InlineData("{\"card\":\"41111111", "{\"card\":\"41111111")]
+    [InlineData("{\"card\":\"4111 1111 ", "{\"card\":\"4111 1111 ")]
+    [InlineData("{\"amount\":123456789}", "{\"amount\":123456789}")]
+    [InlineData("123456789", "*********")]
+    [InlineData("", "")]
+    public void The_number_a_cut_text_ends_in_is_masked_whole(string text, string expected)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        Pans.MaskCutNumber(bytes.AsSpan());
+        Assert.Equal(expected, Encoding.UTF8.GetString(bytes));
+    }
 }

@@ -143,7 +143,7 @@ public sealed class PanLeakTests
     private static string Text(byte[]? bytes) => bytes is null ? "" : Encoding.UTF8.GetString(bytes);
 
     /// <summary>Every row of every table, every column as text (bytes decoded as UTF-8).</summary>
-    private static async Task<string> DumpStoreAsync(FraudStore store)
+    internal static async Task<string> DumpStoreAsync(FraudStore store)
     {
         await using var connection = await store.OpenConnectionAsync();
         var tables = new List<string>();
