@@ -99,7 +99,9 @@ internal sealed partial class StateCheckpointer : IDisposable
         _caughtUpCaptured |= CaughtUp is { IsCompleted: true };
         var started = Stopwatch.GetTimestamp();
         var followed = _follower.Park();
+        var followerParked = Stopwatch.GetTimestamp();
         var labels = _labels.Park();
+        var labelsParked = Stopwatch.GetTimestamp();
         try
         {
             var barrier = new CheckpointBarrier(_workers.Length);
@@ -117,9 +119,12 @@ internal sealed partial class StateCheckpointer : IDisposable
             }
 
             double pausedMs;
+            var arrived = Stopwatch.GetTimestamp();
+            double writeMs;
             try
             {
                 WriteState();
+                writeMs = Stopwatch.GetElapsedTime(arrived).TotalMilliseconds;
                 pausedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             }
             finally
@@ -128,7 +133,8 @@ internal sealed partial class StateCheckpointer : IDisposable
             }
 
             var state = _buffer.WrittenSpan.ToArray(); // after the release: the workers need not wait for the copy
-            LogCaptured(_logger, state.Length, _features.CardCount, pausedMs);
+            LogCaptured(_logger, state.Length, _features.CardCount, pausedMs, Stopwatch.GetElapsedTime(started, followerParked).TotalMilliseconds,
+                Stopwatch.GetElapsedTime(followerParked, labelsParked).TotalMilliseconds, Stopwatch.GetElapsedTime(labelsParked, arrived).TotalMilliseconds, writeMs);
             var captureMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             _lastCaptureMs = captureMs;
             return new CapturedCheckpoint(state, decided, AllOffsets(followed, decided), labels, DateTime.UtcNow, captureMs);
@@ -271,8 +277,8 @@ internal sealed partial class StateCheckpointer : IDisposable
         _retentionGuard?.Dispose();
     }
 
-    [LoggerMessage(EventId = 1704, Level = LogLevel.Information, Message = "Checkpoint taken: {Bytes} bytes, {Cards} cards; workers waited {PausedMs:F1} ms")]
-    private static partial void LogCaptured(ILogger logger, int bytes, int cards, double pausedMs);
+    [LoggerMessage(EventId = 1704, Level = LogLevel.Information, Message = "Checkpoint taken: {Bytes} bytes, {Cards} cards; dispatch paused {PausedMs:F1} ms: follower parked in {FollowerMs:F1}, labels in {LabelsMs:F1}, workers at the barrier in {BarrierMs:F1}, state written in {WriteMs:F1}")]
+    private static partial void LogCaptured(ILogger logger, int bytes, int cards, double pausedMs, double followerMs, double labelsMs, double barrierMs, double writeMs);
 
     [LoggerMessage(EventId = 1703, Level = LogLevel.Warning, Message = "Committing the checkpoint's offsets (retention guard) failed: {Reason}")]
     private static partial void LogGuardFailed(ILogger logger, string reason);
