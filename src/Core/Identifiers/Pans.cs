@@ -106,17 +106,7 @@ public static class Pans
                     continue;
                 }
 
-                if (width == 1)
-                {
-                    text[i] = T.CreateTruncating((int)MaskCharacter);
-                }
-                else
-                {
-                    // \u003X becomes \u002a: the mask character, still an escape of the same length.
-                    text[i + 4] = T.CreateTruncating((int)'2');
-                    text[i + 5] = T.CreateTruncating((int)'a');
-                }
-
+                MaskDigit(text, i, width);
                 masked++;
                 i += width;
             }
@@ -178,17 +168,23 @@ public static class Pans
                 continue;
             }
 
-            if (width == 1)
-            {
-                text[i] = T.CreateTruncating((int)MaskCharacter);
-            }
-            else
-            {
-                text[i + 4] = T.CreateTruncating((int)'2');
-                text[i + 5] = T.CreateTruncating((int)'a');
-            }
-
+            MaskDigit(text, i, width);
             i += width;
+        }
+    }
+
+    private static void MaskDigit<T>(Span<T> text, int at, int width)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        if (width == 1)
+        {
+            text[at] = T.CreateTruncating((int)MaskCharacter);
+        }
+        else
+        {
+            // \u003X becomes \u002a: the mask character, still an escape of the same length.
+            text[at + 4] = T.CreateTruncating((int)'2');
+            text[at + 5] = T.CreateTruncating((int)'a');
         }
     }
 

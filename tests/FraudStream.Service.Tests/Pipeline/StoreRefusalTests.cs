@@ -19,12 +19,8 @@ public sealed class StoreRefusalTests
     public async Task A_decision_the_store_refuses_is_dead_lettered_and_the_stream_goes_on(string store)
     {
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 3);
-        var settings = TestServeSettings.OnBroker(broker) with
-        {
-            Database = store == "sqlite" ? "sqlite:" + TestServeSettings.NewSqliteFile() : "postgres:" + Testing.PostgresServer.Instance.CreateDatabase(),
-        };
-        await using var service = await RunningService.StartAsync(settings);
-        await RefuseMerchantAsync(service.Store, "m-refused");
+        await using var service = await RunningService.StartAsync(SettingsFor(broker, store));
+        await RefuseAsync(service.Store, "decisions", "merchant", "m-refused", "merchant refused");
 
         const int n = 120;
         using (var publisher = new TransactionPublisher(broker.BootstrapServers))
@@ -58,12 +54,8 @@ public sealed class StoreRefusalTests
     public async Task A_label_the_store_refuses_is_dead_lettered_and_the_other_labels_are_stored(string store)
     {
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 3);
-        var settings = TestServeSettings.OnBroker(broker) with
-        {
-            Database = store == "sqlite" ? "sqlite:" + TestServeSettings.NewSqliteFile() : "postgres:" + Testing.PostgresServer.Instance.CreateDatabase(),
-        };
-        await using var service = await RunningService.StartAsync(settings);
-        await RefuseLabelAsync(service.Store, "tx-000007");
+        await using var service = await RunningService.StartAsync(SettingsFor(broker, store));
+        await RefuseAsync(service.Store, "labels", "id", "tx-000007", "label refused");
         using (var publisher = new TransactionPublisher(broker.BootstrapServers))
         {
             for (var i = 0; i < 30; i++)
@@ -92,24 +84,19 @@ public sealed class StoreRefusalTests
         Assert.DoesNotContain(await service.Store.GetLabeledDecisionsAsync(), l => l.Id == "tx-000007" && l.Fraud is not null);
     }
 
-    private static async Task RefuseLabelAsync(FraudStore store, string id)
+    private static ServeSettings SettingsFor(EmbeddedBroker broker, string store) => TestServeSettings.OnBroker(broker) with
     {
-        await using var connection = await store.OpenConnectionAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = store.Provider == StoreProvider.Sqlite
-            ? $"CREATE TRIGGER refuse_label BEFORE INSERT ON labels WHEN NEW.id = '{id}' BEGIN SELECT RAISE(ABORT, 'label refused'); END"
-            : $"ALTER TABLE labels ADD CONSTRAINT refuse_label CHECK (id <> '{id}')";
-        await command.ExecuteNonQueryAsync();
-    }
+        Database = store == "sqlite" ? "sqlite:" + TestServeSettings.NewSqliteFile() : "postgres:" + Testing.PostgresServer.Instance.CreateDatabase(),
+    };
 
     /// <summary>A rule the contract does not know, as a stricter schema or a data error in the database would be.</summary>
-    private static async Task RefuseMerchantAsync(FraudStore store, string merchant)
+    private static async Task RefuseAsync(FraudStore store, string table, string column, string value, string sqliteMessage)
     {
         await using var connection = await store.OpenConnectionAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = store.Provider == StoreProvider.Sqlite
-            ? $"CREATE TRIGGER refuse BEFORE INSERT ON decisions WHEN NEW.merchant = '{merchant}' BEGIN SELECT RAISE(ABORT, 'merchant refused'); END"
-            : $"ALTER TABLE decisions ADD CONSTRAINT refuse_merchant CHECK (merchant <> '{merchant}')";
+            ? $"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} WHEN NEW.{column} = '{value}' BEGIN SELECT RAISE(ABORT, '{sqliteMessage}'); END"
+            : $"ALTER TABLE {table} ADD CONSTRAINT refuse_{table} CHECK ({column} <> '{value}')";
         await command.ExecuteNonQueryAsync();
     }
 }
