@@ -119,4 +119,66 @@ public sealed class EvaluatorTests : IDisposable
         Assert.Null(a.Rules);
         Assert.Equal(BinaryMetrics.RocAuc(scores, labels), a.RocAuc);
     }
+
+    [Fact]
+    public void A_simulator_world_is_measured_against_its_truth_and_against_its_published_labels()
+    {
+        var model = Path.Combine(_root, "model-world");
+        ModelTrainer.Train(new TrainOptions { Seed = 5, Count = 20_000, NumberOfTrees = 20, Out = model }, TextWriter.Null);
+
+        var noisy = ModelEvaluator.Evaluate(new EvaluateOptions { Model = model, SimulatorSeed = 11, SimulatorCount = 30_000, LabelNoise = 0.2, Resamples = 20 });
+        Assert.Equal("truth", noisy.MeasuredAgainst);
+        var labels = Assert.IsType<EvaluationReport>(noisy.AgainstLabels);
+        Assert.Equal("labels", labels.MeasuredAgainst);
+        Assert.Equal(noisy.Rows, labels.Rows);
+        // A fifth of the labels flipped: many legitimate rows labelled fraud, some frauds not.
+        Assert.NotEqual(noisy.Frauds, labels.Frauds);
+        Assert.True(labels.PrAuc < noisy.PrAuc, $"labels {labels.PrAuc} truth {noisy.PrAuc}");
+        Assert.NotNull(noisy.Days);
+        Assert.True(noisy.Days!.Count >= 2);
+        Assert.Equal(noisy.Rows, noisy.Days.Sum(d => d.Rows));
+        Assert.InRange(noisy.CardPrecision, 0, noisy.CardPrecisionCeiling);
+        var ci = Assert.IsType<ConfidenceReport>(noisy.Confidence);
+        Assert.True(ci.PrAuc[0] <= ci.PrAuc[1]);
+
+        // Without noise every fraud is labelled (pending labels are emitted at the end): both views agree.
+        var clean = ModelEvaluator.Evaluate(new EvaluateOptions { Model = model, SimulatorSeed = 11, SimulatorCount = 30_000, LabelNoise = 0, Resamples = 0 });
+        Assert.Equal(clean.Frauds, clean.AgainstLabels!.Frauds);
+        Assert.Equal(clean.PrAuc, clean.AgainstLabels.PrAuc, 12);
+    }
+
+    [Fact]
+    public void Rules_alone_are_measured_without_the_model_s_score_and_compared_at_equal_recall()
+    {
+        var package = new ModelPackage { ModelVersion = "hand", Thresholds = new ThresholdInfo { Review = 0.6, Decline = 0.85 } };
+        float[] scores = [0.9f, 0.8f, 0.7f, 0.6f, 0.5f, 0.4f];
+        bool[] labels = [true, false, true, false, true, false];
+        var txs = new List<(Transaction, float[])>();
+        for (var i = 0; i < scores.Length; i++)
+        {
+            txs.Add((new Transaction { Id = $"t{i}", Amount = 10m * (i + 1) }, []));
+        }
+
+        // As the service's ruleset: a decline rule on amount 50 (row 4), a review rule on amount 20 (row 1, legit), a score
+        // rule, then the thresholds; an approve rule keeps row 2 out whatever its score.
+        var options = new EvaluateOptions
+        {
+            Rules = (tx, _, score) => tx.Amount == 30m ? DecisionKind.Approve
+                : tx.Amount == 50m ? DecisionKind.Decline
+                : tx.Amount == 20m ? DecisionKind.Review
+                : score >= 0.85f ? DecisionKind.Decline
+                : score >= 0.6f ? DecisionKind.Review : DecisionKind.Approve,
+        };
+        var report = ModelEvaluator.Measure(package, options, 0, scores, labels, txs);
+
+        // Rules alone flag rows 1 and 4: one fraud of 3, one false positive.
+        Assert.Equal(0.5, report.Rules!.Precision, 12);
+        Assert.Equal(1.0 / 3, report.Rules.Recall, 12);
+        // Equal recall: the decline (row 4) already reaches it; the model flags nothing more: 0 false positives against 1.
+        var equal = report.AtRulesRecall!;
+        Assert.Equal(0, equal.FalsePositives);
+        Assert.Equal(1, equal.RulesFalsePositives);
+        Assert.Equal(-1.0, equal.FalsePositiveChange, 12);
+        Assert.Equal(1.0 / 3, equal.Recall, 12);
+    }
 }

@@ -14,6 +14,7 @@ public sealed class FeatureTable
     private readonly List<float> _values = [];
     private readonly List<bool> _labels = [];
     private readonly List<long> _ticks = [];
+    private List<bool>? _observed;
 
     public int Count => _labels.Count;
 
@@ -31,19 +32,36 @@ public sealed class FeatureTable
 
     public DateTime Time(int index) => new(_ticks[index], DateTimeKind.Utc);
 
+    /// <summary>Whether <see cref="Build"/> kept the labels a file would carry beside the truth (<c>observeLabels</c>).</summary>
+    public bool HasObservedLabels => _observed is not null;
+
+    /// <summary>
+    /// The row's label as a file of this history would carry it: its last label line (none: legitimate). Differs from
+    /// <see cref="Label"/> only where the source knows the truth (the simulator, whose labels carry noise and may be missing).
+    /// </summary>
+    public bool ObservedLabel(int index) => _observed is { } observed ? observed[index] : _labels[index];
+
     /// <summary>
     /// Replays <paramref name="history"/>; rows at or after <paramref name="recordFromBoundary"/> (all when null)
     /// are recorded, earlier ones only warm the state; a row at or after <paramref name="stopAtBoundary"/> ends the replay (the label lines
     /// after it still give the truth of the rows before it). A row without a known truth takes that of its label line (the last one;
     /// none: legitimate). <paramref name="onRow"/> sees each
-    /// recorded transaction with its features (the rules hook uses it).
+    /// recorded transaction with its features (the rules hook uses it). <paramref name="observeLabels"/> also keeps each row's
+    /// <see cref="ObservedLabel"/> (evaluation against the labels as well as the truth).
     /// </summary>
     public static FeatureTable Build(
         IEnumerable<HistoryEvent> history, TimeBoundary? recordFromBoundary = null, TimeBoundary? stopAtBoundary = null,
-        FeatureOptions? options = null, Action<int, Core.Contracts.Transaction, float[]>? onRow = null, DateTime? stepOrigin = null)
+        FeatureOptions? options = null, Action<int, Core.Contracts.Transaction, float[]>? onRow = null, DateTime? stepOrigin = null,
+        bool observeLabels = false)
     {
         ArgumentNullException.ThrowIfNull(history);
         var table = new FeatureTable();
+        var observedById = observeLabels ? new Dictionary<string, int>(StringComparer.Ordinal) : null;
+        if (observeLabels)
+        {
+            table._observed = [];
+        }
+
         var replay = new FeatureReplay(options);
         var features = new float[FeatureSchema.Count];
         var rowById = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -62,6 +80,7 @@ public sealed class FeatureTable
                 {
                     replay.Enqueue(alone);
                     table.TakeTruth(alone, rowById, truthPending);
+                    table.Observe(alone, observedById);
                 }
 
                 continue;
@@ -94,6 +113,12 @@ public sealed class FeatureTable
             }
 
             var index = table.Add(features, e.TruthKnown && e.IsFraud, tx.Timestamp.Ticks);
+            if (table._observed is { } observed)
+            {
+                observed.Add(e.Label is { } inline ? inline.Fraud : false);
+                observedById![tx.Id] = index;
+            }
+
             if (!e.TruthKnown)
             {
                 rowById[tx.Id] = index;
@@ -105,11 +130,12 @@ public sealed class FeatureTable
 
         // A row's truth is its label, which may be reported after the boundary (a chargeback weeks later): read the
         // rest of the labels for the truth only. The features saw only the labels reported before each transaction.
-        while (stopped && truthPending.Count > 0 && events.MoveNext())
+        while (stopped && (truthPending.Count > 0 || observedById is not null) && events.MoveNext())
         {
             if (events.Current is { Transaction: null, Label: { } label })
             {
                 table.TakeTruth(label, rowById, truthPending);
+                table.Observe(label, observedById);
             }
         }
 
@@ -154,6 +180,14 @@ public sealed class FeatureTable
         if (rowById.TryGetValue(label.Id, out var row) && truthPending.Contains(row))
         {
             SetLabel(row, label.Fraud);
+        }
+    }
+
+    private void Observe(Core.Contracts.Label label, Dictionary<string, int>? observedById)
+    {
+        if (observedById is not null && observedById.TryGetValue(label.Id, out var row))
+        {
+            _observed![row] = label.Fraud;
         }
     }
 

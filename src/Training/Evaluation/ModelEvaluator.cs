@@ -17,15 +17,29 @@ public static class ModelEvaluator
     public static EvaluationReport Evaluate(EvaluateOptions options, TextWriter? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var history = HistorySources.File(options.Format, options.File);
+        var history = options.SimulatorSeed is { } seed
+            ? HistorySources.Simulator(seed, options.SimulatorCount, options.LabelNoise)
+            : HistorySources.File(options.Format, options.File);
         var evalFrom = TimeBoundary.ParseOrNull(options.EvalFrom, "--eval-from");
         var transactions = options.Rules is null ? null : new List<(Transaction Tx, float[] Features)>();
+        var cardNumbers = new Dictionary<string, int>(StringComparer.Ordinal);
+        var cards = new List<int>();
         var table = FeatureTable.Build(history.Events, recordFromBoundary: evalFrom,
-            onRow: transactions is null ? null : (_, tx, features) => transactions.Add((tx, (float[])features.Clone())),
-            stepOrigin: history.StepOrigin);
-        progress?.WriteLine($"replayed {table.WarmupRows + table.Count:N0} transactions; scoring {table.Count:N0}");
+            onRow: (_, tx, features) =>
+            {
+                if (!cardNumbers.TryGetValue(tx.Card, out var number))
+                {
+                    number = cardNumbers.Count;
+                    cardNumbers.Add(tx.Card, number);
+                }
 
-        var report = Evaluate(options, table, transactions);
+                cards.Add(number);
+                transactions?.Add((tx, (float[])features.Clone()));
+            },
+            stepOrigin: history.StepOrigin, observeLabels: options.SimulatorSeed is not null);
+        progress?.WriteLine($"replayed {table.WarmupRows + table.Count:N0} transactions of {history.Description}; scoring {table.Count:N0}");
+
+        var report = Evaluate(options, table, transactions, new RowContext([.. cards], Days(table, history.StepOrigin, out var dayNames), dayNames));
         progress?.Write(report.ToText());
         if (!string.IsNullOrEmpty(options.JsonReport))
         {
@@ -42,14 +56,65 @@ public static class ModelEvaluator
     }
 
     /// <summary>Scores all rows of <paramref name="table"/> with the package and reports.</summary>
-    public static EvaluationReport Evaluate(EvaluateOptions options, FeatureTable table, IReadOnlyList<(Transaction Tx, float[] Features)>? transactions = null)
+    public static EvaluationReport Evaluate(
+        EvaluateOptions options, FeatureTable table, IReadOnlyList<(Transaction Tx, float[] Features)>? transactions = null, RowContext? rows = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(table);
         var package = ModelPackage.Load(options.Model);
         var scores = Score(options.Model, package, table);
         var labels = ModelTrainer.Labels(table, 0, table.Count);
-        return Measure(package, options, table.WarmupRows, scores, labels, transactions);
+        if (!table.HasObservedLabels)
+        {
+            return Measure(package, options, table.WarmupRows, scores, labels, transactions, rows);
+        }
+
+        var observed = new bool[table.Count];
+        for (var i = 0; i < observed.Length; i++)
+        {
+            observed[i] = table.ObservedLabel(i);
+        }
+
+        var published = Measure(package, options, table.WarmupRows, scores, observed, transactions, rows);
+        return Measure(package, options, table.WarmupRows, scores, labels, transactions, rows, "truth", published);
+    }
+
+    /// <summary>Each row's day (0-based, from the history's step origin or midnight UTC of the first row) and each day's name.</summary>
+    public static int[] Days(FeatureTable table, DateTime? stepOrigin, out string[] names)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var days = new int[table.Count];
+        if (table.Count == 0)
+        {
+            names = [];
+            return days;
+        }
+
+        var origin = stepOrigin?.Ticks ?? table.Time(0).Date.Ticks;
+        var first = int.MaxValue;
+        var last = int.MinValue;
+        for (var i = 0; i < days.Length; i++)
+        {
+            days[i] = (int)Math.Floor((table.Time(i).Ticks - origin) / (double)TimeSpan.TicksPerDay);
+            first = Math.Min(first, days[i]);
+            last = Math.Max(last, days[i]);
+        }
+
+        for (var i = 0; i < days.Length; i++)
+        {
+            days[i] -= first;
+        }
+
+        names = new string[last - first + 1];
+        for (var d = 0; d < names.Length; d++)
+        {
+            var start = new DateTime(origin + ((first + d) * TimeSpan.TicksPerDay), DateTimeKind.Utc);
+            names[d] = stepOrigin is null
+                ? start.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)
+                : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"step {first + d} ({start:yyyy-MM-ddTHH:mm}Z)");
+        }
+
+        return days;
     }
 
     /// <summary>Calibrated probabilities of every row, from the package's model.zip.</summary>
@@ -64,7 +129,8 @@ public static class ModelEvaluator
 
     internal static EvaluationReport Measure(
         ModelPackage package, EvaluateOptions options, long warmupRows, float[] scores, bool[] labels,
-        IReadOnlyList<(Transaction Tx, float[] Features)>? transactions)
+        IReadOnlyList<(Transaction Tx, float[] Features)>? transactions, RowContext? rows = null, string measuredAgainst = "labels",
+        EvaluationReport? againstLabels = null)
     {
         var review = package.Thresholds.Review;
         var decline = package.Thresholds.Decline;
@@ -72,25 +138,68 @@ public static class ModelEvaluator
         var atDecline = BinaryMetrics.At(scores, labels, decline);
         DecisionMetrics? rules = null;
         DecisionMetrics? combined = null;
+        EqualRecallComparison? atRulesRecall = null;
         if (options.Rules is { } decide && transactions is not null)
         {
             var ruleFlags = new bool[scores.Length];
             var combinedFlags = new bool[scores.Length];
+            var ruleDeclines = new bool[scores.Length];
+            var modelAllowed = new bool[scores.Length];
             for (var i = 0; i < scores.Length; i++)
             {
-                var ruleDecision = decide(transactions[i].Tx, transactions[i].Features, scores[i]);
-                ruleFlags[i] = ruleDecision != DecisionKind.Approve;
-                combinedFlags[i] = ruleFlags[i] || scores[i] >= review;
+                var (tx, features) = transactions[i];
+                // Rules alone: no model score, so neither the score rules nor the thresholds act.
+                var alone = decide(tx, features, float.NaN);
+                ruleFlags[i] = alone != DecisionKind.Approve;
+                ruleDeclines[i] = alone == DecisionKind.Decline;
+                // An infinite score declines unless an approve rule matched: only those keep the model out.
+                modelAllowed[i] = decide(tx, features, float.PositiveInfinity) != DecisionKind.Approve;
+                combinedFlags[i] = decide(tx, features, scores[i]) != DecisionKind.Approve || scores[i] >= review;
             }
 
-            rules = Decision(BinaryMetrics.OfFlags(ruleFlags, labels));
+            var rulesAlone = BinaryMetrics.OfFlags(ruleFlags, labels);
+            rules = Decision(rulesAlone);
             combined = Decision(BinaryMetrics.OfFlags(combinedFlags, labels));
+            atRulesRecall = EqualRecall(scores, labels, ruleDeclines, modelAllowed, rulesAlone);
+        }
+
+        DayResult[] days = [];
+        ConfidenceReport? confidence = null;
+        if (rows is { } context)
+        {
+            days = DailyMetrics.CardPrecisionAtK(scores, labels, context.Days, context.Cards, options.CardPrecisionK);
+            if (options.Resamples > 0)
+            {
+                var ci = DailyMetrics.Bootstrap(scores, labels, context.Days, days, options.Resamples, options.ConfidenceLevel, seed: 1);
+                confidence = new ConfidenceReport
+                {
+                    Resamples = ci.Resamples,
+                    Level = ci.Level,
+                    PrAuc = [ci.PrAuc.Low, ci.PrAuc.High],
+                    RocAuc = [ci.RocAuc.Low, ci.RocAuc.High],
+                    CardPrecision = [ci.CardPrecision.Low, ci.CardPrecision.High],
+                };
+            }
+        }
+
+        var dayReports = new List<DayReport>(days.Length);
+        foreach (var day in days)
+        {
+            dayReports.Add(new DayReport
+            {
+                Day = rows!.DayNames[day.Day],
+                Rows = day.Rows,
+                Frauds = day.Frauds,
+                Cards = day.Cards,
+                CompromisedCards = day.CompromisedCards,
+                CardPrecision = day.CardPrecision,
+            });
         }
 
         return new EvaluationReport
         {
             ModelVersion = package.ModelVersion,
-            File = Path.GetFileName(options.File),
+            File = options.SimulatorSeed is { } seed ? $"simulator seed {seed}" : Path.GetFileName(options.File),
             EvalFrom = options.EvalFrom,
             WarmupRows = warmupRows,
             Rows = scores.Length,
@@ -107,6 +216,37 @@ public static class ModelEvaluator
             Decline = Decision(atDecline),
             Rules = rules,
             ModelAndRules = combined,
+            AtRulesRecall = atRulesRecall,
+            MeasuredAgainst = measuredAgainst,
+            CardPrecisionK = options.CardPrecisionK,
+            CardPrecision = DailyMetrics.MeanCardPrecision(days),
+            CardPrecisionCeiling = DailyMetrics.CardPrecisionCeiling(days, options.CardPrecisionK),
+            Confidence = confidence,
+            Days = rows is null ? null : dayReports,
+            AgainstLabels = againstLabels,
+        };
+    }
+
+    // The rules' declines stand and approve rules keep the model out; the model's score replaces the review rules.
+    private static EqualRecallComparison EqualRecall(float[] scores, bool[] labels, bool[] ruleDeclines, bool[] modelAllowed, ThresholdMetrics rulesAlone)
+    {
+        var modelScores = new float[scores.Length];
+        for (var i = 0; i < scores.Length; i++)
+        {
+            // A score below every probability never flags: the approved rows stay approved.
+            modelScores[i] = modelAllowed[i] ? scores[i] : -1f;
+        }
+
+        var at = BinaryMetrics.AtRecall(modelScores, labels, ruleDeclines, rulesAlone.Recall);
+        return new EqualRecallComparison
+        {
+            Threshold = at.Threshold,
+            Recall = at.Recall,
+            Precision = at.Precision,
+            FalsePositives = at.FalsePositives,
+            RulesRecall = rulesAlone.Recall,
+            RulesFalsePositives = rulesAlone.FalsePositives,
+            FalsePositiveChange = rulesAlone.FalsePositives == 0 ? double.NaN : (double)(at.FalsePositives - rulesAlone.FalsePositives) / rulesAlone.FalsePositives,
         };
     }
 
@@ -118,3 +258,6 @@ public static class ModelEvaluator
         Flagged = m.TruePositives + m.FalsePositives,
     };
 }
+
+/// <summary>What evaluation knows of each row beyond its score and label: its card (numbered) and its day.</summary>
+public sealed record RowContext(int[] Cards, int[] Days, string[] DayNames);

@@ -203,6 +203,138 @@ public static class BinaryMetrics
         return new ThresholdMetrics(double.NaN, tp, fp, positives, flagged.Length - positives);
     }
 
+    /// <summary>Row indices sorted by score, highest first.</summary>
+    public static int[] OrderByScore(ReadOnlySpan<float> scores)
+    {
+        var order = new int[scores.Length];
+        var keys = new float[scores.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+            keys[i] = -scores[i];
+        }
+
+        Array.Sort(keys, order);
+        return order;
+    }
+
+    /// <summary>
+    /// <see cref="AveragePrecision"/> and <see cref="RocAuc"/> with each row counted <c>weightOfGroup[groups[row]]</c>
+    /// times (a bootstrap resample of groups), in one pass over <paramref name="order"/> (<see cref="OrderByScore"/>).
+    /// With every weight 1 both equal the unweighted metrics.
+    /// </summary>
+    public static (double PrAuc, double RocAuc) WeightedAucs(
+        ReadOnlySpan<float> scores, ReadOnlySpan<bool> labels, ReadOnlySpan<int> order, ReadOnlySpan<int> groups, ReadOnlySpan<double> weightOfGroup)
+    {
+        CheckLengths(scores, labels);
+        double positives = 0, negatives = 0;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            var w = weightOfGroup[groups[i]];
+            if (labels[i])
+            {
+                positives += w;
+            }
+            else
+            {
+                negatives += w;
+            }
+        }
+
+        if (positives == 0)
+        {
+            return (double.NaN, double.NaN);
+        }
+
+        double ap = 0, wins = 0, tp = 0, fp = 0;
+        var start = 0;
+        while (start < order.Length)
+        {
+            var end = start;
+            var score = scores[order[start]];
+            double tiedPositives = 0, tiedNegatives = 0;
+            while (end < order.Length && scores[order[end]] == score)
+            {
+                var row = order[end];
+                var w = weightOfGroup[groups[row]];
+                if (labels[row])
+                {
+                    tiedPositives += w;
+                }
+                else
+                {
+                    tiedNegatives += w;
+                }
+
+                end++;
+            }
+
+            wins += tiedNegatives * (tp + (0.5 * tiedPositives));
+            tp += tiedPositives;
+            fp += tiedNegatives;
+            if (tiedPositives > 0)
+            {
+                ap += (tiedPositives / positives) * (tp / (tp + fp));
+            }
+
+            start = end;
+        }
+
+        return (ap, negatives == 0 ? double.NaN : wins / (positives * negatives));
+    }
+
+    /// <summary>
+    /// The fewest false positives of <c>forced || score >= t</c> over all thresholds t whose recall reaches
+    /// <paramref name="targetRecall"/>: how a model beside fixed flags (rules that always act) reaches a given recall.
+    /// Returns the threshold (above the top score when the forced flags alone reach it) and the metrics there.
+    /// </summary>
+    public static ThresholdMetrics AtRecall(ReadOnlySpan<float> scores, ReadOnlySpan<bool> labels, ReadOnlySpan<bool> forced, double targetRecall)
+    {
+        CheckLengths(scores, labels);
+        if (forced.Length != scores.Length)
+        {
+            throw new ArgumentException("forced flags and scores differ in length", nameof(forced));
+        }
+
+        long positives = 0, tp = 0, fp = 0;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            positives += labels[i] ? 1 : 0;
+            if (forced[i])
+            {
+                tp += labels[i] ? 1 : 0;
+                fp += labels[i] ? 0 : 1;
+            }
+        }
+
+        var negatives = scores.Length - positives;
+        var needed = (long)Math.Ceiling((targetRecall * positives) - 1e-9);
+        var order = OrderByScore(scores);
+        var threshold = order.Length == 0 ? 1.0 : Math.BitIncrement((double)scores[order[0]]);
+        var start = 0;
+        while (tp < needed && start < order.Length)
+        {
+            var end = start;
+            var score = scores[order[start]];
+            while (end < order.Length && scores[order[end]] == score)
+            {
+                var row = order[end];
+                if (!forced[row])
+                {
+                    tp += labels[row] ? 1 : 0;
+                    fp += labels[row] ? 0 : 1;
+                }
+
+                end++;
+            }
+
+            threshold = score;
+            start = end;
+        }
+
+        return new ThresholdMetrics(threshold, tp, fp, positives, negatives);
+    }
+
     /// <summary>Indices sorted by score, highest first (tied scores are always handled as one group).</summary>
     private static int[] Order(ReadOnlySpan<float> scores, ReadOnlySpan<bool> labels, out long positives, out long negatives)
     {
