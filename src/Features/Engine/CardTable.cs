@@ -25,6 +25,9 @@ internal sealed class CardTable
 
     public int Count => _count;
 
+    /// <summary>The engine's latest capture (<see cref="CardState.MarkExpired"/>): 0 before the first.</summary>
+    public long CaptureEpoch { get; set; }
+
     public ReadOnlySpan<CardState> Cards => _ring.AsSpan(0, _count);
 
     /// <summary>Starts loading the slot a lookup of <paramref name="hash"/> reads first.</summary>
@@ -124,13 +127,40 @@ internal sealed class CardTable
     /// The cards in expiry-ring order, with the sweep's position: restored in that order, the ring and so the
     /// sweep are exactly as they were (the slot layout may differ; lookups do not depend on it).
     /// </summary>
-    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references)
+    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references) =>
+        WriteCards(ref writer, references, Cards, _sweepCursor);
+
+    /// <summary>
+    /// Copies every card, in ring order, into <paramref name="copies"/> (grown as needed; its copies are reused from
+    /// one capture to the next) and returns the sweep's position: what <see cref="WriteCards"/> writes later, as
+    /// <see cref="WriteCheckpoint"/> would have now.
+    /// </summary>
+    public int CaptureInto(ref CardState[] copies)
     {
-        writer.WriteCount(_count);
-        writer.WriteCount(_sweepCursor);
+        if (copies.Length < _count)
+        {
+            var grown = new CardState[Math.Max(_count, copies.Length * 2)];
+            copies.CopyTo(grown, 0);
+            copies = grown;
+        }
+
         for (var i = 0; i < _count; i++)
         {
-            _ring[i].WriteCheckpoint(ref writer, references);
+            var copy = copies[i] ??= CardState.ForSnapshot();
+            copy.CopyStateFrom(_ring[i]);
+        }
+
+        return _sweepCursor;
+    }
+
+    /// <summary>The cards in the order given, with the sweep's position (the format of <see cref="WriteCheckpoint"/>).</summary>
+    public static void WriteCards(ref CheckpointWriter writer, ReferenceWriter references, ReadOnlySpan<CardState> cards, int sweepCursor)
+    {
+        writer.WriteCount(cards.Length);
+        writer.WriteCount(sweepCursor);
+        foreach (var card in cards)
+        {
+            card.WriteCheckpoint(ref writer, references);
         }
     }
 
@@ -210,7 +240,7 @@ internal sealed class CardTable
         _ring[index].SweepIndex = index;
         _ring[last] = null!;
         _count = last;
-        card.SweepIndex = -1; // the label index may still hold it: a checkpoint must tell it from an engine's card
+        card.MarkExpired(CaptureEpoch); // the label index may still hold it: a checkpoint must tell it from an engine's card
     }
 
     private void Grow() => Rehash(_slots.Length * 2);
