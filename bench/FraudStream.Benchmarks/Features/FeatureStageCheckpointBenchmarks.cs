@@ -12,7 +12,11 @@ namespace FraudStream.Benchmarks.Features;
 /// The checkpoint as the running service takes it (docs/STATE.md): the whole <see cref="FeatureStage"/> — six
 /// partitions' engines and the shared graph — at 100k and 1M cards, filled as in <see cref="FeatureCheckpointBenchmarks"/>.
 /// <list type="bullet">
-/// <item><c>Capture</c>: what the workers wait for at the barrier (the state written to memory).</item>
+/// <item><c>Capture</c>: the whole checkpoint written to memory — what the workers waited for at the barrier before
+/// 2026-12-03, and what a graceful stop still does.</item>
+/// <item><c>CaptureSnapshot</c>: what the workers wait for at the barrier now, the state copied into the reused
+/// snapshot (<see cref="FeatureStage.CaptureCheckpoint"/>).</item>
+/// <item><c>SnapshotWrite</c>: the snapshot's bytes written after the release (off the barrier), capture included.</item>
 /// <item><c>Restore</c>: a start's restore of that checkpoint.</item>
 /// <item><c>RestoreAndReplay</c>: restore, then 150,000 transactions (30 s at 5k tx/s: one checkpoint interval) parsed
 /// from their JSON and folded in, features only, as the replay after a kill.</item>
@@ -69,8 +73,14 @@ public class FeatureStageCheckpointBenchmarks
             _replayPartition[i] = card % Partitions;
         }
 
-        Console.WriteLine($"// stage checkpoint: {_checkpoint.Length:N0} B for {_stage.CardCount:N0} cards in {Partitions} partitions " +
-            $"({_checkpoint.Length / (double)_stage.CardCount:F0} B/card, graph included)");
+        using (var snapshot = _stage.CaptureCheckpoint())
+        {
+            var copied = snapshot.CopiedBytes;
+            var before = GC.GetTotalMemory(forceFullCollection: true);
+            Console.WriteLine($"// stage checkpoint: {_checkpoint.Length:N0} B for {_stage.CardCount:N0} cards in {Partitions} partitions " +
+                $"({_checkpoint.Length / (double)_stage.CardCount:F0} B/card, graph included); snapshot copies {copied:N0} B " +
+                $"({copied / (double)_stage.CardCount:F0} B/card), managed heap with it {before:N0} B");
+        }
     }
 
     [Benchmark]
@@ -78,6 +88,22 @@ public class FeatureStageCheckpointBenchmarks
     {
         _buffer.ResetWrittenCount();
         _stage.WriteCheckpoint(_buffer);
+        return _buffer.WrittenCount;
+    }
+
+    [Benchmark]
+    public int CaptureSnapshot()
+    {
+        using var snapshot = _stage.CaptureCheckpoint();
+        return _stage.CardCount;
+    }
+
+    [Benchmark]
+    public long SnapshotWrite()
+    {
+        using var snapshot = _stage.CaptureCheckpoint();
+        _buffer.ResetWrittenCount();
+        snapshot.WriteTo(_buffer);
         return _buffer.WrittenCount;
     }
 

@@ -201,7 +201,11 @@ internal sealed class CardState
     /// Everything a feature or a label reads of the card. Times are written as differences from the card's latest
     /// time (short varints); doubles as their bits. Only the slots in use are written: the engine reads no other.
     /// </summary>
-    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references)
+    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references) => WriteCheckpoint(ref writer, references, ReportedTicks);
+
+    /// <inheritdoc cref="WriteCheckpoint(ref CheckpointWriter, ReferenceWriter)"/>
+    /// <param name="reportedTicks">The label state to write: a snapshot's copy takes it from its live card.</param>
+    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references, long reportedTicks)
     {
         var last = LastTicks;
         writer.WriteUInt64(Hash);
@@ -218,7 +222,7 @@ internal sealed class CardState
         writer.WriteDouble(PreviousLongitude);
         writer.WriteDouble(PreviousCosLatitude);
         writer.WriteVarInt(unchecked(last - PreviousLocatedTicks));
-        writer.WriteInt64(ReportedTicks);
+        writer.WriteInt64(reportedTicks);
         for (var hour = 0; hour < 24; hour++)
         {
             writer.WriteCount(HourHistogram[hour]);

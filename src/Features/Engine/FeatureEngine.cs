@@ -244,13 +244,15 @@ public sealed class FeatureEngine
         _cards.CaptureEpoch = epoch;
         snapshot.Clock = _clock;
         snapshot.Count = _cards.Count;
-        snapshot.SweepCursor = _cards.CaptureInto(ref snapshot.Cards);
+        snapshot.SweepCursor = _cards.CaptureInto(ref snapshot.Cards, ref snapshot.Sources, ref snapshot.CopiedLast);
     }
 
     /// <summary>A private copy of an engine (<see cref="CaptureInto"/>): its clock and a copy of each card, in ring order, reused between captures.</summary>
     internal sealed class Snapshot
     {
         public CardState[] Cards = [];
+        public CardState?[] Sources = []; // the live card each copy was taken from
+        public int CopiedLast; // cards copied by the last capture (the others had not changed)
         public int Count;
         public int SweepCursor;
         public long Clock;
@@ -274,7 +276,7 @@ public sealed class FeatureEngine
         public void WritePayload(ref CheckpointWriter writer, ReferenceWriter references)
         {
             writer.WriteInt64(Clock);
-            CardTable.WriteCards(ref writer, references, Cards.AsSpan(0, Count), SweepCursor);
+            CardTable.WriteCopies(ref writer, references, Cards.AsSpan(0, Count), Sources.AsSpan(0, Count), SweepCursor);
         }
     }
 

@@ -88,7 +88,7 @@ internal sealed class TransactionIndex
     {
         for (var i = 0; i < StripeCount; i++)
         {
-            _stripes[i].CaptureInto(ref snapshot.Entries[i], out snapshot.NextSeq[i]);
+            _stripes[i].CaptureInto(ref snapshot.Entries[i], ref snapshot.NextSeq[i], ref snapshot.Sources[i]);
         }
 
         snapshot.Capacity = _stripes[0].Capacity;
@@ -99,6 +99,7 @@ internal sealed class TransactionIndex
     {
         public readonly Entry[][] Entries = new Entry[StripeCount][];
         public readonly long[] NextSeq = new long[StripeCount];
+        public readonly object?[] Sources = new object?[StripeCount]; // the stripe each copy was taken from
         public int Capacity;
 
         public long CopiedBytes
@@ -225,17 +226,28 @@ internal sealed class TransactionIndex
         public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references) =>
             WriteEntries(ref writer, references, _entries, Capacity, _nextSeq);
 
-        /// <summary>Copies the live entries (slots 0 up to the ring's size or the number recorded, whichever is smaller).</summary>
-        public void CaptureInto(ref Entry[] copy, out long nextSeq)
+        /// <summary>
+        /// Brings <paramref name="copy"/> up to the ring's state. An entry changes only when it is recorded (a lookup
+        /// relinks chains, which are not written), so a copy of this stripe taken at <paramref name="copiedSeq"/> needs
+        /// only the entries recorded since; any other copy takes the live entries whole.
+        /// </summary>
+        public void CaptureInto(ref Entry[] copy, ref long copiedSeq, ref object? source)
         {
-            if (copy is null || copy.Length != Capacity)
+            var from = copiedSeq;
+            if (copy is null || copy.Length != Capacity || !ReferenceEquals(source, this) || from > _nextSeq)
             {
-                copy = new Entry[Capacity];
+                copy = copy is not null && copy.Length == Capacity ? copy : new Entry[Capacity];
+                from = 0;
             }
 
-            var live = (int)Math.Min(_nextSeq, Capacity);
-            Array.Copy(_entries, copy, live);
-            nextSeq = _nextSeq;
+            from = Math.Max(from, _nextSeq - Capacity);
+            var slot = (int)(from % Capacity);
+            var count = (int)(_nextSeq - from);
+            var head = Math.Min(count, Capacity - slot);
+            Array.Copy(_entries, slot, copy, slot, head);
+            Array.Copy(_entries, 0, copy, 0, count - head);
+            copiedSeq = _nextSeq;
+            source = this;
         }
 
         /// <summary>The entries still in a ring of <paramref name="capacity"/> slots that recorded up to <paramref name="nextSeq"/>, oldest first.</summary>
