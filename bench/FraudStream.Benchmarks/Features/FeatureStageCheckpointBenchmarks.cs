@@ -17,6 +17,8 @@ namespace FraudStream.Benchmarks.Features;
 /// <item><c>CaptureSnapshot</c>: what the workers wait for at the barrier now, the state copied into the reused
 /// snapshot (<see cref="FeatureStage.CaptureCheckpoint"/>).</item>
 /// <item><c>SnapshotWrite</c>: the snapshot's bytes written after the release (off the barrier), capture included.</item>
+/// <item><c>CaptureSnapshotAfterInterval</c>: the copy after 50,000 transactions (10 s at 5k tx/s) since the last one,
+/// as in steady state; the others capture again with nothing changed in between.</item>
 /// <item><c>Restore</c>: a start's restore of that checkpoint.</item>
 /// <item><c>RestoreAndReplay</c>: restore, then 150,000 transactions (30 s at 5k tx/s: one checkpoint interval) parsed
 /// from their JSON and folded in, features only, as the replay after a kill.</item>
@@ -29,6 +31,7 @@ public class FeatureStageCheckpointBenchmarks
 {
     private const int Partitions = 6;
     private const int ReplayTransactions = 150_000;
+    private const int IntervalTransactions = 50_000;
     private const int Merchants = 5_000;
     private static readonly string[] Categories = ["grocery", "travel", "fuel", "restaurant", "electronics", "health"];
 
@@ -38,6 +41,7 @@ public class FeatureStageCheckpointBenchmarks
     private byte[][] _replay = [];
     private int[] _replayPartition = [];
     private DateTime _clock;
+    private int _intervals;
 
     [Params(100_000, 1_000_000)]
     public int Cards { get; set; }
@@ -105,6 +109,28 @@ public class FeatureStageCheckpointBenchmarks
         _buffer.ResetWrittenCount();
         snapshot.WriteTo(_buffer);
         return _buffer.WrittenCount;
+    }
+
+    /// <summary>An interval's traffic between captures (10 s at 5k tx/s): what a capture copies in steady state.</summary>
+    [IterationSetup(Target = nameof(CaptureSnapshotAfterInterval))]
+    public void ProcessAnInterval()
+    {
+        var random = new Random(_intervals++);
+        var tx = new Transaction();
+        var features = new float[FeatureSchema.Count];
+        for (var i = 0; i < IntervalTransactions; i++)
+        {
+            var card = random.Next(Cards);
+            Next(random, tx, (Cards * 3) + ReplayTransactions + (_intervals * IntervalTransactions) + i, card, TimeSpan.TicksPerMillisecond / 5);
+            _stage.ForPartition(card % Partitions).Process(tx, features);
+        }
+    }
+
+    [Benchmark]
+    public int CaptureSnapshotAfterInterval()
+    {
+        using var snapshot = _stage.CaptureCheckpoint();
+        return _stage.CardCount;
     }
 
     [Benchmark]
