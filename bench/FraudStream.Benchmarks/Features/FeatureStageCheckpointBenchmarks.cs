@@ -12,7 +12,13 @@ namespace FraudStream.Benchmarks.Features;
 /// The checkpoint as the running service takes it (docs/STATE.md): the whole <see cref="FeatureStage"/> — six
 /// partitions' engines and the shared graph — at 100k and 1M cards, filled as in <see cref="FeatureCheckpointBenchmarks"/>.
 /// <list type="bullet">
-/// <item><c>Capture</c>: what the workers wait for at the barrier (the state written to memory).</item>
+/// <item><c>Capture</c>: the whole checkpoint written to memory — what the workers waited for at the barrier before
+/// 2026-12-03, and what a graceful stop still does.</item>
+/// <item><c>CaptureSnapshot</c>: what the workers wait for at the barrier now, the state copied into the reused
+/// snapshot (<see cref="FeatureStage.CaptureCheckpoint"/>).</item>
+/// <item><c>SnapshotWrite</c>: the snapshot's bytes written after the release (off the barrier), capture included.</item>
+/// <item><c>CaptureSnapshotAfterInterval</c>: the copy after 50,000 transactions (10 s at 5k tx/s) since the last one,
+/// as in steady state; the others capture again with nothing changed in between.</item>
 /// <item><c>Restore</c>: a start's restore of that checkpoint.</item>
 /// <item><c>RestoreAndReplay</c>: restore, then 150,000 transactions (30 s at 5k tx/s: one checkpoint interval) parsed
 /// from their JSON and folded in, features only, as the replay after a kill.</item>
@@ -25,6 +31,7 @@ public class FeatureStageCheckpointBenchmarks
 {
     private const int Partitions = 6;
     private const int ReplayTransactions = 150_000;
+    private const int IntervalTransactions = 50_000;
     private const int Merchants = 5_000;
     private static readonly string[] Categories = ["grocery", "travel", "fuel", "restaurant", "electronics", "health"];
 
@@ -34,6 +41,7 @@ public class FeatureStageCheckpointBenchmarks
     private byte[][] _replay = [];
     private int[] _replayPartition = [];
     private DateTime _clock;
+    private int _intervals;
 
     [Params(100_000, 1_000_000)]
     public int Cards { get; set; }
@@ -69,8 +77,14 @@ public class FeatureStageCheckpointBenchmarks
             _replayPartition[i] = card % Partitions;
         }
 
-        Console.WriteLine($"// stage checkpoint: {_checkpoint.Length:N0} B for {_stage.CardCount:N0} cards in {Partitions} partitions " +
-            $"({_checkpoint.Length / (double)_stage.CardCount:F0} B/card, graph included)");
+        using (var snapshot = _stage.CaptureCheckpoint())
+        {
+            var copied = snapshot.CopiedBytes;
+            var before = GC.GetTotalMemory(forceFullCollection: true);
+            Console.WriteLine($"// stage checkpoint: {_checkpoint.Length:N0} B for {_stage.CardCount:N0} cards in {Partitions} partitions " +
+                $"({_checkpoint.Length / (double)_stage.CardCount:F0} B/card, graph included); snapshot copies {copied:N0} B " +
+                $"({copied / (double)_stage.CardCount:F0} B/card), managed heap with it {before:N0} B");
+        }
     }
 
     [Benchmark]
@@ -79,6 +93,44 @@ public class FeatureStageCheckpointBenchmarks
         _buffer.ResetWrittenCount();
         _stage.WriteCheckpoint(_buffer);
         return _buffer.WrittenCount;
+    }
+
+    [Benchmark]
+    public int CaptureSnapshot()
+    {
+        using var snapshot = _stage.CaptureCheckpoint();
+        return _stage.CardCount;
+    }
+
+    [Benchmark]
+    public long SnapshotWrite()
+    {
+        using var snapshot = _stage.CaptureCheckpoint();
+        _buffer.ResetWrittenCount();
+        snapshot.WriteTo(_buffer);
+        return _buffer.WrittenCount;
+    }
+
+    /// <summary>An interval's traffic between captures (10 s at 5k tx/s): what a capture copies in steady state.</summary>
+    [IterationSetup(Target = nameof(CaptureSnapshotAfterInterval))]
+    public void ProcessAnInterval()
+    {
+        var random = new Random(_intervals++);
+        var tx = new Transaction();
+        var features = new float[FeatureSchema.Count];
+        for (var i = 0; i < IntervalTransactions; i++)
+        {
+            var card = random.Next(Cards);
+            Next(random, tx, (Cards * 3) + ReplayTransactions + (_intervals * IntervalTransactions) + i, card, TimeSpan.TicksPerMillisecond / 5);
+            _stage.ForPartition(card % Partitions).Process(tx, features);
+        }
+    }
+
+    [Benchmark]
+    public int CaptureSnapshotAfterInterval()
+    {
+        using var snapshot = _stage.CaptureCheckpoint();
+        return _stage.CardCount;
     }
 
     [Benchmark]

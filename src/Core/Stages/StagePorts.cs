@@ -29,6 +29,14 @@ public interface IFeatureStage
     void WriteCheckpoint(IBufferWriter<byte> destination);
 
     /// <summary>
+    /// Copies the whole state into a private snapshot, under the same condition as <see cref="WriteCheckpoint"/>
+    /// (quiescent), so that it can be written later while transactions are processed again: the cheap half of a
+    /// checkpoint, the only one the workers wait for. Labels applied after the capture wait until the snapshot is
+    /// written or disposed. One snapshot at a time: dispose it (after writing) before the next capture.
+    /// </summary>
+    IStateSnapshot CaptureCheckpoint();
+
+    /// <summary>
     /// Replaces the state with a checkpoint's, before any partition is used. False, with the reason, when the
     /// checkpoint is refused (damaged, another schema or format); the state is then left as it was.
     /// </summary>
@@ -36,6 +44,19 @@ public interface IFeatureStage
 
     /// <summary>Cards held over all partitions (status, checkpoint reports).</summary>
     int CardCount { get; }
+}
+
+/// <summary>The feature state as of one capture (<see cref="IFeatureStage.CaptureCheckpoint"/>), to be written once, off the hot path.</summary>
+public interface IStateSnapshot : IDisposable
+{
+    /// <summary>Bytes of state copied, held between captures for reuse (the memory the snapshot costs).</summary>
+    long CopiedBytes { get; }
+
+    /// <summary>
+    /// Writes the checkpoint: the same bytes <see cref="IFeatureStage.WriteCheckpoint"/> would have written at the
+    /// capture. Any thread, once; transactions may be processed meanwhile.
+    /// </summary>
+    void WriteTo(IBufferWriter<byte> destination);
 }
 
 public interface IFeatureWorker

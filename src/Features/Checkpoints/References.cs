@@ -28,11 +28,24 @@ internal static class ReferenceTag
     public const byte HeldOtherHash = 4;
 }
 
-/// <summary>The names given while one checkpoint is written (see <see cref="ReferenceTag"/>).</summary>
-internal sealed class ReferenceWriter
+/// <summary>
+/// The names given while one checkpoint is written (see <see cref="ReferenceTag"/>). Written from live state (the
+/// default), a card is held when an engine holds it now and a merchant when the graph does; written from a snapshot
+/// while the engines run on, as of the capture: a card expired since (<see cref="CardState.WasInEngineAt"/>) and a
+/// merchant expired since (an orphan id handed out after the capture's last one) are still held.
+/// </summary>
+internal sealed class ReferenceWriter(long captureEpoch = long.MaxValue, long lastOrphanIdAtCapture = long.MaxValue)
 {
     private readonly HashSet<long> _expiredMerchants = [];
     private readonly Dictionary<CardState, int> _expiredCards = new(ReferenceEqualityComparer.Instance);
+
+    private bool IsOrphan(MerchantNode node)
+    {
+        var orphanId = node.OrphanId;
+        return orphanId != 0 && orphanId <= lastOrphanIdAtCapture;
+    }
+
+    private bool IsHeld(CardState card) => captureEpoch == long.MaxValue ? card.IsInEngine : card.WasInEngineAt(captureEpoch);
 
     /// <summary><paramref name="knownHash"/>: the merchant hash the caller wrote beside the reference (0 when none).</summary>
     public void WriteMerchant(ref CheckpointWriter writer, MerchantNode? node, ulong knownHash)
@@ -41,7 +54,7 @@ internal sealed class ReferenceWriter
         {
             writer.WriteByte(ReferenceTag.None);
         }
-        else if (node.OrphanId == 0)
+        else if (!IsOrphan(node))
         {
             if (node.Hash == knownHash)
             {
@@ -69,7 +82,7 @@ internal sealed class ReferenceWriter
     /// <summary>A card the label index points to.</summary>
     public void WriteIndexedCard(ref CheckpointWriter writer, CardState card)
     {
-        if (card.IsInEngine)
+        if (IsHeld(card))
         {
             writer.WriteByte(ReferenceTag.Held);
             writer.WriteUInt64(card.Hash);

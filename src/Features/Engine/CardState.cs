@@ -62,7 +62,7 @@ internal sealed class CardState
 
     public string Key { get; private set; }
 
-    public ulong Hash { get; }
+    public ulong Hash { get; private set; }
 
     // Seqlock over the visits: odd while the engine writes them. Only the owning engine writes, so it
     // never waits or takes an atomic; a reader on another thread retries when the version moved.
@@ -71,11 +71,32 @@ internal sealed class CardState
     /// <summary>Even when no visits write is in progress; changes with every write.</summary>
     public int VisitsVersion => Volatile.Read(ref _visitsVersion);
 
+    private int _sweepIndex;
+    private long _expiredEpoch;
+
     /// <summary>Position in the engine's expiry ring; -1 once expired (only the label index may still hold the card).</summary>
-    public int SweepIndex { get; set; }
+    public int SweepIndex
+    {
+        get => _sweepIndex;
+        set => _sweepIndex = value;
+    }
 
     /// <summary>Whether an engine holds the card; one that is not is kept alive only by the label index.</summary>
     public bool IsInEngine => SweepIndex >= 0;
+
+    /// <summary>
+    /// Takes the card out of its engine at capture epoch <paramref name="epoch"/> (the number of the engine's latest
+    /// <see cref="FeatureEngine"/> capture): a snapshot captured at that epoch, still being written, must name the card
+    /// as held, as it was when captured. The epoch is stored before the index (release), so a reader that sees -1 sees it.
+    /// </summary>
+    public void MarkExpired(long epoch)
+    {
+        _expiredEpoch = epoch;
+        Volatile.Write(ref _sweepIndex, -1);
+    }
+
+    /// <summary>Whether an engine held the card at the capture of epoch <paramref name="epoch"/> (any thread; see <see cref="MarkExpired"/>).</summary>
+    public bool WasInEngineAt(long epoch) => Volatile.Read(ref _sweepIndex) >= 0 || Volatile.Read(ref _expiredEpoch) >= epoch;
 
     public long LastTicks { get; set; } = long.MinValue;
 
@@ -139,6 +160,40 @@ internal sealed class CardState
         }
     }
 
+    /// <summary>A private copy for a snapshot (<see cref="CopyStateFrom"/>): in no engine, never shared.</summary>
+    public static CardState ForSnapshot() => new(0);
+
+    /// <summary>
+    /// Makes this snapshot copy equal to <paramref name="source"/> in everything <see cref="WriteCheckpoint"/> reads:
+    /// the inline structs by value, the window ring's live events into a ring of this copy's own (reused when its size
+    /// matches), the visited merchants as the same references. Only while nothing changes the source (the barrier).
+    /// </summary>
+    public void CopyStateFrom(CardState source)
+    {
+        Hash = source.Hash;
+        Key = source.Key;
+        Windows.CopyFrom(in source.Windows);
+        Visits = source.Visits;
+        HourHistogram = source.HourHistogram;
+        Devices = source.Devices;
+        LastTicks = source.LastTicks;
+        HistoryCount = source.HistoryCount;
+        AmountMean = source.AmountMean;
+        AmountM2 = source.AmountM2;
+        VisitCount = source.VisitCount;
+        DeviceCount = source.DeviceCount;
+        DeviceCursor = source.DeviceCursor;
+        LastCountry = source.LastCountry;
+        HomeLatitude = source.HomeLatitude;
+        HomeLongitude = source.HomeLongitude;
+        LocatedCount = source.LocatedCount;
+        PreviousLatitude = source.PreviousLatitude;
+        PreviousLongitude = source.PreviousLongitude;
+        PreviousLocatedTicks = source.PreviousLocatedTicks;
+        PreviousCosLatitude = source.PreviousCosLatitude;
+        ReportedTicks = source.ReportedTicks;
+    }
+
     /// <summary>A card to be filled by <see cref="ReadCheckpoint"/>: held by no engine until one adds it.</summary>
     public static CardState ForRestore(ulong hash) => new(hash);
 
@@ -146,7 +201,11 @@ internal sealed class CardState
     /// Everything a feature or a label reads of the card. Times are written as differences from the card's latest
     /// time (short varints); doubles as their bits. Only the slots in use are written: the engine reads no other.
     /// </summary>
-    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references)
+    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references) => WriteCheckpoint(ref writer, references, ReportedTicks);
+
+    /// <inheritdoc cref="WriteCheckpoint(ref CheckpointWriter, ReferenceWriter)"/>
+    /// <param name="reportedTicks">The label state to write: a snapshot's copy takes it from its live card.</param>
+    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references, long reportedTicks)
     {
         var last = LastTicks;
         writer.WriteUInt64(Hash);
@@ -163,7 +222,7 @@ internal sealed class CardState
         writer.WriteDouble(PreviousLongitude);
         writer.WriteDouble(PreviousCosLatitude);
         writer.WriteVarInt(unchecked(last - PreviousLocatedTicks));
-        writer.WriteInt64(ReportedTicks);
+        writer.WriteInt64(reportedTicks);
         for (var hour = 0; hour < 24; hour++)
         {
             writer.WriteCount(HourHistogram[hour]);

@@ -20,10 +20,18 @@ internal sealed class CardTable
     // The expiry ring: cards in no particular order, each with its LastTicks (kept equal by Touch).
     private CardState[] _ring = new CardState[InitialCapacity];
     private long[] _ringLastTicks = new long[InitialCapacity];
+
+    // 1 where the card at that ring position changed since the last capture: a capture copies only those (and positions
+    // whose card is another than the one copied there), so a snapshot's steady-state cost follows the transactions
+    // between two checkpoints, not the number of cards.
+    private byte[] _ringChanged = new byte[InitialCapacity];
     private int _count;
     private int _sweepCursor;
 
     public int Count => _count;
+
+    /// <summary>The engine's latest capture (<see cref="CardState.MarkExpired"/>): 0 before the first.</summary>
+    public long CaptureEpoch { get; set; }
 
     public ReadOnlySpan<CardState> Cards => _ring.AsSpan(0, _count);
 
@@ -64,16 +72,23 @@ internal sealed class CardTable
         {
             Array.Resize(ref _ring, _count * 2);
             Array.Resize(ref _ringLastTicks, _count * 2);
+            Array.Resize(ref _ringChanged, _count * 2);
         }
 
         card.SweepIndex = _count;
         _ring[_count] = card;
         _ringLastTicks[_count] = card.LastTicks;
+        _ringChanged[_count] = 1;
         _count++;
     }
 
-    /// <summary>Records the card's new latest time for the sweep.</summary>
-    public void Touch(CardState card, long lastTicks) => _ringLastTicks[card.SweepIndex] = lastTicks;
+    /// <summary>Records the card's new latest time for the sweep, and that it changed (for the next capture). Every change of a card's state ends here.</summary>
+    public void Touch(CardState card, long lastTicks)
+    {
+        var index = card.SweepIndex;
+        _ringLastTicks[index] = lastTicks;
+        _ringChanged[index] = 1;
+    }
 
     /// <summary>Checks up to <paramref name="checks"/> cards, round robin, and removes those idle since before <paramref name="cutoff"/>.</summary>
     public void ExpireSome(long cutoff, int checks)
@@ -124,13 +139,71 @@ internal sealed class CardTable
     /// The cards in expiry-ring order, with the sweep's position: restored in that order, the ring and so the
     /// sweep are exactly as they were (the slot layout may differ; lookups do not depend on it).
     /// </summary>
-    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references)
+    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references) =>
+        WriteCards(ref writer, references, Cards, _sweepCursor);
+
+    /// <summary>
+    /// Brings <paramref name="copies"/> (position by position, the ring's; grown as needed and reused from one capture
+    /// to the next) up to date with every card, and returns the sweep's position: what <see cref="WriteCards"/> writes
+    /// later, as <see cref="WriteCheckpoint"/> would have now. A position is copied again only when its card changed
+    /// since the last capture or is another card than <paramref name="sources"/> says was copied there.
+    /// </summary>
+    public int CaptureInto(ref CardState[] copies, ref CardState?[] sources, ref int copied)
     {
-        writer.WriteCount(_count);
-        writer.WriteCount(_sweepCursor);
+        if (copies.Length < _count)
+        {
+            var length = Math.Max(_count, copies.Length * 2);
+            Array.Resize(ref copies, length);
+            Array.Resize(ref sources, length);
+        }
+
+        var ring = _ring;
+        var changed = _ringChanged;
+        var copiedNow = 0;
         for (var i = 0; i < _count; i++)
         {
-            _ring[i].WriteCheckpoint(ref writer, references);
+            var card = ring[i];
+            if (changed[i] == 0 && ReferenceEquals(sources[i], card))
+            {
+                continue;
+            }
+
+            var copy = copies[i] ??= CardState.ForSnapshot();
+            copy.CopyStateFrom(card);
+            sources[i] = card;
+            changed[i] = 0;
+            copiedNow++;
+        }
+
+        // Positions past the ring's end no longer name a card: let go of what they held.
+        Array.Clear(sources, _count, sources.Length - _count);
+        copied = copiedNow;
+        return _sweepCursor;
+    }
+
+    /// <summary>The cards in the order given, with the sweep's position (the format of <see cref="WriteCheckpoint"/>).</summary>
+    public static void WriteCards(ref CheckpointWriter writer, ReferenceWriter references, ReadOnlySpan<CardState> cards, int sweepCursor)
+    {
+        writer.WriteCount(cards.Length);
+        writer.WriteCount(sweepCursor);
+        foreach (var card in cards)
+        {
+            card.WriteCheckpoint(ref writer, references, card.ReportedTicks);
+        }
+    }
+
+    /// <summary>
+    /// Copies of cards, with each one's label state (<see cref="CardState.ReportedTicks"/>) read from its live card:
+    /// only labels change it, a copy is not refreshed for it, and labels wait while a snapshot is written.
+    /// </summary>
+    public static void WriteCopies(ref CheckpointWriter writer, ReferenceWriter references, ReadOnlySpan<CardState> copies,
+        ReadOnlySpan<CardState?> sources, int sweepCursor)
+    {
+        writer.WriteCount(copies.Length);
+        writer.WriteCount(sweepCursor);
+        for (var i = 0; i < copies.Length; i++)
+        {
+            copies[i].WriteCheckpoint(ref writer, references, sources[i]!.ReportedTicks);
         }
     }
 
@@ -177,6 +250,7 @@ internal sealed class CardTable
         {
             Array.Resize(ref _ring, count);
             Array.Resize(ref _ringLastTicks, count);
+            Array.Resize(ref _ringChanged, count);
         }
     }
 
@@ -207,10 +281,11 @@ internal sealed class CardTable
         var index = card.SweepIndex;
         _ring[index] = _ring[last];
         _ringLastTicks[index] = _ringLastTicks[last];
+        _ringChanged[index] = _ringChanged[last];
         _ring[index].SweepIndex = index;
         _ring[last] = null!;
         _count = last;
-        card.SweepIndex = -1; // the label index may still hold it: a checkpoint must tell it from an engine's card
+        card.MarkExpired(CaptureEpoch); // the label index may still hold it: a checkpoint must tell it from an engine's card
     }
 
     private void Grow() => Rehash(_slots.Length * 2);

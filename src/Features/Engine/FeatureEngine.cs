@@ -235,6 +235,51 @@ public sealed class FeatureEngine
         _cards.WriteCheckpoint(ref writer, references);
     }
 
+    /// <summary>
+    /// Copies the engine's state into <paramref name="snapshot"/> as of capture <paramref name="epoch"/> (cards it
+    /// expires from now on are marked with it). While idle, as for <see cref="WriteCheckpoint(IBufferWriter{byte})"/>.
+    /// </summary>
+    internal void CaptureInto(Snapshot snapshot, long epoch)
+    {
+        _cards.CaptureEpoch = epoch;
+        snapshot.Clock = _clock;
+        snapshot.Count = _cards.Count;
+        snapshot.SweepCursor = _cards.CaptureInto(ref snapshot.Cards, ref snapshot.Sources, ref snapshot.CopiedLast);
+    }
+
+    /// <summary>A private copy of an engine (<see cref="CaptureInto"/>): its clock and a copy of each card, in ring order, reused between captures.</summary>
+    internal sealed class Snapshot
+    {
+        public CardState[] Cards = [];
+        public CardState?[] Sources = []; // the live card each copy was taken from
+        public int CopiedLast; // cards copied by the last capture (the others had not changed)
+        public int Count;
+        public int SweepCursor;
+        public long Clock;
+
+        /// <summary>Bytes of the card copies held (their rings included).</summary>
+        public long CopiedBytes
+        {
+            get
+            {
+                long bytes = 0;
+                foreach (var card in Cards)
+                {
+                    bytes += card is null ? 0 : card.ApproximateBytes;
+                }
+
+                return bytes;
+            }
+        }
+
+        /// <summary>What <see cref="WritePayload"/> wrote at the capture.</summary>
+        public void WritePayload(ref CheckpointWriter writer, ReferenceWriter references)
+        {
+            writer.WriteInt64(Clock);
+            CardTable.WriteCopies(ref writer, references, Cards.AsSpan(0, Count), Sources.AsSpan(0, Count), SweepCursor);
+        }
+    }
+
     internal void ReadPayload(ref CheckpointReader reader, ReferenceReader references)
     {
         _clock = reader.ReadInt64();

@@ -144,7 +144,34 @@ internal struct SlidingWindows
         return true;
     }
 
-    public readonly long ApproximateBytes => 24 + (16L * _events.Length);
+    public readonly long ApproximateBytes => 24 + (16L * (_events?.Length ?? 0));
+
+    /// <summary>
+    /// Becomes a copy of <paramref name="source"/> for a snapshot: every field by value and the events inside the 24 h
+    /// window (the only ones <see cref="WriteCheckpoint"/> reads) into this copy's own ring, kept when its size matches.
+    /// </summary>
+    public void CopyFrom(in SlidingWindows source)
+    {
+        var events = _events;
+        this = source;
+        if (source._events is null)
+        {
+            return;
+        }
+
+        if (events is null || events.Length != source._events.Length)
+        {
+            events = new Event[source._events.Length];
+        }
+
+        // The live events in at most two runs of the ring: [start24h, next) modulo its size.
+        var live = (int)(source._next - source._start24h);
+        var first = (int)(source._start24h & source._mask);
+        var head = Math.Min(live, events.Length - first);
+        Array.Copy(source._events, first, events, first, head);
+        Array.Copy(source._events, 0, events, 0, live - head);
+        _events = events;
+    }
 
     /// <summary>
     /// The ring's size, its sequence numbers, sums and the events still inside the 24 h window (no other is read

@@ -146,6 +146,52 @@ internal sealed class DeviceTable
         }
     }
 
+    /// <summary>Copies every device into <paramref name="snapshot"/> (one packed copy per segment, reused): only while nothing updates a device.</summary>
+    public void CaptureInto(Snapshot snapshot)
+    {
+        for (var i = 0; i < _segments.Length; i++)
+        {
+            _segments[i].CaptureInto(snapshot.Segments[i] ??= new SegmentCopy());
+        }
+    }
+
+    /// <summary>A private copy of the devices (<see cref="CaptureInto"/>), written later as <see cref="WriteCheckpoint"/> would have.</summary>
+    internal sealed class Snapshot
+    {
+        public readonly SegmentCopy[] Segments = new SegmentCopy[1 << SegmentBits];
+
+        public long CopiedBytes
+        {
+            get
+            {
+                long bytes = 0;
+                foreach (var segment in Segments)
+                {
+                    bytes += segment is null ? 0 : segment.Hashes.Length * (12L + Unsafe.SizeOf<DeviceState>());
+                }
+
+                return bytes;
+            }
+        }
+
+        public void Write(ref CheckpointWriter writer)
+        {
+            foreach (var segment in Segments)
+            {
+                Segment.WriteSorted(ref writer, segment.Hashes, segment.Order, segment.States, segment.Count);
+            }
+        }
+    }
+
+    /// <summary>One segment's devices, packed (hash, order, state), for a snapshot.</summary>
+    internal sealed class SegmentCopy
+    {
+        public ulong[] Hashes = [];
+        public int[] Order = [];
+        public DeviceState[] States = [];
+        public int Count;
+    }
+
     /// <summary>Fills an empty table from <see cref="WriteCheckpoint"/>'s bytes.</summary>
     public void ReadCheckpoint(ref CheckpointReader reader)
     {
@@ -272,11 +318,43 @@ internal sealed class DeviceTable
                 }
             }
 
-            Array.Sort(hashes, slots);
+            WriteSorted(ref writer, hashes, slots, _states, n);
+        }
+
+        /// <summary>Copies the devices, packed, into <paramref name="copy"/> (its arrays reused when large enough).</summary>
+        public void CaptureInto(SegmentCopy copy)
+        {
+            if (copy.Hashes.Length < Count)
+            {
+                var length = Math.Max(Count, copy.Hashes.Length * 2);
+                copy.Hashes = new ulong[length];
+                copy.Order = new int[length];
+                copy.States = new DeviceState[length];
+            }
+
+            var n = 0;
+            for (var i = 0; i < _hashes.Length; i++)
+            {
+                if (_hashes[i] != 0)
+                {
+                    copy.Hashes[n] = _hashes[i];
+                    copy.Order[n] = n;
+                    copy.States[n] = _states[i];
+                    n++;
+                }
+            }
+
+            copy.Count = n;
+        }
+
+        /// <summary>The first <paramref name="n"/> devices in hash order (sorts <paramref name="hashes"/> and <paramref name="slots"/> in place).</summary>
+        public static void WriteSorted(ref CheckpointWriter writer, ulong[] hashes, int[] slots, DeviceState[] states, int n)
+        {
+            Array.Sort(hashes, slots, 0, n);
             writer.WriteCount(n);
             for (var j = 0; j < n; j++)
             {
-                ref readonly var device = ref _states[slots[j]];
+                ref readonly var device = ref states[slots[j]];
                 writer.WriteUInt64(hashes[j]);
                 writer.WriteInt64(device.LastTicks);
                 writer.WriteCount(device.Count);

@@ -230,6 +230,106 @@ public sealed class MerchantGraph
         _index.WriteCheckpoint(ref writer, references);
     }
 
+    /// <summary>
+    /// Copies the graph into <paramref name="snapshot"/> (its buffers reused from one capture to the next): counters,
+    /// every merchant and category node by value, the devices packed, the label index's entries. Needs the graph
+    /// quiescent, as <see cref="WriteCheckpoint(IBufferWriter{byte})"/> does; <see cref="Snapshot.WritePayload"/> then
+    /// writes later, while the engines run on, the payload <see cref="WritePayload"/> would have written now.
+    /// </summary>
+    internal void CaptureInto(Snapshot snapshot)
+    {
+        snapshot.Updates = _updates;
+        snapshot.LabelsUnmatched = _labelsUnmatched;
+        snapshot.LastOrphanId = _lastOrphanId;
+        snapshot.MerchantCount = _merchants.CollectNodes(ref snapshot.LiveMerchants);
+        snapshot.MerchantCopies = CopyNodes(snapshot.LiveMerchants, snapshot.MerchantCount, snapshot.MerchantCopies, ref snapshot.MerchantHashes,
+            static () => new MerchantNode(0), static (copy, live) => copy.CopyStateFrom(live));
+        snapshot.CategoryCount = _categories.CollectNodes(ref snapshot.LiveCategories);
+        snapshot.CategoryCopies = CopyNodes(snapshot.LiveCategories, snapshot.CategoryCount, snapshot.CategoryCopies, ref snapshot.CategoryHashes,
+            static () => new CategoryNode(0), static (copy, live) => copy.CopyStateFrom(live));
+        _devices.CaptureInto(snapshot.Devices);
+        _index.CaptureInto(snapshot.Index);
+    }
+
+    private static TNode[] CopyNodes<TNode>(TNode[] live, int count, TNode[] copies, ref ulong[] hashes, Func<TNode> create, Action<TNode, TNode> copy)
+        where TNode : class, IGraphNode
+    {
+        if (copies.Length < count)
+        {
+            var grown = new TNode[Math.Max(count, copies.Length * 2)];
+            copies.CopyTo(grown, 0);
+            copies = grown;
+            hashes = new ulong[grown.Length];
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var node = copies[i] ??= create();
+            copy(node, live[i]);
+            live[i] = null!; // the snapshot must not keep expired nodes alive until the next capture
+        }
+
+        return copies;
+    }
+
+    /// <summary>A private copy of a graph (<see cref="CaptureInto"/>); references in it still name live cards and expired merchants, which nothing changes while labels wait.</summary>
+    internal sealed class Snapshot
+    {
+        public long Updates;
+        public long LabelsUnmatched;
+        public long LastOrphanId;
+        public MerchantNode[] LiveMerchants = [];
+        public MerchantNode[] MerchantCopies = [];
+        public ulong[] MerchantHashes = [];
+        public int MerchantCount;
+        public CategoryNode[] LiveCategories = [];
+        public CategoryNode[] CategoryCopies = [];
+        public ulong[] CategoryHashes = [];
+        public int CategoryCount;
+        public readonly DeviceTable.Snapshot Devices = new();
+        public readonly TransactionIndex.Snapshot Index = new();
+
+        /// <summary>Bytes of the copies this snapshot holds (reused by the next capture).</summary>
+        public long CopiedBytes =>
+            (MerchantCopies.Length * (MerchantNode.ApproximateBytes + 16L)) + (CategoryCopies.Length * 64L)
+            + Devices.CopiedBytes + Index.CopiedBytes;
+
+        /// <summary>What <see cref="WritePayload"/> wrote at the capture: the nodes sorted by hash now, off the barrier.</summary>
+        public void WritePayload(ref CheckpointWriter writer, ReferenceWriter references)
+        {
+            writer.WriteVarInt(Updates);
+            writer.WriteVarInt(LabelsUnmatched);
+            writer.WriteVarInt(LastOrphanId);
+            SortByHash(MerchantCopies, MerchantHashes, MerchantCount);
+            writer.WriteCount(MerchantCount);
+            for (var i = 0; i < MerchantCount; i++)
+            {
+                MerchantCopies[i].WriteCheckpoint(ref writer);
+            }
+
+            SortByHash(CategoryCopies, CategoryHashes, CategoryCount);
+            writer.WriteCount(CategoryCount);
+            for (var i = 0; i < CategoryCount; i++)
+            {
+                CategoryCopies[i].WriteCheckpoint(ref writer);
+            }
+
+            Devices.Write(ref writer);
+            Index.Write(ref writer, references);
+        }
+
+        private static void SortByHash<TNode>(TNode[] nodes, ulong[] hashes, int count)
+            where TNode : IGraphNode
+        {
+            for (var i = 0; i < count; i++)
+            {
+                hashes[i] = nodes[i].Hash;
+            }
+
+            Array.Sort(hashes, nodes, 0, count);
+        }
+    }
+
     internal void ReadPayload(ref CheckpointReader reader, ReferenceReader references)
     {
         _updates = reader.ReadVarInt();

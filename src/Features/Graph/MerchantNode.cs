@@ -12,7 +12,7 @@ public sealed class MerchantNode : IGraphNode
     internal MerchantNode(ulong hash) => Hash = hash;
 
     /// <summary>Hash of the merchant id (<see cref="Common.StableHash.OfId"/>; what cards remember it by).</summary>
-    internal ulong Hash { get; }
+    internal ulong Hash { get; private set; }
 
     // Fields: the gate and the counter are structs held inline and used in place.
     internal Common.SpinGate Gate;
@@ -68,6 +68,24 @@ public sealed class MerchantNode : IGraphNode
 
     internal static long ApproximateBytes => 120 + HourlyDistinctCounter.ApproximateBytes + 24;
 
+    /// <summary>
+    /// Makes this private copy (of a snapshot) equal to <paramref name="source"/> in everything its checkpoint holds,
+    /// the sketch by value. Only while nothing updates the source (the barrier: no engine runs, no label is applied).
+    /// </summary>
+    internal void CopyStateFrom(MerchantNode source)
+    {
+        Hash = source.Hash;
+        Customers24h = source.Customers24h;
+        LastTicks = source.LastTicks;
+        OrphanId = source.OrphanId;
+        Transactions = source.Transactions;
+        Frauds = source.Frauds;
+        NewCustomers = source.NewCustomers;
+        CompromisedCustomers = source.CompromisedCustomers;
+        _fraudRate = source._fraudRate;
+        _compromiseShare = source._compromiseShare;
+    }
+
     /// <summary>The counters, the published rates and the distinct-customer sketch, bit for bit (not the orphan id: the reference carries it).</summary>
     internal void WriteCheckpoint(ref CheckpointWriter writer)
     {
@@ -105,7 +123,7 @@ internal sealed class CategoryNode(ulong hash) : IGraphNode
     /// <summary>Past this many observations the mean becomes an exponential average that keeps adapting.</summary>
     public const long MaxWeight = 10_000;
 
-    public ulong Hash { get; } = hash;
+    public ulong Hash { get; private set; } = hash;
 
     public Common.SpinGate Gate; // a field: used in place
 
@@ -114,6 +132,15 @@ internal sealed class CategoryNode(ulong hash) : IGraphNode
     public double Mean { get; set; }
 
     public long LastTicks { get; set; } = long.MinValue;
+
+    /// <summary>Makes this private copy (of a snapshot) equal to <paramref name="source"/>; only while nothing updates the source.</summary>
+    public void CopyStateFrom(CategoryNode source)
+    {
+        Hash = source.Hash;
+        Count = source.Count;
+        Mean = source.Mean;
+        LastTicks = source.LastTicks;
+    }
 
     public void WriteCheckpoint(ref CheckpointWriter writer)
     {

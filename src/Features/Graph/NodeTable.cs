@@ -79,6 +79,29 @@ internal sealed class NodeTable<TNode>
         }
     }
 
+    /// <summary>The nodes, in table order, into <paramref name="into"/> (grown as needed); returns how many.</summary>
+    public int CollectNodes(ref TNode[] into)
+    {
+        lock (_writeGate)
+        {
+            if (into.Length < _count)
+            {
+                into = new TNode[Math.Max(_count, into.Length * 2)];
+            }
+
+            var n = 0;
+            foreach (var slot in _slots)
+            {
+                if (slot.Node is not null)
+                {
+                    into[n++] = slot.Node;
+                }
+            }
+
+            return n;
+        }
+    }
+
     /// <summary>
     /// Removes the nodes idle since before <paramref name="cutoff"/>; returns how many. A node never updated yet
     /// (LastTicks still MinValue) is one a worker has just created and is about to update: it stays. Each node

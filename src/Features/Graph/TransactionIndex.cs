@@ -80,6 +80,53 @@ internal sealed class TransactionIndex
     }
 
     /// <summary>
+    /// Copies each stripe's live entries and sequence number into <paramref name="snapshot"/> (its arrays reused from
+    /// one capture to the next): <see cref="Snapshot.Write"/> then writes what <see cref="WriteCheckpoint"/> would have
+    /// written now. Only while nothing records or looks up (the barrier; a lookup relinks chains, which are not copied).
+    /// </summary>
+    public void CaptureInto(Snapshot snapshot)
+    {
+        for (var i = 0; i < StripeCount; i++)
+        {
+            _stripes[i].CaptureInto(ref snapshot.Entries[i], ref snapshot.NextSeq[i], ref snapshot.Sources[i]);
+        }
+
+        snapshot.Capacity = _stripes[0].Capacity;
+    }
+
+    /// <summary>A private copy of the index's entries (see <see cref="CaptureInto"/>); references still name the live cards and merchants.</summary>
+    internal sealed class Snapshot
+    {
+        public readonly Entry[][] Entries = new Entry[StripeCount][];
+        public readonly long[] NextSeq = new long[StripeCount];
+        public readonly object?[] Sources = new object?[StripeCount]; // the stripe each copy was taken from
+        public int Capacity;
+
+        public long CopiedBytes
+        {
+            get
+            {
+                long bytes = 0;
+                foreach (var entries in Entries)
+                {
+                    bytes += (entries?.Length ?? 0) * (long)System.Runtime.CompilerServices.Unsafe.SizeOf<Entry>();
+                }
+
+                return bytes;
+            }
+        }
+
+        public void Write(ref CheckpointWriter writer, ReferenceWriter references)
+        {
+            writer.WriteCount(StripeCount);
+            for (var i = 0; i < StripeCount; i++)
+            {
+                Stripe.WriteEntries(ref writer, references, Entries[i], Capacity, NextSeq[i]);
+            }
+        }
+    }
+
+    /// <summary>
     /// Fills an empty index from <see cref="WriteCheckpoint"/>'s bytes. With a smaller capacity than the writer's,
     /// each stripe keeps its newest entries, as it would have had it been that small all along.
     /// </summary>
@@ -176,15 +223,43 @@ internal sealed class TransactionIndex
             return false;
         }
 
-        public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references)
+        public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references) =>
+            WriteEntries(ref writer, references, _entries, Capacity, _nextSeq);
+
+        /// <summary>
+        /// Brings <paramref name="copy"/> up to the ring's state. An entry changes only when it is recorded (a lookup
+        /// relinks chains, which are not written), so a copy of this stripe taken at <paramref name="copiedSeq"/> needs
+        /// only the entries recorded since; any other copy takes the live entries whole.
+        /// </summary>
+        public void CaptureInto(ref Entry[] copy, ref long copiedSeq, ref object? source)
         {
-            var live = (int)Math.Min(_nextSeq, Capacity);
-            writer.WriteVarInt(_nextSeq);
+            var from = copiedSeq;
+            if (copy is null || copy.Length != Capacity || !ReferenceEquals(source, this) || from > _nextSeq)
+            {
+                copy = copy is not null && copy.Length == Capacity ? copy : new Entry[Capacity];
+                from = 0;
+            }
+
+            from = Math.Max(from, _nextSeq - Capacity);
+            var slot = (int)(from % Capacity);
+            var count = (int)(_nextSeq - from);
+            var head = Math.Min(count, Capacity - slot);
+            Array.Copy(_entries, slot, copy, slot, head);
+            Array.Copy(_entries, 0, copy, 0, count - head);
+            copiedSeq = _nextSeq;
+            source = this;
+        }
+
+        /// <summary>The entries still in a ring of <paramref name="capacity"/> slots that recorded up to <paramref name="nextSeq"/>, oldest first.</summary>
+        public static void WriteEntries(ref CheckpointWriter writer, ReferenceWriter references, Entry[] entries, int capacity, long nextSeq)
+        {
+            var live = (int)Math.Min(nextSeq, capacity);
+            writer.WriteVarInt(nextSeq);
             writer.WriteCount(live);
             var previousTicks = 0L;
-            for (var seq = _nextSeq - live; seq < _nextSeq; seq++)
+            for (var seq = nextSeq - live; seq < nextSeq; seq++)
             {
-                ref readonly var entry = ref _entries[(int)(seq % Capacity)];
+                ref readonly var entry = ref entries[(int)(seq % capacity)];
                 writer.WriteUInt64(entry.Id);
                 writer.WriteVarInt(unchecked(entry.Ticks - previousTicks)); // nearly in time order: short
                 previousTicks = entry.Ticks;
@@ -243,14 +318,15 @@ internal sealed class TransactionIndex
             _linkedSeq = _nextSeq;
         }
 
-        private struct Entry
-        {
-            public ulong Id;
-            public long Ticks;
-            public long Seq;
-            public long Next;
-            public CardState? Card;
-            public MerchantNode? Merchant;
-        }
+    }
+
+    internal struct Entry
+    {
+        public ulong Id;
+        public long Ticks;
+        public long Seq;
+        public long Next;
+        public CardState? Card;
+        public MerchantNode? Merchant;
     }
 }

@@ -20,6 +20,13 @@ public sealed class FeatureStage(FeatureOptions options) : IFeatureStage, IFeatu
     private readonly Dictionary<int, Worker> _partitions = [];
     private volatile MerchantGraph _graph = new(options);
 
+    // Held by each label application and by a snapshot from its capture until it is written: labels are the only writers
+    // of what a snapshot does not copy (expired merchants and cards, which only labels still change). Not a thread's lock:
+    // a snapshot is captured on one thread and written on another.
+    private readonly SemaphoreSlim _labelsGate = new(1, 1);
+    private StageSnapshot? _snapshot; // reused from one capture to the next: steady state copies into the same buffers
+    private long _captures;
+
     public int FeatureCount => FeatureSchema.Count;
 
     public string SchemaVersion => FeatureSchema.Version;
@@ -82,7 +89,49 @@ public sealed class FeatureStage(FeatureOptions options) : IFeatureStage, IFeatu
         }
     }
 
-    public void ApplyLabel(Label label) => _graph.ApplyLabel(label);
+    public void ApplyLabel(Label label)
+    {
+        _labelsGate.Wait();
+        try
+        {
+            _graph.ApplyLabel(label);
+        }
+        finally
+        {
+            _labelsGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The cheap half of <see cref="WriteCheckpoint"/>, for the barrier: copies the graph and every engine into a
+    /// reused private snapshot (cards and nodes by value, the label index's and the devices' arrays), then the workers
+    /// go on while <see cref="IStateSnapshot.WriteTo"/> writes the bytes <see cref="WriteCheckpoint"/> would have
+    /// written now. What it does not copy — expired cards and merchants that the index and the cards still point to —
+    /// only labels change, and labels wait until the snapshot is written. Quiescent, as for <see cref="WriteCheckpoint"/>.
+    /// </summary>
+    public IStateSnapshot CaptureCheckpoint()
+    {
+        if (_snapshot is { Pending: true })
+        {
+            throw new InvalidOperationException("the previous snapshot is not disposed yet");
+        }
+
+        _labelsGate.Wait();
+        try
+        {
+            lock (_partitionsGate)
+            {
+                var snapshot = _snapshot ??= new StageSnapshot(_labelsGate);
+                snapshot.Capture(_graph, _partitions, ++_captures);
+                return snapshot;
+            }
+        }
+        catch
+        {
+            _labelsGate.Release();
+            throw;
+        }
+    }
 
     /// <summary>
     /// One checkpoint of kind <see cref="CheckpointKind.Partitioned"/>: the graph, then each partition's engine in
@@ -150,6 +199,101 @@ public sealed class FeatureStage(FeatureOptions options) : IFeatureStage, IFeatu
             {
                 error = ex.Message;
                 return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One stage's snapshot and its buffers, reused: the graph's copy, one engine copy per partition (kept for a
+    /// partition that comes back), the partitions in order. Holds the labels gate from capture until written.
+    /// </summary>
+    private sealed class StageSnapshot(SemaphoreSlim labelsGate) : IStateSnapshot
+    {
+        private readonly MerchantGraph.Snapshot _graph = new();
+        private readonly Dictionary<int, FeatureEngine.Snapshot> _engines = [];
+        private readonly List<int> _partitions = [];
+        private long _epoch;
+        private int _holdsLabels; // 1 from capture until the labels gate is released
+        private bool _written;
+
+        public bool Pending { get; private set; }
+
+        public long CopiedBytes
+        {
+            get
+            {
+                var bytes = _graph.CopiedBytes;
+                foreach (var engine in _engines.Values)
+                {
+                    bytes += engine.CopiedBytes;
+                }
+
+                return bytes;
+            }
+        }
+
+        public void Capture(MerchantGraph graph, Dictionary<int, Worker> partitions, long epoch)
+        {
+            _epoch = epoch;
+            graph.CaptureInto(_graph);
+            _partitions.Clear();
+            foreach (var (partition, worker) in partitions)
+            {
+                _partitions.Add(partition);
+                if (!_engines.TryGetValue(partition, out var engine))
+                {
+                    engine = new FeatureEngine.Snapshot();
+                    _engines.Add(partition, engine);
+                }
+
+                worker.Engine.CaptureInto(engine, epoch);
+            }
+
+            _partitions.Sort();
+            _written = false;
+            _holdsLabels = 1;
+            Pending = true;
+        }
+
+        public void WriteTo(IBufferWriter<byte> destination)
+        {
+            if (!Pending || _written)
+            {
+                throw new InvalidOperationException("a snapshot is written once, after its capture");
+            }
+
+            try
+            {
+                var writer = CheckpointEnvelope.Begin(destination, CheckpointKind.Partitioned, out var payloadStart);
+                var references = new ReferenceWriter(_epoch, _graph.LastOrphanId);
+                _graph.WritePayload(ref writer, references);
+                writer.WriteCount(_partitions.Count);
+                foreach (var partition in _partitions)
+                {
+                    writer.WriteCount(partition);
+                    _engines[partition].WritePayload(ref writer, references);
+                }
+
+                CheckpointEnvelope.End(ref writer, payloadStart);
+                _written = true;
+            }
+            finally
+            {
+                ReleaseLabels();
+            }
+        }
+
+        public void Dispose()
+        {
+            ReleaseLabels();
+            Pending = false;
+        }
+
+        private void ReleaseLabels()
+        {
+            if (Interlocked.Exchange(ref _holdsLabels, 0) == 1)
+            {
+                labelsGate.Release();
             }
         }
     }

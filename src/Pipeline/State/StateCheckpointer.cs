@@ -11,9 +11,12 @@ using Microsoft.Extensions.Logging;
 
 namespace FraudStream.Pipeline.State;
 
-/// <summary>A checkpoint taken and waiting for its offsets to be committed before it is saved.</summary>
+/// <summary>
+/// A checkpoint taken and waiting for its offsets to be committed before it is saved; <paramref name="State"/> completes
+/// when its snapshot has been written out (off the barrier).
+/// </summary>
 internal sealed record CapturedCheckpoint(
-    byte[] State,
+    Task<byte[]> State,
     IReadOnlyDictionary<int, long> DecidedOffsets,
     IReadOnlyDictionary<int, long> TransactionsOffsets,
     IReadOnlyDictionary<int, long> LabelsOffsets,
@@ -27,9 +30,10 @@ public sealed record CheckpointStatus(long Saved, long Failed, DateTime? LastSav
 /// <summary>
 /// Takes the feature-state checkpoints: aligned, as Flink's — the consumer stops dispatching, the follower and the
 /// labels consumer park, a barrier goes down every worker's queue, and while every worker waits at it the whole state
-/// is written out with the offsets it reflects. The checkpoint is saved only once the decided partitions' offsets are
-/// committed up to it (so a restore never starts past a decision that was not made durably). Called on the consumer
-/// thread; saving runs in the background.
+/// is copied into a snapshot (<see cref="IFeatureStage.CaptureCheckpoint"/>) with the offsets it reflects; once they are
+/// released, the snapshot is written out on a pool thread. The checkpoint is saved only once the decided partitions'
+/// offsets are committed up to it (so a restore never starts past a decision that was not made durably). Called on the
+/// consumer thread; writing and saving run in the background.
 /// </summary>
 internal sealed partial class StateCheckpointer : IDisposable
 {
@@ -50,6 +54,7 @@ internal sealed partial class StateCheckpointer : IDisposable
     // on the large-object heap each time.
     private readonly ArrayBufferWriter<byte> _buffer = new(1 << 20);
     private Task _saving = Task.CompletedTask;
+    private Task _writing = Task.CompletedTask; // the snapshot being written into _buffer
     private long _saved;
     private long _failed;
     private DateTime? _lastSavedAt;
@@ -86,7 +91,7 @@ internal sealed partial class StateCheckpointer : IDisposable
     /// checkpoint with a longer replay each time (under a kill -9 every 3-7 s, checkpoints 3 and 4 were each restored
     /// three times in a row, and two of ten instances were killed before they stored anything).
     /// </summary>
-    public bool IsDue => _options.Enabled && _saving.IsCompleted
+    public bool IsDue => _options.Enabled && _saving.IsCompleted && _writing.IsCompleted
         && (Environment.TickCount64 - _lastCaptureAt >= _options.IntervalSeconds * 1000L || (!_caughtUpCaptured && CaughtUp is { IsCompleted: true }));
 
     /// <summary>
@@ -118,32 +123,50 @@ internal sealed partial class StateCheckpointer : IDisposable
                 return null;
             }
 
-            double pausedMs;
             var arrived = Stopwatch.GetTimestamp();
-            double writeMs;
+            IStateSnapshot snapshot;
             try
             {
-                WriteState();
-                writeMs = Stopwatch.GetElapsedTime(arrived).TotalMilliseconds;
-                pausedMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                snapshot = _features.CaptureCheckpoint();
             }
             finally
             {
                 barrier.Release();
             }
 
-            var state = _buffer.WrittenSpan.ToArray(); // after the release: the workers need not wait for the copy
-            LogCaptured(_logger, state.Length, _features.CardCount, pausedMs, Stopwatch.GetElapsedTime(started, followerParked).TotalMilliseconds,
-                Stopwatch.GetElapsedTime(followerParked, labelsParked).TotalMilliseconds, Stopwatch.GetElapsedTime(labelsParked, arrived).TotalMilliseconds, writeMs);
-            var captureMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            _lastCaptureMs = captureMs;
-            return new CapturedCheckpoint(state, decided, AllOffsets(followed, decided), labels, DateTime.UtcNow, captureMs);
+            var released = Stopwatch.GetTimestamp();
+            var pause = new CapturePause(Stopwatch.GetElapsedTime(started, released).TotalMilliseconds,
+                Stopwatch.GetElapsedTime(started, followerParked).TotalMilliseconds, Stopwatch.GetElapsedTime(followerParked, labelsParked).TotalMilliseconds,
+                Stopwatch.GetElapsedTime(labelsParked, arrived).TotalMilliseconds, Stopwatch.GetElapsedTime(arrived, released).TotalMilliseconds);
+            _lastCaptureMs = pause.PausedMs;
+            var state = Task.Run(() => WriteSnapshot(snapshot, pause));
+            _writing = state;
+            return new CapturedCheckpoint(state, decided, AllOffsets(followed, decided), labels, DateTime.UtcNow, pause.PausedMs);
         }
         finally
         {
             _labels.Resume();
             _follower.Resume();
         }
+    }
+
+    /// <summary>How long dispatch was paused, and where it went.</summary>
+    private readonly record struct CapturePause(double PausedMs, double FollowerMs, double LabelsMs, double BarrierMs, double CopyMs);
+
+    /// <summary>On a pool thread, while the workers run on: the snapshot's bytes, through the reused buffer.</summary>
+    private byte[] WriteSnapshot(IStateSnapshot snapshot, CapturePause pause)
+    {
+        var started = Stopwatch.GetTimestamp();
+        using (snapshot)
+        {
+            _buffer.ResetWrittenCount();
+            snapshot.WriteTo(_buffer);
+        }
+
+        var state = _buffer.WrittenSpan.ToArray();
+        LogCaptured(_logger, state.Length, _features.CardCount, pause.PausedMs, pause.FollowerMs, pause.LabelsMs, pause.BarrierMs, pause.CopyMs,
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return state;
     }
 
     /// <summary>
@@ -157,6 +180,8 @@ internal sealed partial class StateCheckpointer : IDisposable
             return;
         }
 
+        // A snapshot still being written uses the buffer (and holds labels back); it will not be saved, the one below will.
+        _writing.ContinueWith(static _ => { }, TaskScheduler.Default).GetAwaiter().GetResult();
         var started = Stopwatch.GetTimestamp();
         var labels = _labels.Park();
         try
@@ -168,7 +193,7 @@ internal sealed partial class StateCheckpointer : IDisposable
             _labels.Resume();
         }
 
-        SaveNow(new CapturedCheckpoint(_buffer.WrittenSpan.ToArray(), decided, AllOffsets(_follower.Positions, decided), labels,
+        SaveNow(new CapturedCheckpoint(Task.FromResult(_buffer.WrittenSpan.ToArray()), decided, AllOffsets(_follower.Positions, decided), labels,
             DateTime.UtcNow, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
     }
 
@@ -203,8 +228,10 @@ internal sealed partial class StateCheckpointer : IDisposable
 
     private async Task SaveAsync(CapturedCheckpoint checkpoint)
     {
+        byte[] state = [];
         try
         {
+            state = await checkpoint.State.ConfigureAwait(false);
             await _store.SaveFeatureCheckpointAsync(new FeatureCheckpointRecord
             {
                 CreatedAt = checkpoint.CapturedAt,
@@ -212,10 +239,10 @@ internal sealed partial class StateCheckpointer : IDisposable
                 SchemaVersion = _features.SchemaVersion,
                 TransactionsOffsets = PartitionOffsets.Format(checkpoint.TransactionsOffsets),
                 LabelsOffsets = PartitionOffsets.Format(checkpoint.LabelsOffsets),
-                State = checkpoint.State,
+                State = state,
             }, _options.Keep).ConfigureAwait(false);
             Interlocked.Increment(ref _saved);
-            Interlocked.Exchange(ref _lastBytes, checkpoint.State.Length);
+            Interlocked.Exchange(ref _lastBytes, state.Length);
             _lastSavedAt = checkpoint.CapturedAt;
             GuardRetention(checkpoint.TransactionsOffsets);
         }
@@ -224,7 +251,7 @@ internal sealed partial class StateCheckpointer : IDisposable
 #pragma warning restore CA1031
         {
             Interlocked.Increment(ref _failed);
-            LogSaveFailed(_logger, checkpoint.State.Length, ex.Message);
+            LogSaveFailed(_logger, state.Length, ex.Message);
         }
     }
 
@@ -272,13 +299,14 @@ internal sealed partial class StateCheckpointer : IDisposable
 
     public void Dispose()
     {
+        _writing.ContinueWith(static _ => { }, TaskScheduler.Default).GetAwaiter().GetResult();
         _saving.GetAwaiter().GetResult();
         _retentionGuard?.Close();
         _retentionGuard?.Dispose();
     }
 
-    [LoggerMessage(EventId = 1704, Level = LogLevel.Information, Message = "Checkpoint taken: {Bytes} bytes, {Cards} cards; dispatch paused {PausedMs:F1} ms: follower parked in {FollowerMs:F1}, labels in {LabelsMs:F1}, workers at the barrier in {BarrierMs:F1}, state written in {WriteMs:F1}")]
-    private static partial void LogCaptured(ILogger logger, int bytes, int cards, double pausedMs, double followerMs, double labelsMs, double barrierMs, double writeMs);
+    [LoggerMessage(EventId = 1704, Level = LogLevel.Information, Message = "Checkpoint taken: {Bytes} bytes, {Cards} cards; dispatch paused {PausedMs:F1} ms: follower parked in {FollowerMs:F1}, labels in {LabelsMs:F1}, workers at the barrier in {BarrierMs:F1}, state copied in {CopyMs:F1}; then written in {WriteMs:F1} ms while the workers ran")]
+    private static partial void LogCaptured(ILogger logger, int bytes, int cards, double pausedMs, double followerMs, double labelsMs, double barrierMs, double copyMs, double writeMs);
 
     [LoggerMessage(EventId = 1703, Level = LogLevel.Warning, Message = "Committing the checkpoint's offsets (retention guard) failed: {Reason}")]
     private static partial void LogGuardFailed(ILogger logger, string reason);
