@@ -302,7 +302,7 @@ public sealed class MicroBatcher<TSource> : IDisposable
         TSource? shadowSource = null;
         if (source is not null)
         {
-            // Only behind a model that answered: the shadow is compared with it, never a substitute for it.
+            // Not after a failed executor call: those rows are NaN for everyone, and the batch is released at once.
             try
             {
                 shadowSource = _executor.ExecuteShadow(_batchFeatures.AsSpan(0, rows * _featureCount), rows, _batchShadow.AsSpan(0, rows));
