@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Reflection;
 using Dapper;
+using FraudStream.Core.Telemetry;
 using FraudStream.Storage.Records;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -330,6 +331,63 @@ public sealed class FraudStore
         var rows = await connection.QueryAsync<DecisionRecord>(
             $"SELECT {StoreSql.DecisionColumns} FROM decisions ORDER BY event_ts LIMIT @limit", new { limit });
         return rows.AsList();
+    }
+
+    /// <summary>
+    /// The comparison sums of champion and challenger over the decisions that carry a challenger score, decided at or
+    /// after <paramref name="since"/>, one row per pair of versions (a promotion or a new challenger starts a new pair),
+    /// the pair with the most rows first. One query, summed by the database: <see cref="ModelComparison.From"/> turns
+    /// each into the numbers the dashboard, /metrics and <c>models compare</c> show.
+    /// </summary>
+    public async Task<IReadOnlyList<ModelPairCounts>> CompareModelsAsync(DateTime since, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<ModelPairCounts>(StoreSql.CompareModels, new { since = Utc(since) });
+        return rows.AsList();
+    }
+
+    /// <summary>A promotion request from <c>fraudstream models promote</c>; a running serve claims and applies it. Returns its seq.</summary>
+    public async Task<long> RequestPromotionAsync(string requestedBy, DateTime at, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(
+            "INSERT INTO model_promotions (requested_at, requested_by, status) VALUES (@at, @requestedBy, 'requested') RETURNING seq",
+            new { at = Utc(at), requestedBy });
+    }
+
+    /// <summary>The oldest request no instance has claimed, claimed for <paramref name="instance"/>; null when there is none (or another won it).</summary>
+    public async Task<ModelPromotionRecord?> ClaimPromotionRequestAsync(string instance, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        var request = await connection.QueryFirstOrDefaultAsync<ModelPromotionRecord>(
+            "SELECT seq, requested_at, requested_by, status FROM model_promotions WHERE status = 'requested' ORDER BY seq LIMIT 1");
+        if (request is null)
+        {
+            return null;
+        }
+
+        var claimed = await connection.ExecuteAsync(
+            "UPDATE model_promotions SET status = 'claimed', instance = @instance WHERE seq = @seq AND status = 'requested'",
+            new { instance, seq = request.Seq });
+        return claimed == 1 ? request : null;
+    }
+
+    /// <summary>What became of a claimed request: <c>applied</c> (the versions before and after) or <c>refused</c> (why).</summary>
+    public async Task CompletePromotionAsync(long seq, bool applied, DateTime at, string fromVersion, string toVersion, string detail,
+        CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "UPDATE model_promotions SET status = @status, applied_at = @at, from_version = @fromVersion, to_version = @toVersion, detail = @detail WHERE seq = @seq",
+            new { status = applied ? "applied" : "refused", at = Utc(at), fromVersion, toVersion, detail, seq });
+    }
+
+    public async Task<ModelPromotionRecord?> GetPromotionAsync(long seq, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<ModelPromotionRecord>(
+            "SELECT seq, requested_at, requested_by, status, applied_at, instance, from_version, to_version, detail FROM model_promotions WHERE seq = @seq",
+            new { seq });
     }
 
     internal static DateTime Utc(DateTime value) => value.Kind switch

@@ -121,6 +121,7 @@ internal sealed class PostgresOutcomeWriter(FraudStore store) : OutcomeWriter
             Device = new string?[n], Channel = new string?[n], Decision = new string[n], Score = new double?[n], Reasons = new string[n],
             ModelVersion = new string[n], RulesetVersion = new string[n], DecidedAt = new DateTime[n], LatencyUs = new long[n],
             SourcePartition = new int[n], SourceOffset = new long[n],
+            ChallengerScore = new double?[n], ChallengerDecision = new string?[n], ChallengerVersion = new string?[n],
         };
         for (var i = 0; i < n; i++)
         {
@@ -130,6 +131,7 @@ internal sealed class PostgresOutcomeWriter(FraudStore store) : OutcomeWriter
             p.Device[i] = r.Device; p.Channel[i] = r.Channel; p.Decision[i] = r.Decision; p.Score[i] = r.Score; p.Reasons[i] = r.Reasons;
             p.ModelVersion[i] = r.ModelVersion; p.RulesetVersion[i] = r.RulesetVersion; p.DecidedAt[i] = FraudStore.Utc(r.DecidedAt);
             p.LatencyUs[i] = r.LatencyUs; p.SourcePartition[i] = r.SourcePartition; p.SourceOffset[i] = r.SourceOffset;
+            p.ChallengerScore[i] = r.ChallengerScore; p.ChallengerDecision[i] = r.ChallengerDecision; p.ChallengerVersion[i] = r.ChallengerVersion;
         }
 
         return connection.Execute(StoreSql.InsertDecisionArrays, p, tx);

@@ -230,6 +230,9 @@ internal sealed class SqliteOutcomeWriter : OutcomeWriter
         Check(raw.sqlite3_bind_int64(s, 19, r.LatencyUs));
         Check(raw.sqlite3_bind_int64(s, 20, r.SourcePartition));
         Check(raw.sqlite3_bind_int64(s, 21, r.SourceOffset));
+        BindDouble(s, 22, r.ChallengerScore);
+        BindText(s, 23, r.ChallengerDecision);
+        BindText(s, 24, r.ChallengerVersion);
     }
 
     private void BindText(sqlite3_stmt s, int index, string? value) =>

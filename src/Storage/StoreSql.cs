@@ -11,12 +11,14 @@ internal static class StoreSql
 {
     public const string DecisionColumns =
         "id, event_ts, card, merchant, category, amount, currency, country, lat, lon, device, channel, decision, score, " +
-        "reasons, model_version, ruleset_version, decided_at, latency_us, source_partition, source_offset";
+        "reasons, model_version, ruleset_version, decided_at, latency_us, source_partition, source_offset, " +
+        "challenger_score, challenger_decision, challenger_version";
 
     /// <summary>The parameters of a decision, in <see cref="DecisionColumns"/> order.</summary>
     private const string DecisionParameters =
         "@Id, @EventTs, @Card, @Merchant, @Category, @Amount, @Currency, @Country, @Lat, @Lon, @Device, @Channel, @Decision, @Score, " +
-        "@Reasons, @ModelVersion, @RulesetVersion, @DecidedAt, @LatencyUs, @SourcePartition, @SourceOffset";
+        "@Reasons, @ModelVersion, @RulesetVersion, @DecidedAt, @LatencyUs, @SourcePartition, @SourceOffset, " +
+        "@ChallengerScore, @ChallengerDecision, @ChallengerVersion";
 
     /// <summary>Ids already stored are skipped, not overwritten: a redelivered transaction is stored (and so decided) once.</summary>
     private const string OnDuplicateDecision = " ON CONFLICT (id) DO NOTHING";
@@ -34,6 +36,37 @@ internal static class StoreSql
     public static readonly string OpenReview =
         "INSERT INTO review_queue (id, created_at, status) SELECT @Id, @DecidedAt, 'open' " +
         $"WHERE EXISTS (SELECT 1 FROM decisions WHERE id = @Id AND decision = '{DecisionKind.Review.ToWire()}') ON CONFLICT (id) DO NOTHING";
+
+    /// <summary>
+    /// The sums of <see cref="Core.Telemetry.ModelComparisonCounts"/> per (champion, challenger) version pair. "Flagged"
+    /// is a review or a decline; a label counts where one arrived. Pearson sums only where both scores are numbers.
+    /// </summary>
+    public static readonly string CompareModels =
+        "SELECT d.model_version AS ChampionVersion, d.challenger_version AS ChallengerVersion, COUNT(*) AS Compared, " +
+        "SUM(CASE WHEN d.decision = d.challenger_decision THEN 1 ELSE 0 END) AS Agreed, " +
+        "SUM(CASE WHEN d.score IS NOT NULL THEN 1 ELSE 0 END) AS Scored, " +
+        "SUM(CASE WHEN d.score IS NOT NULL THEN d.score ELSE 0.0 END) AS SumChampion, " +
+        "SUM(CASE WHEN d.score IS NOT NULL THEN d.challenger_score ELSE 0.0 END) AS SumChallenger, " +
+        "SUM(CASE WHEN d.score IS NOT NULL THEN d.score * d.score ELSE 0.0 END) AS SumChampionSquared, " +
+        "SUM(CASE WHEN d.score IS NOT NULL THEN d.challenger_score * d.challenger_score ELSE 0.0 END) AS SumChallengerSquared, " +
+        "SUM(CASE WHEN d.score IS NOT NULL THEN d.score * d.challenger_score ELSE 0.0 END) AS SumProduct, " +
+        $"SUM(CASE WHEN d.decision = '{Review}' THEN 1 ELSE 0 END) AS ChampionReview, " +
+        $"SUM(CASE WHEN d.decision = '{Decline}' THEN 1 ELSE 0 END) AS ChampionDecline, " +
+        $"SUM(CASE WHEN d.challenger_decision = '{Review}' THEN 1 ELSE 0 END) AS ChallengerReview, " +
+        $"SUM(CASE WHEN d.challenger_decision = '{Decline}' THEN 1 ELSE 0 END) AS ChallengerDecline, " +
+        "SUM(CASE WHEN l.id IS NOT NULL THEN 1 ELSE 0 END) AS Labelled, " +
+        "SUM(CASE WHEN l.fraud = TRUE THEN 1 ELSE 0 END) AS LabelledFraud, " +
+        $"SUM(CASE WHEN l.id IS NOT NULL AND d.decision IN ('{Review}', '{Decline}') THEN 1 ELSE 0 END) AS ChampionFlaggedLabelled, " +
+        $"SUM(CASE WHEN l.fraud = TRUE AND d.decision IN ('{Review}', '{Decline}') THEN 1 ELSE 0 END) AS ChampionFlaggedFraud, " +
+        $"SUM(CASE WHEN l.id IS NOT NULL AND d.challenger_decision IN ('{Review}', '{Decline}') THEN 1 ELSE 0 END) AS ChallengerFlaggedLabelled, " +
+        $"SUM(CASE WHEN l.fraud = TRUE AND d.challenger_decision IN ('{Review}', '{Decline}') THEN 1 ELSE 0 END) AS ChallengerFlaggedFraud " +
+        "FROM decisions d LEFT JOIN labels l ON l.id = d.id " +
+        "WHERE d.challenger_score IS NOT NULL AND d.decided_at >= @since " +
+        "GROUP BY d.model_version, d.challenger_version ORDER BY COUNT(*) DESC";
+
+    private static string Review => DecisionKind.Review.ToWire();
+
+    private static string Decline => DecisionKind.Decline.ToWire();
 
     public const string InsertDeadLetter =
         "INSERT INTO dead_letters (source_topic, source_partition, source_offset, reason, detail, payload, received_at) " +

@@ -104,6 +104,22 @@ public interface IScoringStage
     /// version are the ones that belong with these scores. May batch with other workers' calls.
     /// </summary>
     IModelSnapshot Score(ReadOnlySpan<float> features, int rows, Span<float> scores, out long batchWaitMicros, out long computeMicros);
+
+    /// <summary>The challenger scoring in shadow beside the champion, or null when there is none (docs/SCORING.md).</summary>
+    IModelSnapshot? Challenger => null;
+
+    /// <summary>
+    /// As <see cref="Score(ReadOnlySpan{float}, int, Span{float}, out long, out long)"/>, and the challenger's scores of
+    /// the same rows into <paramref name="challengerScores"/> when it scored them: <paramref name="challenger"/> is then
+    /// its snapshot, else null (no challenger, or it was skipped for this batch: load, error, over budget). The
+    /// challenger never changes <paramref name="scores"/>.
+    /// </summary>
+    IModelSnapshot Score(ReadOnlySpan<float> features, int rows, Span<float> scores, Span<float> challengerScores,
+        out IModelSnapshot? challenger, out long batchWaitMicros, out long computeMicros)
+    {
+        challenger = null;
+        return Score(features, rows, scores, out batchWaitMicros, out computeMicros);
+    }
 }
 
 /// <summary>The analysts' rules. One <see cref="IRulesWorker"/> per pipeline worker (hit counters are per worker).</summary>
@@ -124,4 +140,10 @@ public interface IRulesWorker
 {
     /// <summary>Appends every matching rule's name to <paramref name="reasons"/> and returns the decision.</summary>
     DecisionKind Decide(Transaction tx, float[] features, float score, float reviewThreshold, float declineThreshold, List<string> reasons);
+
+    /// <summary>
+    /// The decision the last <see cref="Decide"/> call would have made with another model's score and thresholds (a
+    /// challenger's): the same transaction, features and ruleset, no hits counted, no reasons kept.
+    /// </summary>
+    DecisionKind WouldDecide(float score, float reviewThreshold, float declineThreshold);
 }

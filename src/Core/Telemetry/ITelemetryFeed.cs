@@ -32,3 +32,16 @@ public interface IFeatureStatus
 {
     FeatureStateTelemetry StateNow();
 }
+
+/// <summary>
+/// A scoring stage that can run a challenger in shadow: what it has done (the reporter asks once a second) and the
+/// promotion, by the service that polls the store for requests (<c>fraudstream models promote</c>).
+/// </summary>
+public interface IChallengerStatus
+{
+    /// <summary>The challenger's telemetry; <see cref="ChallengerTelemetry.Comparison"/> is left null (the store has it).</summary>
+    ChallengerTelemetry ChallengerNow();
+
+    /// <summary>Makes the challenger the champion by one snapshot swap; false (versions unchanged) when there is none.</summary>
+    bool TryPromote(out string previousVersion, out string promotedVersion);
+}

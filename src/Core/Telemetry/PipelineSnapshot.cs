@@ -40,6 +40,9 @@ public sealed record PipelineSnapshot
 
     /// <summary>How much feature state the instance holds and how much its caps have dropped.</summary>
     public FeatureStateTelemetry FeatureState { get; init; } = FeatureStateTelemetry.None;
+
+    /// <summary>The challenger scoring in shadow, if any: its counts, skips, cost and the latest comparison with the champion.</summary>
+    public ChallengerTelemetry Challenger { get; init; } = ChallengerTelemetry.None;
 }
 
 /// <summary>

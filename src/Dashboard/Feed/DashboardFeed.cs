@@ -60,6 +60,24 @@ public sealed class DashboardFeed(DashboardState state) : ITelemetryFeed
             TopRules = TopRules(s.Outcomes.ReasonCounts),
             RecentDeclines = Declines(s.Outcomes.RecentDeclines),
             Instance = Instance(s.Instance, s.At),
+            Challenger = Challenger(s.Challenger),
+        };
+    }
+
+    private static ChallengerStatus Challenger(ChallengerTelemetry c)
+    {
+        var skipped = new Dictionary<string, long>(ChallengerSkips.Count, StringComparer.Ordinal);
+        for (var i = 0; i < ChallengerSkips.Count; i++)
+        {
+            skipped[ChallengerSkips.All[i]] = c.SkippedRows[i];
+        }
+
+        return new ChallengerStatus
+        {
+            State = c.State, Version = c.Version, Rejected = c.Rejected, Scored = c.ScoredRows, Skipped = skipped, Batches = c.Batches,
+            MeanComputeMicros = c.Batches == 0 ? 0 : c.ComputeMicros / c.Batches,
+            MeanChampionComputeMicros = c.Batches == 0 ? 0 : c.ChampionComputeMicros / c.Batches,
+            OverBudgetBatches = c.OverBudgetBatches, Comparison = c.Comparison,
         };
     }
 

@@ -41,6 +41,12 @@ public sealed class DashboardMetrics
     private readonly Gauge _checkpointCapture;
     private readonly Gauge _restoredSeq;
     private readonly Gauge _restore;
+    private readonly Counter _challengerScored;
+    private readonly Counter _challengerSkipped;
+    private readonly ReportedLabels _challengerInfo;
+    private readonly Gauge _challengerCompute;
+    private readonly ReportedLabels _comparison;
+    private readonly ReportedLabels _comparisonRates;
 
     public DashboardMetrics(CollectorRegistry registry, double targetMs)
     {
@@ -110,6 +116,27 @@ public sealed class DashboardMetrics
         _restoredSeq = factory.CreateGauge(
             "fraudstream_restored_checkpoint_seq", "The checkpoint restored at start (-1: none, the features were rebuilt from the log).");
         _restore = factory.CreateGauge("fraudstream_restore_seconds", "How long restoring the checkpoint took at start.");
+
+        _challengerScored = factory.CreateCounter(
+            "fraudstream_challenger_scored_total", "Transactions the challenger scored in shadow beside the champion.");
+        _challengerSkipped = factory.CreateCounter(
+            "fraudstream_challenger_skipped_total",
+            "Transactions the challenger did not score: load (dropped first under load), error (it threw, or sits out after), over_budget.",
+            ["reason"]);
+        _challengerInfo = new ReportedLabels(factory.CreateGauge(
+            "fraudstream_challenger_info", "The challenger's version and state: scoring, refused, promoted (value is always 1).", ["version", "state"]));
+        _challengerCompute = factory.CreateGauge(
+            "fraudstream_challenger_batch_compute_seconds",
+            "Mean compute per batch on the batches the challenger scored: the challenger's (its cost in scoring_compute) and the champion's.",
+            ["model"]);
+        _comparison = new ReportedLabels(factory.CreateGauge(
+            "fraudstream_challenger_comparison",
+            "Champion against challenger on the same stored decisions since start: agreement, score_correlation, compared, labelled.",
+            ["measure"]));
+        _comparisonRates = new ReportedLabels(factory.CreateGauge(
+            "fraudstream_challenger_model_rate",
+            "Per model on the compared decisions: review_rate and decline_rate (would-be for the challenger), precision and recall on the labelled ones.",
+            ["model", "measure"]));
 
         _target.Set(targetMs / MillisecondsPerSecond);
     }
@@ -198,6 +225,56 @@ public sealed class DashboardMetrics
         _versions.EndOfSnapshot();
         _rulesReloadErrors.Set(snapshot.Rules.ReloadErrors.Count);
         ApplyInstance(snapshot.Instance);
+        ApplyChallenger(snapshot.Challenger);
+    }
+
+    private void ApplyChallenger(ChallengerStatus challenger)
+    {
+        _challengerScored.IncTo(challenger.Scored);
+        foreach (var (reason, count) in challenger.Skipped)
+        {
+            _challengerSkipped.WithLabels(reason).IncTo(count);
+        }
+
+        if (challenger.State != "none")
+        {
+            _challengerInfo.Set(1, challenger.Version ?? "", challenger.State);
+        }
+
+        _challengerInfo.EndOfSnapshot();
+        _challengerCompute.WithLabels("challenger").Set(challenger.MeanComputeMicros / 1_000_000);
+        _challengerCompute.WithLabels("champion").Set(challenger.MeanChampionComputeMicros / 1_000_000);
+        if (challenger.Comparison is { } c)
+        {
+            _comparison.Set(c.Agreement, "agreement");
+            if (c.ScoreCorrelation is { } r)
+            {
+                _comparison.Set(r, "score_correlation");
+            }
+
+            _comparison.Set(c.Compared, "compared");
+            _comparison.Set(c.Labelled, "labelled");
+            SetSide("champion", c.Champion);
+            SetSide("challenger", c.Challenger);
+        }
+
+        _comparison.EndOfSnapshot();
+        _comparisonRates.EndOfSnapshot();
+    }
+
+    private void SetSide(string model, Core.Telemetry.ModelSide side)
+    {
+        _comparisonRates.Set(side.ReviewRate, model, "review_rate");
+        _comparisonRates.Set(side.DeclineRate, model, "decline_rate");
+        if (side.Precision is { } precision)
+        {
+            _comparisonRates.Set(precision, model, "precision");
+        }
+
+        if (side.Recall is { } recall)
+        {
+            _comparisonRates.Set(recall, model, "recall");
+        }
     }
 
     private void ApplyInstance(InstanceStatus instance)

@@ -56,6 +56,38 @@ public sealed record DashboardSnapshot
 
     /// <summary>This instance of the consumer group: the partitions it decides and follows, its checkpoints.</summary>
     public InstanceStatus Instance { get; init; } = new();
+
+    /// <summary>The challenger in shadow: state, what it scored and skipped, its cost, the comparison with the champion.</summary>
+    public ChallengerStatus Challenger { get; init; } = new();
+}
+
+/// <summary>
+/// The challenger as the page and /metrics show it. <see cref="State"/>: <c>none</c>, <c>scoring</c>, <c>refused</c>
+/// (the package in its folder was not loaded: <see cref="Rejected"/>) or <c>promoted</c>. Skipped counts transactions
+/// per reason (<c>load</c>: dropped under load). Compute in microseconds per batch, mean over the batches it ran.
+/// </summary>
+public sealed record ChallengerStatus
+{
+    public string State { get; init; } = "none";
+
+    public string? Version { get; init; }
+
+    public string? Rejected { get; init; }
+
+    public long Scored { get; init; }
+
+    public IReadOnlyDictionary<string, long> Skipped { get; init; } = new Dictionary<string, long>();
+
+    public long Batches { get; init; }
+
+    public double MeanComputeMicros { get; init; }
+
+    public double MeanChampionComputeMicros { get; init; }
+
+    public long OverBudgetBatches { get; init; }
+
+    /// <summary>Null until the store holds decisions of the current pair (read every few seconds).</summary>
+    public ModelComparison? Comparison { get; init; }
 }
 
 /// <summary>One instance of the consumer group; the lag of its decided partitions is <see cref="DashboardSnapshot.ConsumerLag"/>.</summary>

@@ -281,6 +281,31 @@
       : 'none: features rebuilt from the log');
   }
 
+  const formatRatio = (value) => (value === null || value === undefined ? '—' : value.toFixed(3));
+
+  function renderChallenger(snapshot) {
+    const c = snapshot.challenger;
+    if (!c) return;
+    const state = c.state === 'scoring' ? c.version
+      : c.state === 'refused' ? `refused: ${c.rejected}`
+      : c.state === 'promoted' ? 'promoted to champion (none now)'
+      : 'none';
+    setText('challenger-state', state, c.state === 'refused' ? 'bad' : '');
+    setText('challenger-scored', formatCount(c.scored));
+    const dropped = c.skipped.load || 0;
+    setText('challenger-dropped', `challenger dropped under load: ${formatCount(dropped)}`, dropped > 0 ? 'bad' : '');
+    const failed = (c.skipped.error || 0) + (c.skipped.over_budget || 0);
+    setText('challenger-failed', `${formatCount(c.skipped.error || 0)}, ${formatCount(c.skipped.over_budget || 0)} (${formatCount(c.over_budget_batches)} batches over budget)`,
+      failed > 0 ? 'bad' : '');
+    setText('challenger-cost', c.batches > 0
+      ? `+${c.mean_compute_micros.toFixed(0)} µs (champion ${c.mean_champion_compute_micros.toFixed(0)} µs)` : '—');
+    const cmp = c.comparison;
+    setText('challenger-agreement', cmp ? `${formatRatio(cmp.agreement)} of ${formatCount(cmp.compared)}` : '—');
+    setText('challenger-correlation', cmp ? formatRatio(cmp.score_correlation) : '—');
+    const side = (name, s) => [name, formatRatio(s.review_rate), formatRatio(s.decline_rate), formatRatio(s.precision), formatRatio(s.recall)];
+    fillTable('challenger-table', cmp ? [side('champion', cmp.champion), side('challenger', cmp.challenger)] : [], 5);
+  }
+
   function onSnapshot(snapshot, redraw = true) {
     if (snapshot.sequence <= dashboard.lastSequence) return;
     dashboard.lastSequence = snapshot.sequence;
@@ -295,6 +320,7 @@
     renderKpis(snapshot);
     renderTables(snapshot);
     renderInstance(snapshot);
+    renderChallenger(snapshot);
   }
 
   function setConnection(text, className) {

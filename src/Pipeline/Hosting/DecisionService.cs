@@ -64,6 +64,13 @@ public sealed partial class DecisionService : BackgroundService
 
     public string RulesetVersion => _rules.RulesetVersion;
 
+    /// <summary>The challenger's side of the service (promotions, live comparison); null until the service runs.</summary>
+    internal ChallengerMonitor? Challenger { get; private set; }
+
+    /// <summary>Reads the live champion/challenger comparison from the store now instead of at the next interval.</summary>
+    public Task RefreshComparisonAsync(CancellationToken cancellationToken = default) =>
+        Challenger?.CompareAsync(cancellationToken) ?? Task.CompletedTask;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var seed = await PrepareStoreAsync(stoppingToken);
@@ -92,13 +99,16 @@ public sealed partial class DecisionService : BackgroundService
             DrainPipeline = () => Drain(follower, workers, producer),
             TakingOver = (partition, committed) => RecognizeDecided(seed, producedNotStored, readback, partition, committed),
         };
+        var challenger = new ChallengerMonitor(_store, _scoring, InstanceName(), DateTime.UtcNow, _logger);
+        Challenger = challenger;
         var inputs = ReportingInputs.Of(consumer, workers, emitter, storeWriter, outcomes, _features, _scoring, _rules,
-            new InstanceInputs(_options.ClientId, follower, checkpointer, progress));
+            new InstanceInputs(_options.ClientId, follower, checkpointer, progress), challenger);
         var reporter = new LatencyReporter(Telemetry, inputs, _store, _logger);
 
         using var reporting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         StartThreads(storeWriter, workers, follower, consumer, labels);
         var reporterTask = reporter.RunAsync(reporting.Token);
+        var challengerTask = challenger.RunAsync(reporting.Token);
         _ready.TrySetResult();
 
         await RunUntilStoppedAsync(consumer, labels, follower, stoppingToken);
@@ -106,6 +116,7 @@ public sealed partial class DecisionService : BackgroundService
         await storeWriter.CompleteAsync();
         await reporting.CancelAsync();
         await reporterTask;
+        await challengerTask;
         await reporter.TickAsync();
         LogStopped(_logger, inputs.Totals().Decided);
     }

@@ -100,6 +100,7 @@ internal sealed partial class LatencyReporter
             Rules = _inputs.RulesNow(),
             Instance = _inputs.InstanceNow(),
             FeatureState = _inputs.FeatureStateNow(),
+            Challenger = _inputs.Challenger.Now(),
         };
         _previous = totals;
         _previousAt = now;

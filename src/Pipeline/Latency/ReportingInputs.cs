@@ -35,9 +35,12 @@ internal sealed class ReportingInputs
 
     public required ReplayProgress Progress { get; init; }
 
+    public required Hosting.ChallengerMonitor Challenger { get; init; }
+
     /// <summary>The recorders and counters of every thread that records: consumer, workers, delivery and store.</summary>
     public static ReportingInputs Of(TransactionConsumer consumer, IReadOnlyList<DecisionWorker> workers, DecisionEmitter emitter,
-        StoreWriter storeWriter, OutcomeStatistics outcomes, IFeatureStage features, IScoringStage scoring, IRulesStage rules, InstanceInputs instance)
+        StoreWriter storeWriter, OutcomeStatistics outcomes, IFeatureStage features, IScoringStage scoring, IRulesStage rules, InstanceInputs instance,
+        Hosting.ChallengerMonitor challenger)
     {
         var recorders = new List<StageRecorders> { consumer.Recorders, emitter.DeliveryRecorders, storeWriter.Recorders };
         var counters = new List<PipelineCounters> { consumer.Counters, emitter.DeliveryCounters, storeWriter.Counters };
@@ -51,6 +54,7 @@ internal sealed class ReportingInputs
         {
             Recorders = recorders, Counters = counters, Consumer = consumer, Outcomes = outcomes, Features = features, Scoring = scoring, Rules = rules,
             InstanceName = instance.Name, Follower = instance.Follower, Checkpointer = instance.Checkpointer, Progress = instance.Progress,
+            Challenger = challenger,
         };
     }
 

@@ -8,6 +8,7 @@ using FraudStream.Core.Identifiers;
 using FraudStream.Pipeline.Latency;
 using FraudStream.Core.Stages;
 using FraudStream.Pipeline.Hosting;
+using FraudStream.Storage.Records;
 
 namespace FraudStream.Pipeline.Processing;
 
@@ -39,6 +40,7 @@ internal sealed class DecisionWorker
     private readonly int[] _scored;
     private readonly float[] _featureRows;
     private readonly float[] _scores;
+    private readonly float[] _challengerScores;
     private readonly float[] _ruleFeatures;
     private readonly string?[] _explained = new string?[ExplainedFeatures];
     private readonly ArrayBufferWriter<byte> _json = new(512);
@@ -62,6 +64,7 @@ internal sealed class DecisionWorker
         _scored = new int[maxBatch];
         _featureRows = new float[maxBatch * _featureCount];
         _scores = new float[maxBatch];
+        _challengerScores = new float[maxBatch];
         _ruleFeatures = new float[_featureCount];
         _jsonWriter = new Utf8JsonWriter(_json);
         Recorders = new StageRecorders("worker-" + index);
@@ -278,7 +281,9 @@ internal sealed class DecisionWorker
         }
 
         // The snapshot that scored the batch is the one whose thresholds, version and explainer go with its scores.
-        var model = _scoring.Score(_featureRows.AsSpan(0, scoredCount * _featureCount), scoredCount, _scores, out var waitMicros, out var computeMicros);
+        // A challenger scores the same rows in shadow: its would-be decisions are stored beside, never emitted.
+        var model = _scoring.Score(_featureRows.AsSpan(0, scoredCount * _featureCount), scoredCount, _scores, _challengerScores,
+            out var challenger, out var waitMicros, out var computeMicros);
         var modelAvailable = model.Available;
         var review = model.ReviewThreshold;
         var decline = model.DeclineThreshold;
@@ -305,9 +310,15 @@ internal sealed class DecisionWorker
                 AddExplanation(model, slot, row);
             }
 
-            Recorders.RecordSince(Stage.Rules, t2, Stopwatch.GetTimestamp());
             slot.Outcome = Outcome.Decided;
             FillRecord(slot, modelVersion, rulesetVersion);
+            if (challenger is not null)
+            {
+                FillChallenger(slot.Record, challenger, _challengerScores[j],
+                    rulesWorker.WouldDecide(_challengerScores[j], challenger.ReviewThreshold, challenger.DeclineThreshold));
+            }
+
+            Recorders.RecordSince(Stage.Rules, t2, Stopwatch.GetTimestamp());
             Counters.AddDecision(slot.Decision);
             _emitter.EmitDecision(slot, _json, _jsonWriter, Clock.UnixMicrosNow() - slot.CreatedUnixMicros);
         }
@@ -405,6 +416,16 @@ internal sealed class DecisionWorker
         r.DecidedAt = DateTime.UtcNow;
         r.SourcePartition = slot.Partition;
         r.SourceOffset = slot.Offset;
+        r.ChallengerScore = null;
+        r.ChallengerDecision = null;
+        r.ChallengerVersion = null;
+    }
+
+    private static void FillChallenger(DecisionRecord record, IModelSnapshot challenger, float score, DecisionKind wouldBe)
+    {
+        record.ChallengerScore = float.IsNaN(score) ? null : Math.Round(score, 6);
+        record.ChallengerDecision = wouldBe.ToWire();
+        record.ChallengerVersion = challenger.Version;
     }
 
     private static void FillDeadLetter(InFlight slot)

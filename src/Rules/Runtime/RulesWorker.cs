@@ -12,6 +12,8 @@ public sealed class RulesWorker : IRulesWorker
 {
     private readonly RulesetProvider _provider;
     private readonly RuleContext _context = new();
+    private readonly List<string> _wouldBeReasons = new(8);
+    private Ruleset? _lastRuleset;
 
     internal RulesWorker(RulesetProvider provider)
     {
@@ -29,6 +31,23 @@ public sealed class RulesWorker : IRulesWorker
         context.Score = score;
         context.ReviewThreshold = reviewThreshold;
         context.DeclineThreshold = declineThreshold;
-        return _provider.Current.Evaluate(context, reasons, Hits);
+        _lastRuleset = _provider.Current;
+        return _lastRuleset.Evaluate(context, reasons, Hits);
+    }
+
+    /// <summary>
+    /// The same rules on the same transaction with another score and thresholds: a score rule (<c>score &gt;=
+    /// model.decline_threshold</c>) and the thresholds decide by the challenger, every other rule as it did. The
+    /// ruleset of the last <see cref="Decide"/>, even if a reload came in between. Allocates nothing.
+    /// </summary>
+    public DecisionKind WouldDecide(float score, float reviewThreshold, float declineThreshold)
+    {
+        var ruleset = _lastRuleset ?? throw new InvalidOperationException("WouldDecide before any Decide");
+        var context = _context;
+        context.Score = score;
+        context.ReviewThreshold = reviewThreshold;
+        context.DeclineThreshold = declineThreshold;
+        _wouldBeReasons.Clear();
+        return ruleset.Evaluate(context, _wouldBeReasons, hits: null);
     }
 }

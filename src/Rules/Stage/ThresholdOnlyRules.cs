@@ -18,4 +18,8 @@ public sealed class ThresholdOnlyRules : IRulesStage, IRulesWorker
 
     public DecisionKind Decide(Transaction tx, float[] features, float score, float reviewThreshold, float declineThreshold, List<string> reasons) =>
         Ruleset.ByModelThresholds(score, reviewThreshold, declineThreshold, reasons);
+
+    /// <summary>Thresholds alone: the transaction does not matter. Shared by every worker, so no shared reasons list.</summary>
+    public DecisionKind WouldDecide(float score, float reviewThreshold, float declineThreshold) =>
+        score >= declineThreshold ? DecisionKind.Decline : score >= reviewThreshold ? DecisionKind.Review : DecisionKind.Approve;
 }

@@ -10,10 +10,19 @@ public interface IBatchExecutor<TSource>
 {
     /// <summary>Scores the batch and returns what scored it.</summary>
     TSource Execute(ReadOnlySpan<float> featuresRowMajor, int rows, Span<float> probabilities);
+
+    /// <summary>
+    /// Right after <see cref="Execute"/>, on the same rows: a second scorer in shadow (a challenger model) writes its
+    /// probabilities and returns what scored them, or null when it did not run for this batch. Must not throw.
+    /// </summary>
+    TSource? ExecuteShadow(ReadOnlySpan<float> featuresRowMajor, int rows, Span<float> shadowProbabilities) => null;
 }
 
-/// <summary>Per submission: time queued before its batch started, the batch's compute time, and the batch's size.</summary>
-public readonly record struct BatchTiming(double QueueMicros, double ComputeMicros, int BatchRows);
+/// <summary>
+/// Per submission: time queued before its batch started, the batch's compute time (shadow included: the submitter
+/// waited for it), the batch's size, and the shadow scorer's part of the compute (0 when none ran).
+/// </summary>
+public readonly record struct BatchTiming(double QueueMicros, double ComputeMicros, int BatchRows, double ShadowMicros = 0);
 
 /// <summary>
 /// A dynamic micro-batcher in the manner of Triton's: worker threads submit a few rows each and block; one
@@ -34,6 +43,7 @@ public sealed class MicroBatcher<TSource> : IDisposable
     private readonly ManualResetEventSlim _work = new(false, spinCount: 100);
     private readonly float[] _batchFeatures;
     private readonly float[] _batchProbabilities;
+    private readonly float[] _batchShadow;
     private readonly Slot[] _batchSlots;
     private readonly long[] _histogram = new long[MicroBatcher.HistogramBuckets];
     private readonly Thread _thread;
@@ -55,6 +65,7 @@ public sealed class MicroBatcher<TSource> : IDisposable
         _maxWaitTicks = maxWaitMicros * Stopwatch.Frequency / 1_000_000;
         _batchFeatures = new float[maxBatchSize * featureCount];
         _batchProbabilities = new float[maxBatchSize];
+        _batchShadow = new float[maxBatchSize];
         _batchSlots = new Slot[maxBatchSize];
         for (var i = 0; i < maxPendingSubmissions; i++)
         {
@@ -80,11 +91,26 @@ public sealed class MicroBatcher<TSource> : IDisposable
     public long Batches => Interlocked.Read(ref _batches);
 
     /// <summary>
+    /// Submissions waiting for the scoring thread now: the load signal a shadow scorer yields to. Scoring thread only
+    /// (it reads the carried-over submission), i.e. from <see cref="IBatchExecutor{TSource}.ExecuteShadow"/>.
+    /// </summary>
+    public int WaitingSubmissions => (_carried is null ? 0 : 1) + _pending.Count;
+
+    /// <summary>
     /// Scores <paramref name="rows"/> rows and blocks until their probabilities are written; <paramref name="scoredBy"/>
     /// is what scored them (null if the executor failed: the rows are NaN). Thread-safe. More rows than the maximum
     /// batch are submitted in several parts, all scored by one source; the timing returned is the last part's.
     /// </summary>
-    public BatchTiming Score(ReadOnlySpan<float> featuresRowMajor, int rows, Span<float> probabilities, out TSource? scoredBy)
+    public BatchTiming Score(ReadOnlySpan<float> featuresRowMajor, int rows, Span<float> probabilities, out TSource? scoredBy) =>
+        Score(featuresRowMajor, rows, probabilities, [], out scoredBy, out _);
+
+    /// <summary>
+    /// As <see cref="Score(ReadOnlySpan{float}, int, Span{float}, out TSource)"/>, and the shadow scorer's probabilities
+    /// of the same rows into <paramref name="shadowProbabilities"/> (when it is at least <paramref name="rows"/> long):
+    /// <paramref name="shadowBy"/> is what scored them, null when the shadow did not score every part.
+    /// </summary>
+    public BatchTiming Score(ReadOnlySpan<float> featuresRowMajor, int rows, Span<float> probabilities, Span<float> shadowProbabilities,
+        out TSource? scoredBy, out TSource? shadowBy)
     {
         ObjectDisposedException.ThrowIf(_stopping, this);
         if (featuresRowMajor.Length < rows * _featureCount || probabilities.Length < rows)
@@ -93,19 +119,30 @@ public sealed class MicroBatcher<TSource> : IDisposable
         }
 
         var timing = default(BatchTiming);
+        var wantsShadow = shadowProbabilities.Length >= rows;
         scoredBy = null;
+        shadowBy = null;
         for (var done = 0; done < rows;)
         {
             var part = Math.Min(rows - done, MaxBatchSize);
-            timing = Submit(featuresRowMajor.Slice(done * _featureCount, part * _featureCount), part, probabilities.Slice(done, part), out var source);
+            timing = Submit(featuresRowMajor.Slice(done * _featureCount, part * _featureCount), part, probabilities.Slice(done, part),
+                wantsShadow ? shadowProbabilities.Slice(done, part) : [], out var source, out var shadow);
             if (done == 0)
             {
                 scoredBy = source;
+                shadowBy = shadow;
             }
-            else if (!ReferenceEquals(source, scoredBy))
+            else if (!ReferenceEquals(shadow, shadowBy))
+            {
+                // The shadow skipped or changed for one part: its scores of this submission are not all one model's.
+                shadowBy = null;
+                wantsShadow = false;
+            }
+            if (!ReferenceEquals(source, scoredBy))
             {
                 // The source changed between two parts (a model swap): score every part again with one source.
                 done = 0;
+                wantsShadow = shadowProbabilities.Length >= rows;
                 continue;
             }
 
@@ -149,7 +186,8 @@ public sealed class MicroBatcher<TSource> : IDisposable
         }
     }
 
-    private BatchTiming Submit(ReadOnlySpan<float> features, int rows, Span<float> probabilities, out TSource? scoredBy)
+    private BatchTiming Submit(ReadOnlySpan<float> features, int rows, Span<float> probabilities, Span<float> shadow,
+        out TSource? scoredBy, out TSource? shadowBy)
     {
         Slot? slot;
         var spin = new SpinWait();
@@ -169,8 +207,15 @@ public sealed class MicroBatcher<TSource> : IDisposable
         slot.Probabilities.AsSpan(0, rows).CopyTo(probabilities);
         var timing = slot.Timing;
         scoredBy = slot.ScoredBy;
+        shadowBy = slot.ShadowBy;
+        if (shadowBy is not null && shadow.Length >= rows)
+        {
+            slot.ShadowProbabilities.AsSpan(0, rows).CopyTo(shadow);
+        }
+
         // A pooled slot must not keep a swapped-out model alive.
         slot.ScoredBy = null;
+        slot.ShadowBy = null;
         _free.Enqueue(slot);
         return timing;
     }
@@ -253,8 +298,26 @@ public sealed class MicroBatcher<TSource> : IDisposable
             _batchProbabilities.AsSpan(0, rows).Fill(float.NaN);
         }
 
-        var end = Stopwatch.GetTimestamp();
+        var primaryEnd = Stopwatch.GetTimestamp();
+        TSource? shadowSource = null;
+        if (source is not null)
+        {
+            // Not after a failed executor call: those rows are NaN for everyone, and the batch is released at once.
+            try
+            {
+                shadowSource = _executor.ExecuteShadow(_batchFeatures.AsSpan(0, rows * _featureCount), rows, _batchShadow.AsSpan(0, rows));
+            }
+#pragma warning disable CA1031 // The shadow must never cost the batch its results: a throw only loses the shadow's scores.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                shadowSource = null;
+            }
+        }
+
+        var end = shadowSource is null ? primaryEnd : Stopwatch.GetTimestamp();
         var computeMicros = Stopwatch.GetElapsedTime(start, end).TotalMicroseconds;
+        var shadowMicros = shadowSource is null ? 0 : Stopwatch.GetElapsedTime(primaryEnd, end).TotalMicroseconds;
         Interlocked.Increment(ref _histogram[MicroBatcher.BucketOf(rows)]);
         Interlocked.Increment(ref _batches);
 
@@ -263,9 +326,15 @@ public sealed class MicroBatcher<TSource> : IDisposable
         {
             var slot = _batchSlots[i];
             _batchProbabilities.AsSpan(offset, slot.Rows).CopyTo(slot.Probabilities);
+            if (shadowSource is not null)
+            {
+                _batchShadow.AsSpan(offset, slot.Rows).CopyTo(slot.ShadowProbabilities);
+            }
+
             offset += slot.Rows;
-            slot.Timing = new BatchTiming(Stopwatch.GetElapsedTime(slot.EnqueuedAt, start).TotalMicroseconds, computeMicros, rows);
+            slot.Timing = new BatchTiming(Stopwatch.GetElapsedTime(slot.EnqueuedAt, start).TotalMicroseconds, computeMicros, rows, shadowMicros);
             slot.ScoredBy = source;
+            slot.ShadowBy = shadowSource;
             _batchSlots[i] = null!;
             slot.Done.Set();
         }
@@ -277,6 +346,8 @@ public sealed class MicroBatcher<TSource> : IDisposable
 
         public float[] Probabilities { get; } = new float[rowCapacity];
 
+        public float[] ShadowProbabilities { get; } = new float[rowCapacity];
+
         public ManualResetEventSlim Done { get; } = new(false, spinCount: 200);
 
         public int Rows { get; set; }
@@ -286,6 +357,8 @@ public sealed class MicroBatcher<TSource> : IDisposable
         public BatchTiming Timing { get; set; }
 
         public TSource? ScoredBy { get; set; }
+
+        public TSource? ShadowBy { get; set; }
     }
 }
 

@@ -44,6 +44,12 @@ public sealed class ScoringBenchOptions
 
     public int BatcherMaxWaitMicros { get; init; } = 200;
 
+    /// <summary>
+    /// A challenger package: each batcher run is repeated with it in shadow, once with the service's defaults (skipped
+    /// under load, within its budget) and once made to score every batch (its whole cost).
+    /// </summary>
+    public string? ChallengerDir { get; init; }
+
     public static IReadOnlyList<int> ParseBatches(string csv) =>
         [.. csv.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(value => int.Parse(value, CultureInfo.InvariantCulture))];
@@ -67,6 +73,13 @@ public sealed record ScoringBenchResult(
     public double? ComputeP99Us { get; init; }
 
     public double? MeanBatchRows { get; init; }
+
+    /// <summary>Runs with a challenger: the transactions it scored and those it skipped (any reason), and its p99 part of the compute.</summary>
+    public long? ChallengerScored { get; init; }
+
+    public long? ChallengerSkipped { get; init; }
+
+    public double? ChallengerComputeP99Us { get; init; }
 }
 
 /// <summary>How far a mode's probabilities are from an independent CPU reference on the same rows.</summary>
@@ -136,7 +149,12 @@ public static class ScoringBench
             if (options.Concurrency > 0)
             {
                 scorer.Dispose();
-                results.Add(MeasureUnderLoad(options, scoringOptions, mode, logger));
+                results.Add(MeasureUnderLoad(options, scoringOptions, mode, ChallengerRun.None, logger));
+                if (options.ChallengerDir is not null)
+                {
+                    results.Add(MeasureUnderLoad(options, scoringOptions, mode, ChallengerRun.WithinBudget, logger));
+                    results.Add(MeasureUnderLoad(options, scoringOptions, mode, ChallengerRun.EveryBatch, logger));
+                }
             }
         }
 
@@ -224,7 +242,15 @@ public static class ScoringBench
     }
 
     /// <summary>Several threads submitting small batches through <see cref="ScoringService"/>, as pipeline workers do.</summary>
-    private static ScoringBenchResult MeasureUnderLoad(ScoringBenchOptions options, ScoringOptions scoringOptions, string mode, ILogger logger)
+    private enum ChallengerRun
+    {
+        None,
+        WithinBudget,
+        EveryBatch,
+    }
+
+    private static ScoringBenchResult MeasureUnderLoad(ScoringBenchOptions options, ScoringOptions scoringOptions, string mode, ChallengerRun challenger,
+        ILogger logger)
     {
         var serviceOptions = new ScoringOptions
         {
@@ -236,15 +262,22 @@ public static class ScoringBench
             MaxBatchSize = options.BatcherMaxBatch,
             MaxWaitMicros = options.BatcherMaxWaitMicros,
             MaxPendingSubmissions = Math.Max(options.Concurrency * 2, 16),
+            ChallengerSkipAtWaiting = challenger == ChallengerRun.EveryBatch ? int.MaxValue : new ScoringOptions().ChallengerSkipAtWaiting,
+            ChallengerBudgetMicros = challenger == ChallengerRun.EveryBatch ? int.MaxValue : new ScoringOptions().ChallengerBudgetMicros,
         };
         using var service = new ScoringService(serviceOptions, logger);
         service.Swap(options.PackageDir);
+        if (challenger != ChallengerRun.None)
+        {
+            service.SetChallenger(ModelSnapshot.Load(options.ChallengerDir!, serviceOptions, logger));
+        }
         var rows = options.RowsPerSubmission;
         var perThread = Math.Max(1, options.Iterations);
         var latency = new double[options.Concurrency * perThread];
         var queue = new double[latency.Length];
         var compute = new double[latency.Length];
         var batchRows = new double[latency.Length];
+        var shadow = new double[latency.Length];
         var threads = new Thread[options.Concurrency];
         var total = Stopwatch.StartNew();
         for (var t = 0; t < threads.Length; t++)
@@ -260,14 +293,16 @@ public static class ScoringBench
                 }
 
                 var probabilities = new float[rows];
+                var challengerProbabilities = new float[rows];
                 for (var i = 0; i < perThread; i++)
                 {
                     var start = Stopwatch.GetTimestamp();
-                    service.Score(features, rows, probabilities, out var timing);
+                    service.Score(features, rows, probabilities, challengerProbabilities, out _, out var timing);
                     latency[first + i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
                     queue[first + i] = timing.QueueMicros;
                     compute[first + i] = timing.ComputeMicros;
                     batchRows[first + i] = timing.BatchRows;
+                    shadow[first + i] = timing.ShadowMicros;
                 }
             });
             threads[t].Start();
@@ -283,14 +318,25 @@ public static class ScoringBench
         Array.Sort(latency);
         Array.Sort(queue);
         Array.Sort(compute);
+        Array.Sort(shadow);
         var p50 = latency[latency.Length / 2];
         var p99 = Percentile99(latency);
-        return new ScoringBenchResult($"{mode}_batcher_x{options.Concurrency}", service.Current.Device, options.BatcherMaxBatch, latency.Length,
+        var suffix = challenger switch
+        {
+            ChallengerRun.WithinBudget => "_challenger",
+            ChallengerRun.EveryBatch => "_challenger_always",
+            _ => "",
+        };
+        var telemetry = service.ChallengerNow("scoring", null, null);
+        return new ScoringBenchResult($"{mode}_batcher_x{options.Concurrency}{suffix}", service.Current.Device, options.BatcherMaxBatch, latency.Length,
             p50, p99, latency.Average(), p50 * 1000 / rows, p99 * 1000 / rows, latency.Length * rows / total.Elapsed.TotalSeconds)
         {
             QueueP99Us = Percentile99(queue),
             ComputeP99Us = Percentile99(compute),
             MeanBatchRows = meanBatch,
+            ChallengerScored = challenger == ChallengerRun.None ? null : telemetry.ScoredRows,
+            ChallengerSkipped = challenger == ChallengerRun.None ? null : telemetry.SkippedRows.Sum(),
+            ChallengerComputeP99Us = challenger == ChallengerRun.None ? null : Percentile99(shadow),
         };
     }
 
@@ -357,6 +403,12 @@ public static class ScoringBench
         {
             var batcher = r.QueueP99Us is { } q ? string.Create(CultureInfo.InvariantCulture,
                 $"  queue p99 {q:F1} µs, compute p99 {r.ComputeP99Us:F1} µs, mean batch {r.MeanBatchRows:F1}") : "";
+            if (r.ChallengerScored is { } scored)
+            {
+                batcher += string.Create(CultureInfo.InvariantCulture,
+                    $", challenger scored {scored:N0} skipped {r.ChallengerSkipped:N0}, its compute p99 {r.ChallengerComputeP99Us:F1} µs");
+            }
+
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Mode,-20} {r.Batch,6} {r.P50Us,10:F1} {r.P99Us,10:F1} {r.P50NsPerTransaction,10:F1} {r.P99NsPerTransaction,10:F1} {r.TransactionsPerSecond,14:N0}{batcher}"));
         }

@@ -72,6 +72,24 @@ public sealed class ScoringOptions
     /// <summary>Submissions that may wait in the micro-batcher at once (pre-allocated slots).</summary>
     public int MaxPendingSubmissions { get; set; } = 256;
 
+    /// <summary>
+    /// The challenger's package directory (<c>--challenger</c>), watched like the model's: scored in shadow beside the
+    /// champion on every batch, never deciding (docs/SCORING.md). Unset: no challenger, and nothing of it runs.
+    /// </summary>
+    public string? ChallengerDirectory { get; set; }
+
+    /// <summary>
+    /// The challenger's compute budget per batch. A batch over it benches the challenger for
+    /// <see cref="ChallengerCooldownMs"/>: the decisions behind it waited once, never again until it is back.
+    /// </summary>
+    public int ChallengerBudgetMicros { get; set; } = 2000;
+
+    /// <summary>The challenger is skipped (load) for a batch when this many submissions wait for the scoring thread behind it.</summary>
+    public int ChallengerSkipAtWaiting { get; set; } = 2;
+
+    /// <summary>How long a challenger that threw or ran over its budget sits out before it is tried again.</summary>
+    public int ChallengerCooldownMs { get; set; } = 1000;
+
     public static ScoringDevice ParseDevice(string value)
     {
         foreach (var device in Enum.GetValues<ScoringDevice>())

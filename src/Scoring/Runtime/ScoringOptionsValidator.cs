@@ -40,6 +40,33 @@ public sealed class ScoringOptionsValidator : IValidateOptions<ScoringOptions>
             failures.Add(Setting(nameof(ScoringOptions.CpuThreads), "must be 0 (ONNX Runtime decides) or more", options.CpuThreads));
         }
 
+        if (options.ChallengerBudgetMicros < 1)
+        {
+            failures.Add(Setting(nameof(ScoringOptions.ChallengerBudgetMicros), "must be 1 or more", options.ChallengerBudgetMicros));
+        }
+
+        if (options.ChallengerSkipAtWaiting < 1)
+        {
+            failures.Add(Setting(nameof(ScoringOptions.ChallengerSkipAtWaiting), "must be 1 or more", options.ChallengerSkipAtWaiting));
+        }
+
+        if (options.ChallengerCooldownMs < 0)
+        {
+            failures.Add(Setting(nameof(ScoringOptions.ChallengerCooldownMs), "must be 0 or more", options.ChallengerCooldownMs));
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.ChallengerDirectory)
+            && string.Equals(options.ModelDirectory, ScoringOptions.NoModel, StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"{ScoringOptions.Section}:{nameof(ScoringOptions.ChallengerDirectory)} (--challenger) needs a champion to score beside: "
+                + $"{ScoringOptions.Section}:{nameof(ScoringOptions.ModelDirectory)} (--model) is {ScoringOptions.NoModel}");
+        }
+
+        if (options.ChallengerDirectory is { } challenger && string.Equals(challenger, ScoringOptions.NoModel, StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"{ScoringOptions.Section}:{nameof(ScoringOptions.ChallengerDirectory)} (--challenger) is a package directory; leave it unset for no challenger");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

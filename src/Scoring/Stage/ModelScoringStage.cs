@@ -13,8 +13,11 @@ namespace FraudStream.Scoring.Stage;
 /// <see cref="ModelSnapshot"/> and swapped in by one reference. A package that fails to load leaves the current
 /// snapshot in place and is tried again as soon as its files change. With <see cref="ScoringOptions.NoModel"/>,
 /// or until a package loads: NaN scores and <c>model_unavailable</c>, never a stalled stream.
+/// The challenger's folder (<see cref="ScoringOptions.ChallengerDirectory"/>) is watched the same way; a package in it
+/// at start that cannot be loaded (another feature schema above all) stops the start with
+/// <see cref="ChallengerRefusedException"/>; one that arrives later and cannot be loaded is logged and shown as refused.
 /// </summary>
-public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, IDisposable
+public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, IChallengerStatus, IDisposable
 {
     private static readonly TimeSpan DefaultPollInterval = TimeSpan.FromSeconds(2);
     private readonly ScoringService _scoring;
@@ -24,6 +27,12 @@ public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, ID
     private readonly Lock _loadGate = new();
     private string _loadedStamp = "";
     private string _rejectedStamp = "";
+    private readonly string? _challengerDir;
+    private readonly ScoringOptions _options;
+    private string _challengerLoadedStamp = "";
+    private string _challengerRejectedStamp = "";
+    private volatile string _challengerState = "none";
+    private volatile string? _challengerRejection;
     private bool _disposed;
 
     /// <param name="pollInterval">How often the package directory is checked; zero or less: only by <see cref="Refresh"/>.</param>
@@ -33,6 +42,8 @@ public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, ID
         ArgumentNullException.ThrowIfNull(logger);
         _scoring = new ScoringService(options, logger);
         _logger = logger;
+        _options = options;
+        _challengerDir = string.IsNullOrWhiteSpace(options.ChallengerDirectory) ? null : options.ChallengerDirectory;
         if (string.Equals(options.ModelDirectory, ScoringOptions.NoModel, StringComparison.OrdinalIgnoreCase))
         {
             LogRunningWithoutModel(logger);
@@ -41,15 +52,34 @@ public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, ID
 
         _packageDir = options.ModelDirectory ?? throw new ArgumentException("ScoringOptions.ModelDirectory is not set", nameof(options));
         Refresh();
+        if (_challengerDir is not null)
+        {
+            try
+            {
+                RefreshChallenger(refuseAtStart: true);
+            }
+            catch
+            {
+                _scoring.Dispose();
+                throw;
+            }
+        }
+
         // Poll rather than trust file-system events (unreliable on network and container file systems).
         var interval = pollInterval ?? DefaultPollInterval;
         if (interval > TimeSpan.Zero)
         {
-            _watch = new Timer(_ => Refresh(), null, interval, interval);
+            _watch = new Timer(_ =>
+            {
+                Refresh();
+                RefreshChallenger();
+            }, null, interval, interval);
         }
     }
 
     public IModelSnapshot Current => _scoring.Current;
+
+    public IModelSnapshot? Challenger => _scoring.Challenger;
 
     public ScoringService Service => _scoring;
 
@@ -75,6 +105,87 @@ public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, ID
         batchWaitMicros = (long)timing.QueueMicros;
         computeMicros = (long)timing.ComputeMicros;
         return snapshot;
+    }
+
+    public IModelSnapshot Score(ReadOnlySpan<float> features, int rows, Span<float> scores, Span<float> challengerScores,
+        out IModelSnapshot? challenger, out long batchWaitMicros, out long computeMicros)
+    {
+        var snapshot = _scoring.Score(features, rows, scores, challengerScores, out var shadow, out var timing);
+        challenger = shadow;
+        batchWaitMicros = (long)timing.QueueMicros;
+        computeMicros = (long)timing.ComputeMicros;
+        return snapshot;
+    }
+
+    public ChallengerTelemetry ChallengerNow() => _scoring.ChallengerNow(_challengerState, _challengerRejection, comparison: null);
+
+    public bool TryPromote(out string previousVersion, out string promotedVersion)
+    {
+        lock (_loadGate)
+        {
+            if (!_scoring.Promote(out previousVersion, out promotedVersion))
+            {
+                return false;
+            }
+
+            // The challenger's folder keeps its stamp: the promoted package is not loaded again as a challenger, a new one is.
+            _challengerState = "promoted";
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Loads the challenger's package if its files changed since the last load or rejection. At start
+    /// (<paramref name="refuseAtStart"/>) a package that cannot be loaded throws <see cref="ChallengerRefusedException"/>.
+    /// </summary>
+    public void RefreshChallenger(bool refuseAtStart = false)
+    {
+        if (_challengerDir is null)
+        {
+            return;
+        }
+
+        lock (_loadGate)
+        {
+            var stamp = Stamp(_challengerDir);
+            if (_disposed || stamp == _challengerLoadedStamp || stamp == _challengerRejectedStamp)
+            {
+                return;
+            }
+
+            if (!File.Exists(Path.Combine(_challengerDir, ModelPackage.ManifestFileName)))
+            {
+                // An empty folder is no challenger (yet), not a refusal: nothing to compare until a package arrives.
+                _challengerRejectedStamp = stamp;
+                return;
+            }
+
+            ModelSnapshot snapshot;
+            try
+            {
+                snapshot = ModelSnapshot.Load(_challengerDir, _options, _logger);
+            }
+            catch (ModelPackageException ex)
+            {
+                if (refuseAtStart)
+                {
+                    throw new ChallengerRefusedException($"challenger package '{_challengerDir}' refused: {ex.Message}", ex);
+                }
+
+                _challengerRejectedStamp = stamp;
+                _challengerRejection = ex.Message;
+                _challengerState = "refused";
+                LogChallengerRejected(_logger, _challengerDir, ex.Message);
+                return;
+            }
+
+            _scoring.SetChallenger(snapshot);
+            _challengerLoadedStamp = stamp;
+            _challengerRejectedStamp = "";
+            _challengerRejection = null;
+            _challengerState = "scoring";
+            LogChallengerLoaded(_logger, snapshot.Version, snapshot.Device, snapshot.ReviewThreshold, snapshot.DeclineThreshold);
+        }
     }
 
     /// <summary>
@@ -160,7 +271,32 @@ public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, ID
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Model {Version} on {Device}; review at {Review}, decline at {Decline}")]
     private static partial void LogLoaded(ILogger logger, string version, string device, double review, double decline);
 
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Error, Message = "Challenger package {Package} refused, not loaded: {Reason}")]
+    private static partial void LogChallengerRejected(ILogger logger, string package, string reason);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information,
+        Message = "Challenger {Version} on {Device} in shadow (review at {Review}, decline at {Decline}): scores stored, decisions unchanged")]
+    private static partial void LogChallengerLoaded(ILogger logger, string version, string device, double review, double decline);
+
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning,
         Message = "Running without a model (--model none): decisions by rules alone, every one flagged model_unavailable")]
     private static partial void LogRunningWithoutModel(ILogger logger);
+}
+
+/// <summary>The challenger given at start cannot be loaded (another feature schema, a corrupt package): serve does not start.</summary>
+public sealed class ChallengerRefusedException : Exception
+{
+    public ChallengerRefusedException()
+    {
+    }
+
+    public ChallengerRefusedException(string message)
+        : base(message)
+    {
+    }
+
+    public ChallengerRefusedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

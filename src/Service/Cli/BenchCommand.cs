@@ -23,9 +23,13 @@ internal static class BenchCommand
         var rowsPerSubmission = new Option<int>("--rows-per-submission") { Description = "Rows each submitting thread sends at once", DefaultValueFactory = _ => 1 };
         var batcherMaxBatch = new Option<int>("--batcher-max-batch") { Description = "Micro-batcher max batch size", DefaultValueFactory = _ => 64 };
         var batcherMaxWait = new Option<int>("--batcher-max-wait-us") { Description = "Micro-batcher max wait (µs)", DefaultValueFactory = _ => 200 };
+        var challenger = new Option<string?>("--challenger")
+        {
+            Description = "With --concurrency: repeat each batcher run with this package as challenger in shadow (within budget, then on every batch)",
+        };
         var scoring = new Command("scoring", "Benchmark the scoring stage: p50/p99 per call and per transaction at each batch size")
         {
-            model, device, batch, iterations, graphs, threads, report, concurrency, rowsPerSubmission, batcherMaxBatch, batcherMaxWait,
+            model, device, batch, iterations, graphs, threads, report, concurrency, rowsPerSubmission, batcherMaxBatch, batcherMaxWait, challenger,
         };
         scoring.SetAction(parse =>
         {
@@ -50,6 +54,7 @@ internal static class BenchCommand
                 RowsPerSubmission = parse.GetValue(rowsPerSubmission),
                 BatcherMaxBatch = parse.GetValue(batcherMaxBatch),
                 BatcherMaxWaitMicros = parse.GetValue(batcherMaxWait),
+                ChallengerDir = parse.GetValue(challenger),
             };
             ScoringBench.Run(options, loggers.CreateLogger("bench"), Console.Out);
             return 0;

@@ -18,6 +18,7 @@ internal static class CommandLine
         root.Subcommands.Add(CompileCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(RulesCommand.Create());
+        root.Subcommands.Add(ModelsCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -48,11 +48,15 @@ internal static class DemoCommand
             Description = "Store: sqlite:PATH or postgres:CONNECTION-STRING (default a SQLite file in the folder; the instances share it)",
         };
         var model = CommonOptions.Model();
+        var challenger = new Option<string?>("--challenger")
+        {
+            Description = "Challenger model package folder, scored in shadow beside the model (serve --challenger); the report compares them",
+        };
         var rules = CommonOptions.Rules();
         var device = CommonOptions.Device();
         var command = new Command("demo", "Run everything in one process: embedded Kafka, simulator, decision service, SQLite, dashboard")
         {
-            transactions, rate, seed, target, report, port, folder, model, rules, device, brokers, warmup, partitions, duration,
+            transactions, rate, seed, target, report, port, folder, model, challenger, rules, device, brokers, warmup, partitions, duration,
             floorSeconds, timeline, instances, db,
         };
         command.SetAction(async (parse, cancellation) =>
@@ -94,7 +98,8 @@ internal static class DemoCommand
                 Math.Max(0, parse.GetValue(floorSeconds)),
                 parse.GetValue(timeline),
                 parse.GetValue(instances),
-                parse.GetValue(db));
+                parse.GetValue(db),
+                parse.GetValue(challenger));
             var runner = new DemoRunner(settings, Simulate, Console.Out);
             var (exit, _) = await runner.RunAsync(cancellation);
             return exit;

@@ -17,6 +17,11 @@ internal static class ServeCommand
         var bootstrap = CommonOptions.Bootstrap(required: false);
         var db = CommonOptions.Database();
         var model = CommonOptions.Model();
+        var challenger = new Option<string>("--challenger")
+        {
+            Description = "Challenger model package folder, watched: scored in shadow beside the model on every batch, its score and would-be "
+                + "decision stored beside the real one, never deciding (docs/SCORING.md); `fraudstream models promote` makes it the model",
+        };
         var rules = CommonOptions.Rules();
         var port = CommonOptions.DashboardPort();
         var target = CommonOptions.TargetMs();
@@ -29,7 +34,7 @@ internal static class ServeCommand
         };
         var command = new Command("serve", "Consume transactions, decide each one, produce decisions, persist and commit")
         {
-            bootstrap, db, model, rules, port, target, device, workers, withStdin,
+            bootstrap, db, model, challenger, rules, port, target, device, workers, withStdin,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -38,6 +43,7 @@ internal static class ServeCommand
                 Bootstrap = parse.GetValue(bootstrap),
                 Database = parse.GetValue(db),
                 ModelDirectory = parse.GetValue(model),
+                ChallengerDirectory = parse.GetValue(challenger),
                 RulesFile = parse.GetValue(rules),
                 DashboardPort = parse.GetValue(port),
                 TargetMs = parse.GetValue(target),
@@ -128,6 +134,8 @@ internal static class ServeCommand
                 return [.. validation.Failures];
             case OptionsValidationFailure failure:
                 return [failure.Message];
+            case Scoring.Stage.ChallengerRefusedException challenger:
+                return [$"Scoring:ChallengerDirectory (--challenger): {challenger.Message}"];
             case RulesCompileException rules:
                 return [$"{RulesOptions.Section}:{nameof(RulesOptions.File)} (--rules): {rules.Message}"];
             case InvalidOperationException when ex.TargetSite?.DeclaringType?.Assembly == typeof(ConfigurationBinder).Assembly:

@@ -68,6 +68,20 @@ public sealed class DemoReport
     /// <summary>With <c>--instances</c> above 1: the `serve` processes, the rebalance and each one's state; null otherwise.</summary>
     public InstancesReport? Instances { get; set; }
 
+    /// <summary>With <c>--challenger</c> (one instance): the challenger in shadow and its comparison with the champion; null otherwise.</summary>
+    public ChallengerInfo? Challenger { get; set; }
+
+    public sealed class ChallengerInfo
+    {
+        public string Version { get; set; } = "";
+        public string State { get; set; } = "";
+        public long Scored { get; set; }
+        public Dictionary<string, long> Skipped { get; set; } = [];
+        public double MeanComputeMicros { get; set; }
+        public double MeanChampionComputeMicros { get; set; }
+        public Core.Telemetry.ModelComparison? Comparison { get; set; }
+    }
+
     public sealed class InstancesReport
     {
         public int Count { get; set; }

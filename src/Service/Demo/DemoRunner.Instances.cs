@@ -168,6 +168,11 @@ public sealed partial class DemoRunner
             arguments.AddRange(["--rules", rules]);
         }
 
+        if (settings.ChallengerDirectory is { } challenger)
+        {
+            arguments.AddRange(["--challenger", challenger]);
+        }
+
         return arguments;
     }
 

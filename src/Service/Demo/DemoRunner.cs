@@ -37,7 +37,8 @@ public sealed record DemoSettings(
     double FloorSeconds = 10,
     string? Timeline = null,
     int Instances = 1,
-    string? Database = null);
+    string? Database = null,
+    string? ChallengerDirectory = null);
 
 /// <summary>
 /// Everything in one process: embedded broker, the service (as `serve` builds it), the simulator
@@ -94,6 +95,7 @@ public sealed partial class DemoRunner(DemoSettings settings, Func<DemoSettings,
         Bootstrap = broker.BootstrapServers,
         Database = StoreDatabase(),
         ModelDirectory = settings.ModelDirectory,
+        ChallengerDirectory = settings.ChallengerDirectory,
         RulesFile = settings.RulesFile,
         DashboardPort = settings.DashboardPort,
         TargetMs = settings.TargetMs,
@@ -286,6 +288,7 @@ public sealed partial class DemoRunner(DemoSettings settings, Func<DemoSettings,
             report.StagesMs[name] = new DemoReport.StagePercentiles { P50 = stats.P50, P99 = stats.P99 };
         }
 
+        report.Challenger = await ChallengerReportAsync(service, store);
         return report;
     }
 
@@ -374,6 +377,52 @@ public sealed partial class DemoRunner(DemoSettings settings, Func<DemoSettings,
             $"e2e p50 {e2e.P50,6:F2} ms  p99 {e2e.P99,6:F2} ms  within {e2e.WithinTarget * 100,6:F2}%  dlq {s.Totals.DeadLettered}  dup {s.Totals.Duplicates}"));
     }
 
+    /// <summary>With a challenger: what it scored and skipped, and the comparison `models compare` prints, from the same store.</summary>
+    private async Task<DemoReport.ChallengerInfo?> ChallengerReportAsync(DecisionService service, FraudStore store)
+    {
+        if (settings.ChallengerDirectory is null || service.Telemetry.Latest?.Challenger is not { } telemetry)
+        {
+            return null;
+        }
+
+        var pairs = await store.CompareModelsAsync(DateTime.MinValue);
+        var pair = pairs.Count > 0 ? pairs[0] : null;
+        var skipped = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < ChallengerSkips.Count; i++)
+        {
+            skipped[ChallengerSkips.All[i]] = telemetry.SkippedRows[i];
+        }
+
+        return new DemoReport.ChallengerInfo
+        {
+            Version = pair?.ChallengerVersion ?? telemetry.Version ?? "",
+            State = telemetry.State,
+            Scored = telemetry.ScoredRows,
+            Skipped = skipped,
+            MeanComputeMicros = telemetry.Batches == 0 ? 0 : Math.Round(telemetry.ComputeMicros / telemetry.Batches, 1),
+            MeanChampionComputeMicros = telemetry.Batches == 0 ? 0 : Math.Round(telemetry.ChampionComputeMicros / telemetry.Batches, 1),
+            Comparison = pair is null ? null : ModelComparison.From(pair.ToCounts()),
+        };
+    }
+
+    private void PrintChallenger(DemoReport.ChallengerInfo? c)
+    {
+        if (c is null)
+        {
+            return;
+        }
+
+        static string N(double? v) => v is { } x ? x.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  challenger {c.Version} ({c.State}): scored {c.Scored}, skipped {string.Join(", ", c.Skipped.Select(s => $"{s.Key} {s.Value}"))}; compute per batch {c.MeanComputeMicros:F1} µs beside the champion's {c.MeanChampionComputeMicros:F1} µs"));
+        if (c.Comparison is { } m)
+        {
+            output.WriteLine($"    agreement {N(m.Agreement)}, score correlation {N(m.ScoreCorrelation)} over {m.Compared} decisions ({m.Labelled} labelled, {m.LabelledFraud} fraud)");
+            output.WriteLine($"    champion:   review {N(m.Champion.ReviewRate)}, decline {N(m.Champion.DeclineRate)}, precision {N(m.Champion.Precision)}, recall {N(m.Champion.Recall)}");
+            output.WriteLine($"    challenger: review {N(m.Challenger.ReviewRate)}, decline {N(m.Challenger.DeclineRate)}, precision {N(m.Challenger.Precision)}, recall {N(m.Challenger.Recall)} (would-be)");
+        }
+    }
+
     private void PrintReport(DemoReport r)
     {
         output.WriteLine("FraudStream demo report");
@@ -399,6 +448,7 @@ public sealed partial class DemoRunner(DemoSettings settings, Func<DemoSettings,
         }
 
         PrintInstances(r.Instances);
+        PrintChallenger(r.Challenger);
         foreach (var (stage, p) in r.StagesMs)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {stage,-16} p50 {p.P50,8:F3} ms   p99 {p.P99,8:F3} ms"));

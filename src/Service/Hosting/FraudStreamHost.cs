@@ -105,6 +105,7 @@ public static class FraudStreamHost
         Put("Decisions:TokenKey", s.TokenKey);
         Put("Storage:Database", s.Database);
         Put("Scoring:ModelDirectory", s.ModelDirectory);
+        Put("Scoring:ChallengerDirectory", s.ChallengerDirectory);
         Put("Scoring:Device", s.Device);
         Put("Rules:File", s.RulesFile);
         Put("Dashboard:Port", s.DashboardPort);

@@ -6,6 +6,9 @@ public sealed record ServeSettings
     public string? Bootstrap { get; init; }
     public string? Database { get; init; }
     public string? ModelDirectory { get; init; }
+
+    /// <summary>The challenger's package folder (<c>--challenger</c>), scored in shadow and watched.</summary>
+    public string? ChallengerDirectory { get; init; }
     public string? RulesFile { get; init; }
     public int? DashboardPort { get; init; }
     public double? TargetMs { get; init; }

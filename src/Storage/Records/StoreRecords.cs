@@ -1,3 +1,5 @@
+using FraudStream.Core.Telemetry;
+
 namespace FraudStream.Storage.Records;
 
 /// <summary>One decided transaction as stored. Reused by the pipeline: one instance per in-flight slot.</summary>
@@ -26,6 +28,13 @@ public sealed class DecisionRecord
     public long LatencyUs { get; set; }
     public int SourcePartition { get; set; }
     public long SourceOffset { get; set; }
+
+    /// <summary>The challenger's score of the same features, when one scored it in shadow (docs/SCORING.md).</summary>
+    public double? ChallengerScore { get; set; }
+
+    /// <summary>What the challenger would have decided: the same rules with its score and thresholds. Never emitted.</summary>
+    public string? ChallengerDecision { get; set; }
+    public string? ChallengerVersion { get; set; }
 }
 
 public sealed class DeadLetterRecord
@@ -114,4 +123,54 @@ public sealed class DecidedPosition
     public string Id { get; set; } = "";
     public int SourcePartition { get; set; }
     public long SourceOffset { get; set; }
+}
+
+/// <summary>The comparison sums of one (champion, challenger) pair of versions, as the store sums them.</summary>
+public sealed class ModelPairCounts
+{
+    public string ChampionVersion { get; set; } = "";
+    public string ChallengerVersion { get; set; } = "";
+    public long Compared { get; set; }
+    public long Agreed { get; set; }
+    public long Scored { get; set; }
+    public double SumChampion { get; set; }
+    public double SumChallenger { get; set; }
+    public double SumChampionSquared { get; set; }
+    public double SumChallengerSquared { get; set; }
+    public double SumProduct { get; set; }
+    public long ChampionReview { get; set; }
+    public long ChampionDecline { get; set; }
+    public long ChallengerReview { get; set; }
+    public long ChallengerDecline { get; set; }
+    public long Labelled { get; set; }
+    public long LabelledFraud { get; set; }
+    public long ChampionFlaggedLabelled { get; set; }
+    public long ChampionFlaggedFraud { get; set; }
+    public long ChallengerFlaggedLabelled { get; set; }
+    public long ChallengerFlaggedFraud { get; set; }
+
+    public ModelComparisonCounts ToCounts() => new()
+    {
+        Compared = Compared, Agreed = Agreed, Scored = Scored, SumChampion = SumChampion, SumChallenger = SumChallenger,
+        SumChampionSquared = SumChampionSquared, SumChallengerSquared = SumChallengerSquared, SumProduct = SumProduct,
+        ChampionReview = ChampionReview, ChampionDecline = ChampionDecline, ChallengerReview = ChallengerReview, ChallengerDecline = ChallengerDecline,
+        Labelled = Labelled, LabelledFraud = LabelledFraud, ChampionFlaggedLabelled = ChampionFlaggedLabelled, ChampionFlaggedFraud = ChampionFlaggedFraud,
+        ChallengerFlaggedLabelled = ChallengerFlaggedLabelled, ChallengerFlaggedFraud = ChallengerFlaggedFraud,
+    };
+}
+
+/// <summary>A row of <c>model_promotions</c>: who asked when, and what became of it.</summary>
+public sealed class ModelPromotionRecord
+{
+    public long Seq { get; set; }
+    public DateTime RequestedAt { get; set; }
+    public string RequestedBy { get; set; } = "";
+
+    /// <summary><c>requested</c>, <c>claimed</c> (an instance is applying it), <c>applied</c> or <c>refused</c>.</summary>
+    public string Status { get; set; } = "";
+    public DateTime? AppliedAt { get; set; }
+    public string? Instance { get; set; }
+    public string? FromVersion { get; set; }
+    public string? ToVersion { get; set; }
+    public string? Detail { get; set; }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FraudStream.Core.Contracts;
 using FraudStream.Core.Latency;
+using FraudStream.Core.Telemetry;
 using FraudStream.Dashboard.Tests.Support;
 
 namespace FraudStream.Dashboard.Tests.Api;
@@ -25,6 +26,28 @@ public sealed class DashboardFeedTests : IAsyncLifetime
         var persist = stages[(int)Stage.Persist];
         Assert.Equal((int)Stage.Persist + 1, persist.GetProperty("p50_ms").GetDouble());
         Assert.Equal(100, persist.GetProperty("count").GetInt64());
+    }
+
+    [Fact]
+    public async Task The_challenger_reaches_the_snapshot_with_skips_by_reason_mean_cost_and_the_comparison()
+    {
+        var comparison = new ModelComparison(1000, 0.96, null, new ModelSide(0.02, 0.01, 0.7, null), new ModelSide(0.03, 0.01, 0.6, null), 50, 0);
+        _server.Feed.Publish(TestPipelineSnapshots.Create(0) with
+        {
+            Challenger = new ChallengerTelemetry("scoring", "gbt-7", null, 1000, [25, 3, 0], 40, 2000, 3000, 0, comparison),
+        });
+
+        using var json = await _server.GetJsonAsync("/api/snapshot");
+        var challenger = json.RootElement.GetProperty("challenger");
+        Assert.Equal("gbt-7", challenger.GetProperty("version").GetString());
+        Assert.Equal(25, challenger.GetProperty("skipped").GetProperty("load").GetInt64());
+        Assert.Equal(3, challenger.GetProperty("skipped").GetProperty("error").GetInt64());
+        Assert.Equal(50, challenger.GetProperty("mean_compute_micros").GetDouble());
+        Assert.Equal(75, challenger.GetProperty("mean_champion_compute_micros").GetDouble());
+        var sent = challenger.GetProperty("comparison");
+        Assert.Equal(0.96, sent.GetProperty("agreement").GetDouble());
+        Assert.Equal(JsonValueKind.Null, sent.GetProperty("score_correlation").ValueKind); // the page shows —
+        Assert.Equal(0.03, sent.GetProperty("challenger").GetProperty("review_rate").GetDouble());
     }
 
     [Fact]

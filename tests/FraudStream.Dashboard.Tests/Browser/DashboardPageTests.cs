@@ -147,6 +147,36 @@ public sealed class DashboardPageTests
     }
 
     [ChromiumFact]
+    public async Task Challenger_panel_says_how_many_were_dropped_under_load_and_compares_the_two_models()
+    {
+        await using var server = await DashboardServer.StartAsync();
+        var comparison = new Core.Telemetry.ModelComparison(4000, 0.9712, 0.93, new Core.Telemetry.ModelSide(0.02, 0.01, 0.7, 0.8),
+            new Core.Telemetry.ModelSide(0.03, 0.01, null, 0.75), 300, 40);
+        server.Feed.Publish(TestPipelineSnapshots.Create(0) with
+        {
+            Challenger = new Core.Telemetry.ChallengerTelemetry("scoring", "gbt-7", null, 4000, [1234, 0, 0], 10, 500, 700, 0, comparison),
+        });
+
+        await using var browser = await BrowserSession.OpenAsync(server.Address);
+        var page = browser.Page;
+        await page.WaitForFunctionAsync("() => document.querySelector('#challenger-state').textContent === 'gbt-7'", null, Wait());
+
+        Assert.Equal("challenger dropped under load: 1,234", await page.InnerTextAsync("#challenger-dropped"));
+        Assert.Equal("+50 µs (champion 70 µs)", await page.InnerTextAsync("#challenger-cost"));
+        Assert.Equal("0.971 of 4,000", await page.InnerTextAsync("#challenger-agreement"));
+        var rows = await page.EvalOnSelectorAllAsync<string[]>("#challenger-table tbody tr", "rows => rows.map(r => r.textContent)");
+        Assert.Equal(["champion0.0200.0100.7000.800", "challenger0.0300.010—0.750"], rows);
+
+        server.Feed.Publish(TestPipelineSnapshots.Create(1) with
+        {
+            Challenger = Core.Telemetry.ChallengerTelemetry.None with { State = "refused", Rejected = "feature schema 'v1' is not 'v2'" },
+        });
+        await page.WaitForFunctionAsync("() => document.querySelector('#challenger-state').textContent.startsWith('refused')", null, Wait());
+        Assert.Equal("refused: feature schema 'v1' is not 'v2'", await page.InnerTextAsync("#challenger-state"));
+        Assert.Empty(browser.ConsoleErrors);
+    }
+
+    [ChromiumFact]
     public async Task Decline_and_review_tables_render_rows_without_a_score_while_the_model_is_down()
     {
         await using var server = await DashboardServer.StartAsync();

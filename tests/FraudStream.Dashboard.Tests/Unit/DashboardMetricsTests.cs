@@ -1,4 +1,5 @@
 using System.Text;
+using FraudStream.Core.Telemetry;
 using FraudStream.Dashboard.Metrics;
 using FraudStream.Dashboard.Snapshots;
 using FraudStream.Dashboard.Tests.Support;
@@ -98,6 +99,41 @@ public sealed class DashboardMetricsTests
         var buckets = DashboardMetrics.LatencyBuckets(37);
         Assert.Contains(0.037, buckets);
         Assert.Equal(buckets.Order(), buckets);
+    }
+
+    [Fact]
+    public async Task The_challenger_s_skips_per_reason_its_cost_and_the_comparison_are_exported_and_a_pair_gone_stops_being_reported()
+    {
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new DashboardMetrics(registry, TestSnapshots.TargetMs);
+        var comparison = new ModelComparison(4000, 0.97, 0.91, new ModelSide(0.02, 0.004, 0.8, 0.75), new ModelSide(0.025, 0.005, null, 0.7), 300, 40);
+        metrics.Apply(TestSnapshots.Create(0) with
+        {
+            Challenger = new ChallengerStatus
+            {
+                State = "scoring", Version = "gbt-seed-7", Scored = 4000, Batches = 100, MeanComputeMicros = 55, MeanChampionComputeMicros = 60,
+                Skipped = new Dictionary<string, long> { ["load"] = 120, ["error"] = 0, ["over_budget"] = 7 }, Comparison = comparison,
+            },
+        });
+
+        var text = await ExportAsync(registry);
+        Assert.Contains("fraudstream_challenger_scored_total 4000", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_challenger_skipped_total{reason=\"load\"} 120", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_challenger_skipped_total{reason=\"over_budget\"} 7", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_challenger_info{version=\"gbt-seed-7\",state=\"scoring\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_challenger_batch_compute_seconds{model=\"challenger\"} 5.5e-05", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_challenger_comparison{measure=\"agreement\"} 0.97", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_challenger_comparison{measure=\"score_correlation\"} 0.91", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_challenger_model_rate{model=\"champion\",measure=\"precision\"} 0.8", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_challenger_model_rate{model=\"challenger\",measure=\"recall\"} 0.7", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("fraudstream_challenger_model_rate{model=\"challenger\",measure=\"precision\"}", text, StringComparison.Ordinal);
+
+        metrics.Apply(TestSnapshots.Create(1) with { Challenger = new ChallengerStatus { State = "promoted", Scored = 4000 } });
+
+        text = await ExportAsync(registry);
+        Assert.DoesNotContain("fraudstream_challenger_comparison{", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("state=\"scoring\"", text, StringComparison.Ordinal);
+        Assert.Contains("fraudstream_challenger_info{version=\"\",state=\"promoted\"} 1", text, StringComparison.Ordinal);
     }
 
     private static async Task<string> ExportAsync(CollectorRegistry registry)

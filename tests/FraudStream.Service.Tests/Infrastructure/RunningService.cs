@@ -26,6 +26,9 @@ internal sealed class RunningService : IAsyncDisposable
 
     public FraudStore Store { get; }
 
+    /// <summary>The host's services, for a stage a test drives directly (e.g. a watched folder checked now).</summary>
+    public IServiceProvider Services => _host.Services;
+
     public static async Task<RunningService> StartAsync(ServeSettings settings)
     {
         var host = FraudStreamHost.Build(settings, logging => logging.SetMinimumLevel(LogLevel.Warning));

@@ -1,0 +1,331 @@
+using System.Text.Json;
+using FraudStream.Core.Contracts;
+using FraudStream.Core.Telemetry;
+using FraudStream.Ingest.Kafka;
+using FraudStream.Scoring.Stage;
+using FraudStream.Service.Hosting;
+using FraudStream.Service.Tests.Infrastructure;
+using FraudStream.Storage.Records;
+using FraudStream.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FraudStream.Service.Tests.Pipeline;
+
+/// <summary>
+/// A challenger model in shadow (docs/SCORING.md) through the real service: stored beside every decision, never
+/// changing one; refused on another feature schema; counted, not felt, when it fails; compared from the store by
+/// `fraudstream models compare`; promoted by `fraudstream models promote`. One partition, so the merchant graph sees
+/// the stream in one order and two runs of it compute the same features.
+/// </summary>
+public sealed class ChallengerTests : IDisposable
+{
+    private const int Count = 1500;
+    private readonly TempDirectory _packages = new();
+
+    public void Dispose() => _packages.Dispose();
+
+    private static ServeSettings Settings(EmbeddedBroker broker, string? challenger, string? db = null) =>
+        TestServeSettings.OnBroker(broker, configuration: new Dictionary<string, string?>
+        {
+            // The budget and load skip are for production; here every batch must be scored, on a busy test machine too.
+            ["Scoring:ChallengerBudgetMicros"] = "10000000",
+        }) with
+        {
+            ModelDirectory = ChallengerPackages.Champion,
+            ChallengerDirectory = challenger,
+            Database = db ?? "sqlite:" + TestServeSettings.NewSqliteFile(),
+        };
+
+    [Fact]
+    public async Task A_challenger_is_stored_beside_every_decision_and_the_decisions_equal_those_of_a_serve_without_it()
+    {
+        var without = await DecideAllWithoutChallengerAsync();
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 1);
+        Publish(broker, 0, Count);
+        var copy = ChallengerPackages.CopyOfChampion(_packages.Path, "champion-copy");
+
+        await using var service = await RunningService.StartAsync(Settings(broker, copy));
+        await WaitForDecisionsAsync(service, Count);
+        var with = await service.Store.GetDecisionsAsync(Count + 10);
+
+        var telemetry = await TelemetryAsync(service, t => t.ScoredRows + t.SkippedRows.Sum() >= Count);
+        Assert.Equal(Count, telemetry.ScoredRows);
+        Assert.Equal(Count, with.Count);
+        AssertSameDecisions(without, with);
+        Assert.All(with, d =>
+        {
+            // The same model under another name: its score and its would-be decision (same rules) are the real ones.
+            Assert.Equal("champion-copy", d.ChallengerVersion);
+            Assert.Equal(d.Score, d.ChallengerScore);
+            Assert.Equal(d.Decision, d.ChallengerDecision);
+        });
+        Assert.All(without, d => Assert.Null(d.ChallengerScore));
+        Assert.Contains(with, d => d.Decision != "approve"); // the rules flag some: the would-be path is exercised
+        Assert.Equal("scoring", telemetry.State);
+        Assert.All(telemetry.SkippedRows, skipped => Assert.Equal(0, skipped));
+    }
+
+    [Fact]
+    public void A_challenger_on_another_feature_schema_stops_serve_at_start_with_the_reason()
+    {
+        var other = ChallengerPackages.OtherSchema(_packages.Path);
+        using var serve = FraudstreamProcess.Start("serve", $"serve --bootstrap 127.0.0.1:9 --db \"sqlite:{TestServeSettings.NewSqliteFile()}\" "
+            + $"--dashboard-port 0 --model \"{ChallengerPackages.Champion}\" --challenger \"{other}\"",
+            new Dictionary<string, string> { ["FRAUDSTREAM_Decisions__TokenKey"] = TestServeSettings.TokenKey });
+
+        Assert.True(serve.WaitForExit(TimeSpan.FromSeconds(60)), "serve did not exit:\n" + serve.OutputText);
+        Assert.Equal(2, serve.ExitCode);
+        Assert.Contains($"configuration error: Scoring:ChallengerDirectory (--challenger): challenger package '{other}' refused: "
+            + $"model package '{other}' was trained on feature schema '{Features.Schema.FeatureSchema.Version}-old'", serve.OutputText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_challenger_on_another_feature_schema_arriving_in_the_watched_folder_is_refused_and_shown()
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 1);
+        var watched = Directory.CreateDirectory(Path.Combine(_packages.Path, "watched")).FullName;
+        await using var service = await RunningService.StartAsync(Settings(broker, watched));
+        var stage = service.Services.GetRequiredService<ModelScoringStage>();
+        Assert.Equal("none", stage.ChallengerNow().State); // an empty folder is no challenger yet
+
+        foreach (var file in Directory.GetFiles(ChallengerPackages.OtherSchema(_packages.Path)))
+        {
+            File.Copy(file, Path.Combine(watched, Path.GetFileName(file)));
+        }
+
+        stage.RefreshChallenger();
+        Publish(broker, 0, 200);
+        await WaitForDecisionsAsync(service, 200);
+
+        var telemetry = await TelemetryAsync(service, t => t.State == "refused");
+        Assert.Contains("was trained on feature schema", telemetry.Rejected, StringComparison.Ordinal);
+        Assert.Null(stage.Challenger);
+        Assert.All(await service.Store.GetDecisionsAsync(300), d => Assert.Null(d.ChallengerScore));
+    }
+
+    [Fact]
+    public async Task A_challenger_that_fails_on_real_data_leaves_every_decision_unchanged_and_is_counted()
+    {
+        var without = await DecideAllWithoutChallengerAsync();
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 1);
+        Publish(broker, 0, Count);
+
+        await using var service = await RunningService.StartAsync(Settings(broker, ChallengerPackages.FailsOnRealData(_packages.Path)));
+        Assert.Equal("fails-on-real-data", service.Services.GetRequiredService<ModelScoringStage>().Challenger?.Version); // it loaded and warmed
+        await WaitForDecisionsAsync(service, Count);
+        var with = await service.Store.GetDecisionsAsync(Count + 10);
+
+        AssertSameDecisions(without, with);
+        Assert.All(with, d => Assert.Null(d.ChallengerScore));
+        // Every transaction's batch either threw or came while the challenger sat out the cool-down after a throw.
+        var telemetry = await TelemetryAsync(service, t => t.Skipped(ChallengerSkip.Error) == Count);
+        Assert.Equal(0, telemetry.ScoredRows);
+        Assert.Equal(0, telemetry.Skipped(ChallengerSkip.Load));
+    }
+
+    public static TheoryData<string> Stores() => DecisionServiceTests.Stores();
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Models_compare_prints_the_numbers_computed_from_the_stored_rows_and_the_dashboard_shows_the_same(string store)
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 1);
+        var db = store == "sqlite" ? "sqlite:" + TestServeSettings.NewSqliteFile() : "postgres:" + PostgresServer.Instance.CreateDatabase();
+        await using var service = await RunningService.StartAsync(Settings(broker, ChallengerPackages.Synthetic(_packages.Path, seed: 5), db));
+        Publish(broker, 0, Count);
+        await WaitForDecisionsAsync(service, Count);
+        var labelled = PublishLabels(broker, every: 7);
+        await RunningService.WaitForAsync(async () => (await service.Store.GetLabeledDecisionsAsync()).Count(d => d.Fraud is not null) == labelled,
+            TimeSpan.FromSeconds(60), $"{labelled} labels stored");
+
+        var rows = await service.Store.GetDecisionsAsync(Count + 10);
+        var labels = (await service.Store.GetLabeledDecisionsAsync()).Where(d => d.Fraud is not null).ToDictionary(d => d.Id, d => d.Fraud!.Value);
+        var expected = Expected(rows, labels);
+
+        using var compare = FraudstreamProcess.Start("models compare", $"models compare --db \"{db}\" --json");
+        Assert.True(compare.WaitForExit(TimeSpan.FromSeconds(60)), compare.OutputText);
+        Assert.Equal(0, compare.ExitCode);
+        using var json = JsonDocument.Parse(compare.OutputText);
+        var pair = Assert.Single(json.RootElement.EnumerateArray().ToList());
+        Assert.Equal(rows[0].ModelVersion, pair.GetProperty("champion").GetString());
+        Assert.Equal("synthetic-40x4-5", pair.GetProperty("challenger").GetString());
+        var printed = pair.GetProperty("comparison");
+        Assert.Equal(Count, printed.GetProperty("compared").GetInt64());
+        Assert.Equal(labels.Count, printed.GetProperty("labelled").GetInt64());
+        Near(expected.Agreement, printed.GetProperty("agreement"));
+        Near(expected.Correlation, printed.GetProperty("score_correlation"));
+        foreach (var (side, numbers) in new[] { ("champion", expected.Champion), ("challenger", expected.Challenger) })
+        {
+            var printedSide = printed.GetProperty(side);
+            Near(numbers.Review, printedSide.GetProperty("review_rate"));
+            Near(numbers.Decline, printedSide.GetProperty("decline_rate"));
+            Near(numbers.Precision, printedSide.GetProperty("precision"));
+            Near(numbers.Recall, printedSide.GetProperty("recall"));
+        }
+
+        Assert.True(expected.Agreement is > 0 and < 1, $"agreement {expected.Agreement}: another model should agree on some, not all");
+
+        // The live view reads the same sums from the store: the same numbers.
+        await service.Service.RefreshComparisonAsync();
+        var live = (await TelemetryAsync(service, t => t.Comparison?.Labelled == labels.Count)).Comparison!;
+        Assert.Equal(expected.Agreement, live.Agreement, 12);
+        Assert.Equal(expected.Correlation!.Value, live.ScoreCorrelation!.Value, 9);
+        Assert.Equal(expected.Challenger.Recall!.Value, live.Challenger.Recall!.Value, 12);
+
+        using var text = FraudstreamProcess.Start("models compare", $"models compare --db \"{db}\"");
+        Assert.True(text.WaitForExit(TimeSpan.FromSeconds(60)), text.OutputText);
+        Assert.Contains($"decision agreement  {expected.Agreement:F4}", text.OutputText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Models_promote_makes_the_challenger_the_champion_of_later_decisions_and_records_who_and_when()
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 1);
+        var db = "sqlite:" + TestServeSettings.NewSqliteFile();
+        await using var service = await RunningService.StartAsync(Settings(broker, ChallengerPackages.Synthetic(_packages.Path, seed: 11), db));
+        var champion = service.Service.ModelVersion;
+        Publish(broker, 0, 300);
+        await WaitForDecisionsAsync(service, 300);
+        var requested = DateTime.UtcNow;
+
+        using var promote = FraudstreamProcess.Start("models promote", $"models promote --db \"{db}\" --by alice --wait 60");
+        Assert.True(promote.WaitForExit(TimeSpan.FromSeconds(90)), promote.OutputText);
+        Assert.Equal(0, promote.ExitCode);
+        Assert.Contains("synthetic-40x4-11 is the champion", promote.OutputText, StringComparison.Ordinal);
+        Publish(broker, 300, 300);
+        await WaitForDecisionsAsync(service, 600);
+
+        var decisions = (await service.Store.GetDecisionsAsync(700)).ToDictionary(d => d.Id);
+        for (var i = 0; i < 300; i++)
+        {
+            var before = decisions[TestTransactions.Make(i).Id];
+            Assert.Equal(champion, before.ModelVersion);
+            Assert.Equal("synthetic-40x4-11", before.ChallengerVersion);
+            var after = decisions[TestTransactions.Make(300 + i).Id];
+            Assert.Equal("synthetic-40x4-11", after.ModelVersion);
+            Assert.Null(after.ChallengerVersion); // the challenger is the champion now; no challenger until a new one arrives
+        }
+
+        var row = await service.Store.GetPromotionAsync(1);
+        Assert.NotNull(row);
+        Assert.Equal("applied", row.Status);
+        Assert.Equal("alice", row.RequestedBy);
+        Assert.Equal(champion, row.FromVersion);
+        Assert.Equal("synthetic-40x4-11", row.ToVersion);
+        Assert.InRange(row.RequestedAt, requested.AddSeconds(-5), DateTime.UtcNow);
+        Assert.NotNull(row.AppliedAt);
+        Assert.Equal("promoted", (await TelemetryAsync(service, t => t.State == "promoted")).State);
+    }
+
+    private static void Publish(EmbeddedBroker broker, int from, int count)
+    {
+        using var publisher = new TransactionPublisher(broker.BootstrapServers);
+        for (var i = from; i < from + count; i++)
+        {
+            publisher.Publish(TestTransactions.Make(i));
+        }
+
+        Assert.True(publisher.Flush(TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>Labels for every <paramref name="every"/>-th transaction, a third of them fraud; returns how many.</summary>
+    private static int PublishLabels(EmbeddedBroker broker, int every)
+    {
+        using var publisher = new TransactionPublisher(broker.BootstrapServers);
+        var n = 0;
+        for (var i = 0; i < Count; i += every)
+        {
+            publisher.Publish(new Label(TestTransactions.Make(i).Id, Fraud: n % 3 == 0, new DateTime(2026, 11, 20, 0, 0, 0, DateTimeKind.Utc)));
+            n++;
+        }
+
+        Assert.True(publisher.Flush(TimeSpan.FromSeconds(30)));
+        return n;
+    }
+
+    /// <summary>
+    /// The stream decided without a challenger, on a broker of its own: a second service on the same broker would find
+    /// these decisions on the decisions topic and store them as produced before (docs/RELIABILITY.md), not decide again.
+    /// </summary>
+    private static async Task<IReadOnlyList<DecisionRecord>> DecideAllWithoutChallengerAsync()
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 1);
+        Publish(broker, 0, Count);
+        await using var service = await RunningService.StartAsync(Settings(broker, challenger: null));
+        await WaitForDecisionsAsync(service, Count);
+        return await service.Store.GetDecisionsAsync(Count + 10);
+    }
+
+    private static Task WaitForDecisionsAsync(RunningService service, int count) =>
+        RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() >= count, TimeSpan.FromSeconds(90), $"{count} stored decisions");
+
+    private static async Task<ChallengerTelemetry> TelemetryAsync(RunningService service, Func<ChallengerTelemetry, bool> condition)
+    {
+        ChallengerTelemetry? seen = null;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            seen = service.Service.Telemetry.Latest?.Challenger;
+            if (seen is not null && condition(seen))
+            {
+                return seen;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"timed out waiting for the challenger's telemetry; last: {seen} skipped [{string.Join(", ", seen?.SkippedRows ?? [])}]");
+        return seen!;
+    }
+
+    private static void AssertSameDecisions(IReadOnlyList<DecisionRecord> expected, IReadOnlyList<DecisionRecord> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        var byId = actual.ToDictionary(d => d.Id);
+        foreach (var e in expected)
+        {
+            var a = byId[e.Id];
+            Assert.Equal((e.Id, e.Decision, e.Score, e.Reasons, e.ModelVersion), (a.Id, a.Decision, a.Score, a.Reasons, a.ModelVersion));
+        }
+    }
+
+    private static void Near(double? expected, JsonElement printed)
+    {
+        if (expected is null)
+        {
+            Assert.Equal(JsonValueKind.Null, printed.ValueKind);
+            return;
+        }
+
+        Assert.Equal(expected.Value, printed.GetDouble(), 9);
+    }
+
+    private sealed record Side(double Review, double Decline, double? Precision, double? Recall);
+
+    private sealed record Comparison(double Agreement, double? Correlation, Side Champion, Side Challenger);
+
+    /// <summary>The comparison computed here from the rows, independently of the store's sums: two-pass Pearson, plain counts.</summary>
+    private static Comparison Expected(IReadOnlyList<DecisionRecord> rows, Dictionary<string, bool> labels)
+    {
+        var n = (double)rows.Count;
+        var agreement = rows.Count(r => r.Decision == r.ChallengerDecision) / n;
+        var scored = rows.Where(r => r.Score is not null).ToList();
+        var meanX = scored.Average(r => r.Score!.Value);
+        var meanY = scored.Average(r => r.ChallengerScore!.Value);
+        var cov = scored.Sum(r => (r.Score!.Value - meanX) * (r.ChallengerScore!.Value - meanY));
+        var varX = scored.Sum(r => Math.Pow(r.Score!.Value - meanX, 2));
+        var varY = scored.Sum(r => Math.Pow(r.ChallengerScore!.Value - meanY, 2));
+        double? correlation = varX > 0 && varY > 0 ? cov / Math.Sqrt(varX * varY) : null;
+        var frauds = labels.Count(l => l.Value);
+
+        Side SideOf(Func<DecisionRecord, string> decision)
+        {
+            var flagged = rows.Where(r => labels.ContainsKey(r.Id) && decision(r) is "review" or "decline").ToList();
+            var caught = flagged.Count(r => labels[r.Id]);
+            return new Side(rows.Count(r => decision(r) == "review") / n, rows.Count(r => decision(r) == "decline") / n,
+                flagged.Count == 0 ? null : (double)caught / flagged.Count, frauds == 0 ? null : (double)caught / frauds);
+        }
+
+        return new Comparison(agreement, correlation, SideOf(r => r.Decision), SideOf(r => r.ChallengerDecision!));
+    }
+}
