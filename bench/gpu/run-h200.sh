@@ -25,6 +25,16 @@ rm -rf /tmp/traversal && cp -r data/model /tmp/traversal
 "$app" bench scoring --device cpu --model data/model --batch 1,8,64,256,1024,4096 --iterations 100 --cuda-graphs off \
   --json-report "$OUT/h200-cpu.json" > "$OUT/bench-cpu.txt" 2>&1
 
+# A challenger in shadow (issue 14): the model stage under load with and without it, and the demo with it.
+if [ -n "${CHALLENGER:-}" ]; then
+  # One run measures the batcher without, then with the challenger (within budget, then on every batch).
+  "$app" bench scoring --device cuda --model data/model --batch 64 --iterations 3000 --cuda-graphs on \
+    --concurrency 16 --rows-per-submission 16 --batcher-max-batch 64 --batcher-max-wait-us 100 --challenger "$CHALLENGER" \
+    --json-report "$OUT/h200-cuda-load-challenger.json" > "$OUT/bench-cuda-load-challenger.txt" 2>&1
+  "$app" demo --device cuda --rate 5000 --duration 30s --dashboard-port 0 --floor-seconds 0 --challenger "$CHALLENGER" \
+    --json-report "$OUT/demo-cuda-5k-challenger.json" > "$OUT/demo-cuda-5k-challenger.txt" 2>&1
+fi
+
 if [ "${RUN_DEMO:-0}" = 1 ]; then
   for rate in ${DEMO_RATES:-20000 40000}; do
     "$app" demo --device cuda --transactions $((rate * 10)) --rate "$rate" --dashboard-port 0 \
