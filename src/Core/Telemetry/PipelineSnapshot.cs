@@ -43,6 +43,9 @@ public sealed record PipelineSnapshot
 
     /// <summary>The challenger scoring in shadow, if any: its counts, skips, cost and the latest comparison with the champion.</summary>
     public ChallengerTelemetry Challenger { get; init; } = ChallengerTelemetry.None;
+
+    /// <summary>Since when the store has refused the outcome write being retried (UTC); null while it takes them.</summary>
+    public DateTime? StoreFailingSince { get; init; }
 }
 
 /// <summary>

@@ -36,6 +36,7 @@ public sealed class DashboardFeed(DashboardState state) : ITelemetryFeed
         return new DashboardSnapshot
         {
             Timestamp = new DateTimeOffset(DateTime.SpecifyKind(s.At, DateTimeKind.Utc)),
+            StoreFailingSince = s.StoreFailingSince is { } failing ? new DateTimeOffset(DateTime.SpecifyKind(failing, DateTimeKind.Utc)) : null,
             TargetMs = s.TargetMs,
             EndToEnd = Summary(s.SecondStages[endToEnd]),
             EndToEndCumulative = Summary(s.CumulativeStages[endToEnd]),

@@ -74,10 +74,21 @@ public static class DashboardEndpoints
         return context.Response.Body.WriteAsync(asset.Content).AsTask();
     }
 
+    /// <summary>
+    /// ok, or degraded (503) while the store refuses the outcomes: decisions are still produced, but nothing is stored or
+    /// committed, so an orchestrator or a load balancer should know (the reporter publishes this once a second).
+    /// </summary>
     private static IResult Health(DashboardState state, TimeProvider clock)
     {
         var latest = state.Latest;
-        double? age = latest is null ? null : (clock.GetUtcNow() - latest.Timestamp).TotalSeconds;
+        var now = clock.GetUtcNow();
+        double? age = latest is null ? null : (now - latest.Timestamp).TotalSeconds;
+        if (latest?.StoreFailingSince is { } failing)
+        {
+            return Results.Json(new HealthResponse("degraded", latest.Sequence, age, "store refusing outcomes since " + failing.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                Math.Max(0, (now - failing).TotalSeconds)), DashboardJson.Options, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
         return Results.Json(new HealthResponse("ok", latest?.Sequence ?? 0, age), DashboardJson.Options);
     }
 
@@ -255,7 +266,7 @@ public static class DashboardEndpoints
     /// <summary>A stage as the page lists it; <see cref="StepOfEndToEnd"/> stages make up the end-to-end path.</summary>
     private sealed record PageStage(string Name, bool StepOfEndToEnd);
 
-    private sealed record HealthResponse(string Status, long LatestSequence, double? LatestAgeSeconds);
+    private sealed record HealthResponse(string Status, long LatestSequence, double? LatestAgeSeconds, string? Reason = null, double? StoreFailingSeconds = null);
 
     private sealed record ErrorResponse(string Error);
 }

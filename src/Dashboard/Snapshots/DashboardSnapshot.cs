@@ -15,6 +15,9 @@ public sealed record DashboardSnapshot
 
     public DateTimeOffset Timestamp { get; init; }
 
+    /// <summary>Since when the store has refused the outcomes being retried; null while it takes them (/healthz says degraded).</summary>
+    public DateTimeOffset? StoreFailingSince { get; init; }
+
     public double TargetMs { get; init; }
 
     /// <summary>End-to-end latency of the transactions decided in this second.</summary>

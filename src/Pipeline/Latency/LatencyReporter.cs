@@ -101,6 +101,7 @@ internal sealed partial class LatencyReporter
             Instance = _inputs.InstanceNow(),
             FeatureState = _inputs.FeatureStateNow(),
             Challenger = _inputs.Challenger.Now(),
+            StoreFailingSince = _inputs.StoreWriter.FailingSince,
         };
         _previous = totals;
         _previousAt = now;

@@ -37,6 +37,8 @@ internal sealed class ReportingInputs
 
     public required Hosting.ChallengerMonitor Challenger { get; init; }
 
+    public required StoreWriter StoreWriter { get; init; }
+
     /// <summary>The recorders and counters of every thread that records: consumer, workers, delivery and store.</summary>
     public static ReportingInputs Of(TransactionConsumer consumer, IReadOnlyList<DecisionWorker> workers, DecisionEmitter emitter,
         StoreWriter storeWriter, OutcomeStatistics outcomes, IFeatureStage features, IScoringStage scoring, IRulesStage rules, InstanceInputs instance,
@@ -54,7 +56,7 @@ internal sealed class ReportingInputs
         {
             Recorders = recorders, Counters = counters, Consumer = consumer, Outcomes = outcomes, Features = features, Scoring = scoring, Rules = rules,
             InstanceName = instance.Name, Follower = instance.Follower, Checkpointer = instance.Checkpointer, Progress = instance.Progress,
-            Challenger = challenger,
+            Challenger = challenger, StoreWriter = storeWriter,
         };
     }
 

@@ -42,6 +42,12 @@ internal sealed partial class StoreWriter
 
     public PipelineCounters Counters { get; } = new();
 
+    // UTC ticks of the first failure of the write now being retried; 0 while writes succeed.
+    private long _failingSinceTicks;
+
+    /// <summary>When the store started refusing the write now being retried (UTC); null while writes succeed.</summary>
+    public DateTime? FailingSince => Volatile.Read(ref _failingSinceTicks) is var ticks and not 0 ? new DateTime(ticks, DateTimeKind.Utc) : null;
+
     public void Start(CancellationToken stopping)
     {
         _ = stopping; // a drain must persist what was produced: the writer stops only when completed
@@ -157,7 +163,12 @@ internal sealed partial class StoreWriter
                 batch.refused.ClearRefusals();
                 return w.Write(batch.decisions, batch.deadLetters, batch.refused);
             },
-            (ex, delayMs) => LogStoreFailed(_logger, ex, count, delayMs));
+            (ex, delayMs) =>
+            {
+                Interlocked.CompareExchange(ref _failingSinceTicks, DateTime.UtcNow.Ticks, 0);
+                LogStoreFailed(_logger, ex, count, delayMs);
+            });
+        Volatile.Write(ref _failingSinceTicks, 0);
         Counters.AddPersisted(inserted);
         Counters.AddStoreDuplicates(decisions.Count - inserted - refused.Decisions);
         if (refused.Decisions + refused.DeadLetters > 0)

@@ -209,6 +209,23 @@ public sealed class DashboardApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Health_says_degraded_with_503_while_the_store_refuses_the_outcomes()
+    {
+        var failing = DateTimeOffset.UtcNow.AddSeconds(-3);
+        _server.State.Publish(TestSnapshots.Create(1) with { StoreFailingSince = failing });
+        using var response = await _server.Client.GetAsync(new Uri("/healthz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("degraded", json.RootElement.GetProperty("status").GetString());
+        Assert.StartsWith("store refusing outcomes since", json.RootElement.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.True(json.RootElement.GetProperty("store_failing_seconds").GetDouble() >= 2);
+
+        _server.State.Publish(TestSnapshots.Create(2));
+        using var again = await _server.GetJsonAsync("/healthz");
+        Assert.Equal("ok", again.RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task The_page_and_the_charting_library_are_served_from_the_assembly()
     {
         using var page = await _server.Client.GetAsync(new Uri("/", UriKind.Relative));

@@ -61,12 +61,20 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
 
         // The test reads the store through a pool of its own (another application name): its reads must not be the
         // ones that find and discard the service's broken connections.
+        int dashboardPort;
+        using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            dashboardPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{dashboardPort}/") };
         var store = SimulatedStream.Store("postgres:" + new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = "fs-test" });
         await using var service = await RunningService.StartAsync(new ServeSettings
         {
             Bootstrap = broker.BootstrapServers,
             Database = "postgres:" + connectionString,
-            DashboardPort = 0,
+            DashboardPort = dashboardPort,
             GroupId = "pg-outage-" + Guid.NewGuid().ToString("N")[..8],
             TokenKey = TestServeSettings.TokenKey,
             ModelDirectory = RepositoryPaths.Of("data", "model"),
@@ -88,13 +96,23 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
         postgres.Stop(immediate: true);
         var down = Stopwatch.StartNew();
         var maxInFlight = 0;
+        string? degraded = null;
         while (down.Elapsed < outage)
         {
             maxInFlight = Math.Max(maxInFlight, service.Service.InFlight);
+            if (degraded is null)
+            {
+                using var health = await http.GetAsync(new Uri("healthz", UriKind.Relative));
+                degraded = health.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable ? await health.Content.ReadAsStringAsync() : null;
+            }
+
             Assert.False(service.Service.ExecuteTask!.IsCompleted, "the service stopped during the outage: " + service.Service.ExecuteTask.Exception);
             await Task.Delay(100);
         }
 
+        Assert.True(degraded is not null, "/healthz said degraded (503) while the store was down");
+        Assert.Contains("\"status\":\"degraded\"", degraded, StringComparison.Ordinal);
+        Assert.Contains("store refusing outcomes since", degraded, StringComparison.Ordinal);
         var consumedAtRestart = counters.Consumed;
         postgres.Start();
         var up = Stopwatch.StartNew();
@@ -104,6 +122,11 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
         await RunningService.WaitForAsync(async () => await SimulatedStream.DecidedAsync(store) >= count, TimeSpan.FromMinutes(3),
             $"{count} decisions after the outage");
         var caughtUp = up.Elapsed;
+        await RunningService.WaitForAsync(async () =>
+        {
+            using var health = await http.GetAsync(new Uri("healthz", UriKind.Relative));
+            return health.StatusCode == System.Net.HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(10), "/healthz ok again once the store takes the outcomes");
         Assert.True(produce.WaitForExit(TimeSpan.FromSeconds(60)) && produce.ExitCode == 0, produce.OutputText);
 
         // Back-pressure engaged and let go, and the instance kept its partitions throughout.
