@@ -310,15 +310,18 @@ internal sealed class DecisionWorker
                 AddExplanation(model, slot, row);
             }
 
+            // The challenger's would-be decision is rules work too: the rules stage shows its cost.
+            var wouldBe = challenger is null
+                ? DecisionKind.Approve
+                : rulesWorker.WouldDecide(_challengerScores[j], challenger.ReviewThreshold, challenger.DeclineThreshold);
+            Recorders.RecordSince(Stage.Rules, t2, Stopwatch.GetTimestamp());
             slot.Outcome = Outcome.Decided;
             FillRecord(slot, modelVersion, rulesetVersion);
             if (challenger is not null)
             {
-                FillChallenger(slot.Record, challenger, _challengerScores[j],
-                    rulesWorker.WouldDecide(_challengerScores[j], challenger.ReviewThreshold, challenger.DeclineThreshold));
+                FillChallenger(slot.Record, challenger, _challengerScores[j], wouldBe);
             }
 
-            Recorders.RecordSince(Stage.Rules, t2, Stopwatch.GetTimestamp());
             Counters.AddDecision(slot.Decision);
             _emitter.EmitDecision(slot, _json, _jsonWriter, Clock.UnixMicrosNow() - slot.CreatedUnixMicros);
         }

@@ -339,19 +339,14 @@ public static class BinaryMetrics
     private static int[] Order(ReadOnlySpan<float> scores, ReadOnlySpan<bool> labels, out long positives, out long negatives)
     {
         CheckLengths(scores, labels);
-        var order = new int[scores.Length];
-        var keys = new float[scores.Length];
         positives = 0;
-        for (var i = 0; i < order.Length; i++)
+        foreach (var label in labels)
         {
-            order[i] = i;
-            keys[i] = -scores[i];
-            positives += labels[i] ? 1 : 0;
+            positives += label ? 1 : 0;
         }
 
         negatives = scores.Length - positives;
-        Array.Sort(keys, order);
-        return order;
+        return OrderByScore(scores);
     }
 
     private static void CheckLengths(ReadOnlySpan<float> scores, ReadOnlySpan<bool> labels)

@@ -29,12 +29,7 @@ public static class DailyMetrics
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
-        var dayCount = 0;
-        foreach (var day in days)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(day, nameof(days));
-            dayCount = Math.Max(dayCount, day + 1);
-        }
+        var dayCount = DayCount(days);
 
         var rowsOfDay = new List<int>[dayCount];
         for (var d = 0; d < dayCount; d++)
@@ -139,11 +134,7 @@ public static class DailyMetrics
             throw new ArgumentOutOfRangeException(nameof(level), "must be in (0, 1)");
         }
 
-        var dayCount = 0;
-        foreach (var day in days)
-        {
-            dayCount = Math.Max(dayCount, day + 1);
-        }
+        var dayCount = DayCount(days);
 
         // Only days with rows are drawn (dayResults lists exactly those).
         var drawable = new int[dayResults.Length];
@@ -176,6 +167,18 @@ public static class DailyMetrics
         }
 
         return new DayBootstrap(resamples, level, Percentiles(prAuc, level), Percentiles(rocAuc, level), Percentiles(precision, level));
+    }
+
+    private static int DayCount(ReadOnlySpan<int> days)
+    {
+        var count = 0;
+        foreach (var day in days)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(day, nameof(days));
+            count = Math.Max(count, day + 1);
+        }
+
+        return count;
     }
 
     private static Interval Percentiles(double[] values, double level)
