@@ -41,6 +41,21 @@ if [ "${RUN_DEMO:-0}" = 1 ]; then
       --json-report "$OUT/demo-cuda-$((rate / 1000))k.json" > "$OUT/demo-cuda-$((rate / 1000))k.txt" 2>&1
   done
 fi
+# Issue 11: checkpoint cost at 20k tx/s (every 10 s against off), and decided tx/s with 1, 2 and 3 instances
+# offered more than one instance takes (the last instance joins a quarter in: a live rebalance, as the demo shows it).
+if [ "${RUN_STATE:-0}" = 1 ]; then
+  for mode in on off; do
+    enabled=true; [ "$mode" = off ] && enabled=false
+    FRAUDSTREAM_Checkpoints__IntervalSeconds=10 FRAUDSTREAM_Checkpoints__Enabled=$enabled \
+      "$app" demo --device cuda --rate 20000 --duration 40s --dashboard-port 0 --floor-seconds 0 \
+      --json-report "$OUT/demo-cuda-20k-checkpoints-$mode.json" > "$OUT/demo-cuda-20k-checkpoints-$mode.txt" 2>&1
+  done
+  for n in ${INSTANCE_COUNTS:-1 2 3}; do
+    "$app" demo --device cuda --instances "$n" --rate "${INSTANCE_RATE:-150000}" --transactions "${INSTANCE_TX:-1500000}" \
+      --dashboard-port 0 --floor-seconds 0 \
+      --json-report "$OUT/demo-cuda-instances-$n.json" > "$OUT/demo-cuda-instances-$n.txt" 2>&1
+  done
+fi
 tail -n 30 "$OUT"/bench-*.txt
 # The device tool brings back only the first few files by name: everything also goes in one archive named first.
 tar -C "$OUT" -czf /tmp/h200-results.tgz . && mv /tmp/h200-results.tgz "$OUT/00-h200-results.tgz"
