@@ -133,8 +133,8 @@ internal sealed class SimulationRun
             long delay;
             if (isFraud)
             {
-                // Chargebacks: median three days, a long tail up to a month.
-                var days = Math.Exp(Math.Log(3.0) + _labels.NextGaussian());
+                // Chargebacks: median three days by default, a long tail up to a month.
+                var days = Math.Exp(Math.Log(_options.FraudLabelDelayMedianDays) + _labels.NextGaussian());
                 delay = Math.Clamp((long)(days * TicksPerDay), TicksPerHour, 30 * TicksPerDay);
             }
             else
@@ -167,6 +167,11 @@ internal sealed class SimulationRun
         }
 
         var onTrip = _tripCity[cardIndex] >= 0;
+        if (!onTrip && _options.LegitOutlierRate > 0 && random.Chance(_options.LegitOutlierRate))
+        {
+            return LegitimateOutlier(cardIndex, card, ticks, random);
+        }
+
         var city = onTrip ? _tripCity[cardIndex] : card.HomeCity;
         var category = random.Pick(card.CategoryCumulative);
         int merchantIndex;
@@ -209,6 +214,36 @@ internal sealed class SimulationRun
         return tx;
     }
 
+    /// <summary>
+    /// Hard worlds: the cardholder's own big online purchase at a merchant new to the card, half the time from a new
+    /// device (a new phone, which then stays) — what a takeover looks like, but not one.
+    /// </summary>
+    private Transaction LegitimateOutlier(int cardIndex, CardProfile card, long ticks, SimulationRandom random)
+    {
+        var category = TakeoverCategories[random.NextInt(TakeoverCategories.Length)];
+        var merchant = _world.Merchants[_world.PickOnlineMerchant(random, category, card.HomeCity)];
+        var amount = SpendingCategories.All[merchant.Category].MedianAmount * card.AmountScale * random.Uniform(3, 10);
+        var tx = NewTransaction(ticks, card, merchant, Amount(merchant.Category, Math.Min(amount, 9000), minimum: 20));
+        string device;
+        if (random.Chance(0.5))
+        {
+            device = SimulatedWorld.NewDeviceId(random);
+            _newDevice[cardIndex] = device;
+        }
+        else
+        {
+            device = _newDevice[cardIndex] ?? card.Devices[0];
+        }
+
+        SetOnline(tx, Geography.HomeCities[card.HomeCity].City, device, random, jitter: 0.02);
+        return tx;
+    }
+
+    /// <summary>Hard worlds: whether this episode imitates its victim (no draw at all when the share is 0, so standard worlds stay as they were).</summary>
+    private bool Stealthy() => _options.StealthShare > 0 && _fraud.Chance(_options.StealthShare);
+
+    private City HomeOf(CardProfile card) => Geography.HomeCities[card.HomeCity].City;
+
     /// <summary>The card's usual device; now and then a new one that replaces the main device from then on.</summary>
     private string OnlineDevice(int cardIndex, CardProfile card, SimulationRandom random)
     {
@@ -246,8 +281,10 @@ internal sealed class SimulationRun
         var random = _fraud;
         var cardIndex = random.NextInt(_world.Cards.Length);
         var card = _world.Cards[cardIndex];
-        var origin = Geography.FraudOrigins[random.NextInt(Geography.FraudOrigins.Length)];
-        var device = _world.AttackerDevices[random.NextInt(_world.AttackerDevices.Length)];
+        // Stealthy: through a proxy in the victim's city, a fresh device, slowly, with amounts that pass as coffee.
+        var stealthy = Stealthy();
+        var origin = stealthy ? HomeOf(card) : Geography.FraudOrigins[random.NextInt(Geography.FraudOrigins.Length)];
+        var device = stealthy ? SimulatedWorld.NewDeviceId(random) : _world.AttackerDevices[random.NextInt(_world.AttackerDevices.Length)];
         var pool = _world.CardTestingMerchants;
         Span<int> chosen = stackalloc int[6];
         var wanted = random.NextInt(3, 6);
@@ -272,11 +309,11 @@ internal sealed class SimulationRun
         {
             if (i > 0)
             {
-                t += (long)(random.Uniform(5, 90) * TicksPerSecond);
+                t += stealthy ? (long)(random.Uniform(2, 40) * TicksPerMinute) : (long)(random.Uniform(5, 90) * TicksPerSecond);
             }
 
             var merchant = _world.Merchants[chosen[random.NextInt(k)]];
-            var amount = Math.Round((decimal)random.Uniform(0.5, 4.99), 2);
+            var amount = Math.Round((decimal)(stealthy ? random.Uniform(1, 15) : random.Uniform(0.5, 4.99)), 2);
             var tx = NewTransaction(t, card, merchant, amount);
             SetOnline(tx, origin, device, random, jitter: 0.05);
             ScheduleFraud(tx, FraudScenarios.CardTesting);
@@ -288,7 +325,10 @@ internal sealed class SimulationRun
     {
         var random = _fraud;
         var card = _world.Cards[random.NextInt(_world.Cards.Length)];
-        var origin = random.Chance(0.7)
+        // Stealthy: from the victim's city, in the victim's own categories, at amounts a little above the usual, hours apart.
+        var stealthy = Stealthy();
+        var origin = stealthy ? HomeOf(card)
+            : random.Chance(0.7)
             ? Geography.FraudOrigins[random.NextInt(Geography.FraudOrigins.Length)]
             : Geography.HomeCities[PickOtherCountryCity(random, card.HomeCity)].City;
         var device = random.Chance(0.6) ? SimulatedWorld.NewDeviceId(random) : _world.AttackerDevices[random.NextInt(_world.AttackerDevices.Length)];
@@ -298,12 +338,12 @@ internal sealed class SimulationRun
         {
             if (i > 0)
             {
-                t += (long)(random.Uniform(3, 45) * TicksPerMinute);
+                t += stealthy ? (long)(random.Uniform(1, 12) * TicksPerHour) : (long)(random.Uniform(3, 45) * TicksPerMinute);
             }
 
-            var category = TakeoverCategories[random.NextInt(TakeoverCategories.Length)];
+            var category = stealthy ? random.Pick(card.CategoryCumulative) : TakeoverCategories[random.NextInt(TakeoverCategories.Length)];
             var merchant = _world.Merchants[_world.PickOnlineMerchant(random, category, card.HomeCity)];
-            var amount = SpendingCategories.All[merchant.Category].MedianAmount * card.AmountScale * random.Uniform(3, 10);
+            var amount = SpendingCategories.All[merchant.Category].MedianAmount * card.AmountScale * (stealthy ? random.Uniform(1.2, 3) : random.Uniform(3, 10));
             var tx = NewTransaction(t, card, merchant, Amount(merchant.Category, Math.Min(amount, 9000), minimum: 20));
             SetOnline(tx, origin, device, random, jitter: 0.05);
             ScheduleFraud(tx, FraudScenarios.AccountTakeover);
@@ -315,16 +355,18 @@ internal sealed class SimulationRun
     {
         var random = _fraud;
         var card = _world.Cards[random.NextInt(_world.Cards.Length)];
-        var city = PickOtherCity(random, card.HomeCity, minDistanceKm: 400);
+        // Stealthy: a pickpocket in the victim's own city, amounts that hardly grow, an hour or so apart.
+        var stealthy = Stealthy();
+        var city = stealthy ? card.HomeCity : PickOtherCity(random, card.HomeCity, minDistanceKm: 400);
         var n = random.NextInt(5, 15);
         var amount = random.Uniform(15, 60);
-        var growth = random.Uniform(1.15, 1.5);
+        var growth = stealthy ? random.Uniform(1.0, 1.15) : random.Uniform(1.15, 1.5);
         var t = ticks;
         for (var i = 0; i < n; i++)
         {
             if (i > 0)
             {
-                t += (long)(random.Uniform(2, 20) * TicksPerMinute);
+                t += stealthy ? (long)(random.Uniform(10, 90) * TicksPerMinute) : (long)(random.Uniform(2, 20) * TicksPerMinute);
                 amount = Math.Min(amount * growth, 5000);
             }
 
@@ -357,10 +399,13 @@ internal sealed class SimulationRun
         }
 
         var card = _world.Cards[cardIndex];
-        var origin = random.Chance(0.6)
+        // Stealthy: from the victim's city on a fresh device, at about the victim's amounts.
+        var stealthy = Stealthy();
+        var origin = stealthy ? HomeOf(card)
+            : random.Chance(0.6)
             ? Geography.FraudOrigins[random.NextInt(Geography.FraudOrigins.Length)]
             : Geography.HomeCities[PickOtherCountryCity(random, card.HomeCity)].City;
-        var device = _world.AttackerDevices[random.NextInt(_world.AttackerDevices.Length)];
+        var device = stealthy ? SimulatedWorld.NewDeviceId(random) : _world.AttackerDevices[random.NextInt(_world.AttackerDevices.Length)];
         var n = random.NextInt(1, 4);
         var t = ticks;
         for (var i = 0; i < n; i++)
@@ -372,7 +417,7 @@ internal sealed class SimulationRun
 
             var category = LeakCategories[random.NextInt(LeakCategories.Length)];
             var merchant = _world.Merchants[_world.PickOnlineMerchant(random, category, card.HomeCity)];
-            var amount = SpendingCategories.All[merchant.Category].MedianAmount * card.AmountScale * random.Uniform(1.5, 4);
+            var amount = SpendingCategories.All[merchant.Category].MedianAmount * card.AmountScale * (stealthy ? random.Uniform(0.8, 2) : random.Uniform(1.5, 4));
             var tx = NewTransaction(t, card, merchant, Amount(merchant.Category, amount, minimum: 5));
             SetOnline(tx, origin, device, random, jitter: 0.05);
             ScheduleFraud(tx, FraudScenarios.CompromisedMerchant);

@@ -13,11 +13,13 @@ public sealed class TransactionSimulator
     public TransactionSimulator(SimulatorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options = options.ForWorld();
         options.Validate();
         Options = options;
         _world = new SimulatedWorld(options);
     }
 
+    /// <summary>The options the stream is made with: a hard world's drawn knobs (<see cref="SimulatorOptions.ForWorld"/>).</summary>
     public SimulatorOptions Options { get; }
 
     /// <summary>

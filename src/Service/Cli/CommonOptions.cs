@@ -39,6 +39,22 @@ internal static class CommonOptions
             + "the model's thresholds decide",
     };
 
+    /// <summary>The simulator's world (<see cref="FraudStream.Ingest.Simulation.SimulatorWorld"/>).</summary>
+    public static Option<string> World()
+    {
+        var option = new Option<string>("--world")
+        {
+            Description = "Simulator world: standard (fixed knobs; data/model's) or hard (knobs drawn from the seed, fraud that imitates its "
+                + "victims, legitimate outliers: docs/MODEL.md)",
+            DefaultValueFactory = _ => "standard",
+        };
+        option.AcceptOnlyFromAmong("standard", "hard");
+        return option;
+    }
+
+    public static FraudStream.Ingest.Simulation.SimulatorWorld WorldOf(string? text) =>
+        FraudStream.Ingest.Simulation.SimulatorWorlds.TryParse(text, out var world) ? world : FraudStream.Ingest.Simulation.SimulatorWorld.Standard;
+
     /// <summary>Accepts exactly the device names configuration accepts (<see cref="ScoringOptions.DeviceNames"/>); unset: from configuration, else auto.</summary>
     public static Option<string> Device()
     {

@@ -15,6 +15,7 @@ internal static class EvaluateCommand
         var seed = new Option<int?>("--seed") { Description = "--format simulator: the world's seed (choose one the model was not trained on)" };
         var count = new Option<int>("--count") { Description = "--format simulator: transactions", DefaultValueFactory = _ => 150_000 };
         var labelNoise = new Option<double?>("--label-noise") { Description = "--format simulator: share of published labels that are wrong (default: the simulator's)" };
+        var world = CommonOptions.World();
         var k = new Option<int>("--k") { Description = "Card precision@k per day: the k highest-scoring cards of each day", DefaultValueFactory = _ => 100 };
         var resamples = new Option<int>("--bootstrap") { Description = "Resamples of the days for 95 % confidence intervals (0: none)", DefaultValueFactory = _ => 200 };
         var evalFrom = new Option<string?>("--eval-from") { Description = "BankSim step or RFC 3339 time: earlier rows only warm the features" };
@@ -22,7 +23,7 @@ internal static class EvaluateCommand
         var report = new Option<string?>("--json-report") { Description = "Write the report as JSON" };
         var command = new Command("evaluate", "Score a labelled file or an unseen simulator world with a model package: PR-AUC, ROC-AUC, recall at FPR, card precision@k per day with confidence intervals, rules alone against model + rules")
         {
-            model, file, format, seed, count, labelNoise, evalFrom, rules, k, resamples, report,
+            model, file, format, seed, count, labelNoise, world, evalFrom, rules, k, resamples, report,
         };
         command.SetAction(parse =>
         {
@@ -54,6 +55,7 @@ internal static class EvaluateCommand
                 SimulatorSeed = simulated ? parse.GetValue(seed) : null,
                 SimulatorCount = parse.GetValue(count),
                 LabelNoise = parse.GetValue(labelNoise),
+                World = CommonOptions.WorldOf(parse.GetValue(world)),
                 CardPrecisionK = parse.GetValue(k),
                 Resamples = parse.GetValue(resamples),
                 EvalFrom = parse.GetValue(evalFrom),

@@ -20,9 +20,10 @@ internal static class SimulateCommand
                 + "what train --source jsonl, evaluate and replay read",
         };
         var labelNoise = new Option<double?>("--label-noise") { Description = "Share of labels that say the opposite of the truth (default 0.01)" };
+        var world = CommonOptions.World();
         var command = new Command("simulate", "Produce a realistic simulated stream, with fraud scenarios and delayed labels, to Kafka or a file")
         {
-            bootstrap, count, rate, seed, output, labelNoise,
+            bootstrap, count, rate, seed, output, labelNoise, world,
         };
         command.SetAction((parse, cancellation) =>
         {
@@ -46,9 +47,15 @@ internal static class SimulateCommand
                 return Task.FromResult(2);
             }
 
+            var kind = CommonOptions.WorldOf(parse.GetValue(world));
             var simulator = new TransactionSimulator(noise is { } labelNoiseValue
-                ? new SimulatorOptions { Seed = parse.GetValue(seed), LabelNoise = labelNoiseValue }
-                : new SimulatorOptions { Seed = parse.GetValue(seed) });
+                ? new SimulatorOptions { Seed = parse.GetValue(seed), LabelNoise = labelNoiseValue, World = kind }
+                : new SimulatorOptions { Seed = parse.GetValue(seed), World = kind });
+            if (kind == SimulatorWorld.Hard)
+            {
+                Console.Error.WriteLine(simulator.Options.Describe());
+            }
+
             if (parse.GetValue(output) is { } path)
             {
                 return Task.FromResult(WriteFile(simulator, n, path));

@@ -17,6 +17,7 @@ internal static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed (simulator stream and trainer)", DefaultValueFactory = _ => 42 };
         var count = new Option<int>("--count") { Description = "Simulated transactions", DefaultValueFactory = _ => 300_000 };
         var labelNoise = new Option<double?>("--label-noise") { Description = "Simulator only: share of labels that say the opposite of the truth (default 0.01)" };
+        var world = CommonOptions.World();
         var trainer = new Option<string>("--trainer") { Description = "fasttree or lightgbm", DefaultValueFactory = _ => "fasttree" };
         var trees = new Option<int>("--trees") { Description = "Boosted trees (LightGBM: iterations)", DefaultValueFactory = _ => defaults.NumberOfTrees };
         var leaves = new Option<int>("--leaves") { Description = "Leaves per tree", DefaultValueFactory = _ => defaults.NumberOfLeaves };
@@ -31,7 +32,7 @@ internal static class TrainCommand
         var strategy = new Option<string>("--graph-strategy") { Description = "Tensor graph: auto, gemm or traversal", DefaultValueFactory = _ => "auto" };
         var command = new Command("train", "Train the model with ML.NET on replayed history and write a model package (with the GPU tensor graph)")
         {
-            source, file, seed, count, labelNoise, trainer, trees, leaves, learningRate, search, trainBefore, stepOrigin, output, strategy,
+            source, file, seed, count, labelNoise, world, trainer, trees, leaves, learningRate, search, trainBefore, stepOrigin, output, strategy,
         };
         command.SetAction(parse =>
         {
@@ -60,6 +61,7 @@ internal static class TrainCommand
                 Seed = parse.GetValue(seed),
                 Count = parse.GetValue(count),
                 LabelNoise = parse.GetValue(labelNoise),
+                World = CommonOptions.WorldOf(parse.GetValue(world)),
                 Trainer = kind,
                 NumberOfTrees = parse.GetValue(trees),
                 NumberOfLeaves = parse.GetValue(leaves),

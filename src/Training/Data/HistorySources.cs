@@ -34,7 +34,7 @@ public static class HistorySources
         ArgumentNullException.ThrowIfNull(options);
         var history = options.Source switch
         {
-            TrainingSource.Simulator => Simulator(options.Seed, options.Count, options.LabelNoise),
+            TrainingSource.Simulator => Simulator(options.Seed, options.Count, options.LabelNoise, options.World),
             TrainingSource.BankSim => File(ReplayFormat.BankSim, options.File),
             _ => File(ReplayFormat.JsonLines, options.File),
         };
@@ -48,15 +48,20 @@ public static class HistorySources
 
     /// <summary>
     /// The simulator's truth (before label noise) labels the rows; its (noisy, delayed) labels feed the graph when
-    /// reported. <paramref name="labelNoise"/>: the simulator's default when null.
+    /// reported. <paramref name="labelNoise"/>: the simulator's default when null. A hard world names its drawn knobs.
     /// </summary>
-    public static History Simulator(int seed, int count, double? labelNoise = null)
+    public static History Simulator(int seed, int count, double? labelNoise = null, SimulatorWorld world = SimulatorWorld.Standard)
     {
-        var options = labelNoise is { } noise ? new SimulatorOptions { Seed = seed, LabelNoise = noise } : new SimulatorOptions { Seed = seed };
-        var description = labelNoise is { } n
+        var options = labelNoise is { } noise
+            ? new SimulatorOptions { Seed = seed, LabelNoise = noise, World = world }
+            : new SimulatorOptions { Seed = seed, World = world };
+        var simulator = new TransactionSimulator(options);
+        var description = world == SimulatorWorld.Hard
+            ? $"simulator count={count} {simulator.Options.Describe()}"
+            : labelNoise is { } n
             ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"simulator seed={seed} count={count} label_noise={n}")
             : $"simulator seed={seed} count={count}";
-        return new History(SimulatorEvents(new TransactionSimulator(options), count), description);
+        return new History(SimulatorEvents(simulator, count), description);
     }
 
     public static History File(ReplayFormat format, string? path)

@@ -33,6 +33,9 @@ public sealed class EvaluateOptions
     /// <summary>The simulator world's label noise; null: the simulator's default.</summary>
     public double? LabelNoise { get; init; }
 
+    /// <summary>The simulator world: standard, or hard (knobs drawn from the seed, stealthy fraud, legitimate outliers).</summary>
+    public FraudStream.Ingest.Simulation.SimulatorWorld World { get; init; }
+
     /// <summary>k of card precision@k per day.</summary>
     public int CardPrecisionK { get; init; } = 100;
 

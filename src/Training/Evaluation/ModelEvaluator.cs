@@ -18,7 +18,7 @@ public static class ModelEvaluator
     {
         ArgumentNullException.ThrowIfNull(options);
         var history = options.SimulatorSeed is { } seed
-            ? HistorySources.Simulator(seed, options.SimulatorCount, options.LabelNoise)
+            ? HistorySources.Simulator(seed, options.SimulatorCount, options.LabelNoise, options.World)
             : HistorySources.File(options.Format, options.File);
         var evalFrom = TimeBoundary.ParseOrNull(options.EvalFrom, "--eval-from");
         var transactions = options.Rules is null ? null : new List<(Transaction Tx, float[] Features)>();

@@ -56,6 +56,9 @@ public sealed class TrainOptions
     /// <summary>Simulator only: the share of labels that say the opposite of the truth; null: the simulator's default (1 %).</summary>
     public double? LabelNoise { get; init; }
 
+    /// <summary>Simulator only: the standard world or a hard one (knobs drawn from the seed, stealthy fraud).</summary>
+    public FraudStream.Ingest.Simulation.SimulatorWorld World { get; init; }
+
     /// <summary>Where step 0 of a step-valued <see cref="TrainBefore"/> starts (RFC 3339); null: the source's own (BankSim: its day 0; else midnight UTC of the first transaction's day).</summary>
     public string? StepOrigin { get; init; }
 
@@ -70,6 +73,7 @@ public sealed class TrainOptions
         : Search is < 0 or > ModelSearch.MaxCandidates ? $"--search must be 0 to {ModelSearch.MaxCandidates}"
         : LabelNoise is { } noise && !(noise >= 0 && noise <= 0.5) ? "--label-noise must be in [0, 0.5]"
         : LabelNoise is not null && Source != TrainingSource.Simulator ? "--label-noise is for --source simulator (a file's labels are what they are)"
+        : World != FraudStream.Ingest.Simulation.SimulatorWorld.Standard && Source != TrainingSource.Simulator ? "--world is for --source simulator"
         : Source != TrainingSource.Simulator && string.IsNullOrEmpty(File) ? "--file is required for --source banksim and jsonl"
         : !(ValidationFraction > 0 && ValidationFraction < 1) ? "the validation fraction must be in (0, 1)"
         : Count < 1 ? "--count must be at least 1"
