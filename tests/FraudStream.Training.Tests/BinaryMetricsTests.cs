@@ -92,4 +92,26 @@ public class BinaryMetricsTests
     {
         Assert.True(double.IsNaN(BinaryMetrics.At(Scores, Labels, 2).Precision));
     }
+
+    [Fact]
+    public void Brier_score_is_the_mean_squared_error_of_the_probability()
+    {
+        Assert.Equal(((0.9 - 1) * (0.9 - 1) + (0.2 * 0.2) + (0.4 * 0.4) + ((0.6 - 1) * (0.6 - 1))) / 4,
+            BinaryMetrics.BrierScore([0.9f, 0.2f, 0.4f, 0.6f], [true, false, false, true]), 6);
+        Assert.Equal(0, BinaryMetrics.BrierScore([1f, 0f], [true, false]), 12);
+    }
+
+    [Fact]
+    public void Calibration_error_weighs_each_bin_by_its_rows()
+    {
+        // Bin [0.1, 0.2): 4 rows scored 0.15, one fraud (share 0.25): |0.15 - 0.25| = 0.10.
+        // Bin [0.9, 1.0]: 2 rows scored 0.95, both fraud: |0.95 - 1| = 0.05.
+        float[] scores = [0.15f, 0.15f, 0.15f, 0.15f, 0.95f, 0.95f];
+        bool[] labels = [true, false, false, false, true, true];
+        Assert.Equal(((4 * 0.10) + (2 * 0.05)) / 6, BinaryMetrics.ExpectedCalibrationError(scores, labels), 6);
+
+        // Perfectly calibrated bins: no error; scores twice too high: the error shows it.
+        Assert.Equal(0, BinaryMetrics.ExpectedCalibrationError([0.5f, 0.5f], [true, false]), 6);
+        Assert.Equal(0.5, BinaryMetrics.ExpectedCalibrationError([1f, 1f], [true, false]), 6);
+    }
 }

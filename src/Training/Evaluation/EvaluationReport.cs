@@ -137,6 +137,18 @@ public sealed class EvaluationReport
     [JsonPropertyName("decline_threshold")]
     public double DeclineThreshold { get; init; }
 
+    /// <summary>Calibration: mean squared error of the score as a probability.</summary>
+    [JsonPropertyName("brier")]
+    public double Brier { get; init; }
+
+    /// <summary>Calibration: expected calibration error over 10 score bins (<see cref="Metrics.BinaryMetrics.ExpectedCalibrationError"/>).</summary>
+    [JsonPropertyName("calibration_error")]
+    public double CalibrationError { get; init; }
+
+    /// <summary>Mean score against the fraud share of the rows: how far the probabilities are off on average.</summary>
+    [JsonPropertyName("mean_score")]
+    public double MeanScore { get; init; }
+
     /// <summary>At the review threshold (review or decline both flag).</summary>
     [JsonPropertyName("precision")]
     public double Precision { get; init; }
@@ -190,6 +202,7 @@ public sealed class EvaluationReport
         text.AppendLine(c, $"against {MeasuredAgainst}: rows {Rows:N0}, frauds {Frauds:N0}");
         text.Append(c, $"  PR-AUC {PrAuc:F4}  ROC-AUC {RocAuc:F4}  recall@FPR0.1% {RecallAtFpr0001:F4}  recall@FPR1% {RecallAtFpr001:F4}");
         text.AppendLine(c, $"  card precision@{CardPrecisionK} {CardPrecision:F4} (mean of {Days?.Count ?? 0} days; ceiling {CardPrecisionCeiling:F4})");
+        text.AppendLine(c, $"  calibration: Brier {Brier:F5}  ECE {CalibrationError:F5}  mean score {MeanScore:F5} against fraud share {(Rows == 0 ? 0 : (double)Frauds / Rows):F5}");
         if (Confidence is { } ci)
         {
             text.AppendLine(c, $"  {ci.Level:P0} intervals ({ci.Resamples} resamples of the days): PR-AUC [{ci.PrAuc[0]:F4}, {ci.PrAuc[1]:F4}]  ROC-AUC [{ci.RocAuc[0]:F4}, {ci.RocAuc[1]:F4}]  card precision [{ci.CardPrecision[0]:F4}, {ci.CardPrecision[1]:F4}]");

@@ -208,6 +208,9 @@ public static class ModelEvaluator
             RocAuc = BinaryMetrics.RocAuc(scores, labels),
             RecallAtFpr0001 = BinaryMetrics.RecallAtFpr(scores, labels, 0.001),
             RecallAtFpr001 = BinaryMetrics.RecallAtFpr(scores, labels, 0.01),
+            Brier = BinaryMetrics.BrierScore(scores, labels),
+            CalibrationError = BinaryMetrics.ExpectedCalibrationError(scores, labels),
+            MeanScore = MeanOf(scores),
             ReviewThreshold = review,
             DeclineThreshold = decline,
             Precision = atReview.Precision,
@@ -248,6 +251,17 @@ public static class ModelEvaluator
             RulesFalsePositives = rulesAlone.FalsePositives,
             FalsePositiveChange = rulesAlone.FalsePositives == 0 ? double.NaN : (double)(at.FalsePositives - rulesAlone.FalsePositives) / rulesAlone.FalsePositives,
         };
+    }
+
+    private static double MeanOf(float[] scores)
+    {
+        var sum = 0.0;
+        foreach (var s in scores)
+        {
+            sum += s;
+        }
+
+        return scores.Length == 0 ? double.NaN : sum / scores.Length;
     }
 
     private static DecisionMetrics Decision(ThresholdMetrics m) => new()
