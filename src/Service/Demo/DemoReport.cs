@@ -68,7 +68,7 @@ public sealed class DemoReport
     /// <summary>With <c>--instances</c> above 1: the `serve` processes, the rebalance and each one's state; null otherwise.</summary>
     public InstancesReport? Instances { get; set; }
 
-    /// <summary>With <c>--challenger</c> (one instance): the challenger in shadow and its comparison with the champion; null otherwise.</summary>
+    /// <summary>With <c>--challenger</c>: the challenger in shadow and its comparison with the champion (with --instances above 1, summed from the shared store); null otherwise.</summary>
     public ChallengerInfo? Challenger { get; set; }
 
     public sealed class ChallengerInfo

@@ -140,6 +140,7 @@ public sealed partial class DemoRunner
         {
             Count = settings.Instances, LateJoiner = lateName, TimedStreamStartedAtS = Math.Round(streamStartedAt, 2), Members = final,
         };
+        report.Challenger = await FleetChallengerReportAsync(store, settings.Instances);
         output.WriteLine();
         if (settings.FloorSeconds > 0 || settings.Timeline is not null)
         {

@@ -10,6 +10,7 @@ using FraudStream.Pipeline.Latency;
 using FraudStream.Pipeline.Processing;
 using FraudStream.Service.Hosting;
 using FraudStream.Storage;
+using FraudStream.Storage.Records;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -385,8 +386,7 @@ public sealed partial class DemoRunner(DemoSettings settings, Func<DemoSettings,
             return null;
         }
 
-        var pairs = await store.CompareModelsAsync(DateTime.MinValue);
-        var pair = pairs.Count > 0 ? pairs[0] : null;
+        var pair = await LatestModelPairAsync(store);
         var skipped = new Dictionary<string, long>(StringComparer.Ordinal);
         for (var i = 0; i < ChallengerSkips.Count; i++)
         {
@@ -405,6 +405,35 @@ public sealed partial class DemoRunner(DemoSettings settings, Func<DemoSettings,
         };
     }
 
+    /// <summary>The newest champion/challenger pair `models compare` prints (the same store query); null before any shadow score.</summary>
+    private static async Task<ModelPairCounts?> LatestModelPairAsync(FraudStore store)
+    {
+        var pairs = await store.CompareModelsAsync(DateTime.MinValue);
+        return pairs.Count > 0 ? pairs[0] : null;
+    }
+
+    /// <summary>
+    /// With --instances above 1 and a challenger: the comparison summed from the shared store across the instances, as
+    /// `models compare` prints it. Scored counts the stored decisions with a challenger score; the per-instance skip
+    /// counters stay on each instance's dashboard and /metrics, so Skipped is empty here.
+    /// </summary>
+    private async Task<DemoReport.ChallengerInfo?> FleetChallengerReportAsync(FraudStore store, int instanceCount)
+    {
+        if (settings.ChallengerDirectory is null || await LatestModelPairAsync(store) is not { } pair)
+        {
+            return null;
+        }
+
+        var comparison = ModelComparison.From(pair.ToCounts());
+        return new DemoReport.ChallengerInfo
+        {
+            Version = pair.ChallengerVersion,
+            State = string.Create(CultureInfo.InvariantCulture, $"shadow on {instanceCount} instances, summed from the store"),
+            Scored = comparison.Compared,
+            Comparison = comparison,
+        };
+    }
+
     private void PrintChallenger(DemoReport.ChallengerInfo? c)
     {
         if (c is null)
@@ -413,8 +442,16 @@ public sealed partial class DemoRunner(DemoSettings settings, Func<DemoSettings,
         }
 
         static string N(double? v) => v is { } x ? x.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  challenger {c.Version} ({c.State}): scored {c.Scored}, skipped {string.Join(", ", c.Skipped.Select(s => $"{s.Key} {s.Value}"))}; compute per batch {c.MeanComputeMicros:F1} µs beside the champion's {c.MeanChampionComputeMicros:F1} µs"));
+        if (c.Skipped.Count == 0)
+        {
+            output.WriteLine($"  challenger {c.Version} ({c.State}): scored {c.Scored} (skip counters on each instance's /metrics)");
+        }
+        else
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  challenger {c.Version} ({c.State}): scored {c.Scored}, skipped {string.Join(", ", c.Skipped.Select(s => $"{s.Key} {s.Value}"))}; compute per batch {c.MeanComputeMicros:F1} µs beside the champion's {c.MeanChampionComputeMicros:F1} µs"));
+        }
+
         if (c.Comparison is { } m)
         {
             output.WriteLine($"    agreement {N(m.Agreement)}, score correlation {N(m.ScoreCorrelation)} over {m.Compared} decisions ({m.Labelled} labelled, {m.LabelledFraud} fraud)");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using FraudStream.Service.Tests.Infrastructure;
 using FraudStream.Testing;
 
 namespace FraudStream.Service.Tests.Cli;
@@ -126,6 +127,26 @@ public sealed class DemoCommandTests
         // Both were stopped gracefully with the demo, and none outlives it.
         Assert.All(members, m => Assert.Equal(0, m.GetProperty("exit_code").GetInt32()));
         Assert.All(members, m => Assert.False(IsRunning(m.GetProperty("process_id").GetInt32()), m.GetProperty("name").GetString() + " outlived the demo"));
+    }
+
+    [Fact]
+    public async Task Two_instances_with_a_challenger_report_its_comparison_summed_from_the_shared_store()
+    {
+        var dir = Directory.CreateTempSubdirectory("fs-demo-instances-challenger-").FullName;
+        var challenger = ChallengerPackages.CopyOfChampion(dir, "champion-copy");
+        var report = Path.Combine(dir, "report.json");
+        var (exit, output) = await RunDemoAsync(
+            $"--instances 2 --transactions 8000 --rate 2000 --seed 7 --dashboard-port 0 --floor-seconds 0 --challenger {challenger} --folder {Path.Combine(dir, "run")} --json-report {report}");
+        Assert.True(exit == 0, output);
+        Assert.Contains("challenger champion-copy (shadow on 2 instances, summed from the store)", output, StringComparison.Ordinal);
+
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(report));
+        var c = json.RootElement.GetProperty("challenger");
+        Assert.Equal("champion-copy", c.GetProperty("version").GetString());
+        var comparison = c.GetProperty("comparison");
+        // Both instances scored it in shadow into the one store; the same model under another version agrees on every decision.
+        Assert.True(comparison.GetProperty("compared").GetInt64() > 0, output);
+        Assert.Equal(1.0, comparison.GetProperty("agreement").GetDouble());
     }
 
     [PostgresFact]
