@@ -382,6 +382,34 @@ public sealed class FraudStore
             new { status = applied ? "applied" : "refused", at = Utc(at), fromVersion, toVersion, detail, seq });
     }
 
+    /// <summary>The newest applied promotion (what the fleet's champion should be); null when there is none.</summary>
+    public async Task<ModelPromotionRecord?> LatestAppliedPromotionAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return await connection.QueryFirstOrDefaultAsync<ModelPromotionRecord>(
+            "SELECT seq, requested_at, requested_by, status, applied_at, instance, from_version, to_version, detail FROM model_promotions "
+            + "WHERE status = 'applied' ORDER BY seq DESC LIMIT 1");
+    }
+
+    /// <summary>Another instance applied promotion <paramref name="seq"/> too: one <c>followed</c> row per instance, who and when.</summary>
+    public async Task RecordFollowedPromotionAsync(long seq, string instance, DateTime at, string fromVersion, string toVersion, string detail,
+        CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(
+            "INSERT INTO model_promotions (requested_at, requested_by, status, applied_at, instance, from_version, to_version, detail) "
+            + "VALUES (@at, @requestedBy, 'followed', @at, @instance, @fromVersion, @toVersion, @detail)",
+            new { at = Utc(at), requestedBy = $"promotion {seq}", instance, fromVersion, toVersion, detail });
+    }
+
+    /// <summary>Every promotion row, oldest first: requests, their outcome, and each instance that followed one.</summary>
+    public async Task<IReadOnlyList<ModelPromotionRecord>> GetPromotionsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return [.. await connection.QueryAsync<ModelPromotionRecord>(
+            "SELECT seq, requested_at, requested_by, status, applied_at, instance, from_version, to_version, detail FROM model_promotions ORDER BY seq")];
+    }
+
     public async Task<ModelPromotionRecord?> GetPromotionAsync(long seq, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);

@@ -10,6 +10,8 @@ namespace FraudStream.Pipeline.Hosting;
 /// from the store (<c>fraudstream models promote</c>) and applies it by the scoring stage's snapshot swap, recording
 /// what happened; every <see cref="ComparisonInterval"/> it reads the live comparison of the current pair from the
 /// store, the same sums <c>models compare</c> reads, so the dashboard and the command show the same numbers.
+/// A promotion is the fleet's, not only the claimer's: every instance follows the latest applied one — at start too,
+/// so a restart keeps the promoted champion — when it has that version as its challenger (docs/SCORING.md).
 /// </summary>
 internal sealed partial class ChallengerMonitor(FraudStore store, IScoringStage scoring, string instance, DateTime since, ILogger logger)
 {
@@ -19,6 +21,8 @@ internal sealed partial class ChallengerMonitor(FraudStore store, IScoringStage 
     private readonly IChallengerStatus? _challenger = scoring as IChallengerStatus;
     private volatile ModelComparison? _comparison;
     private long _promotions;
+    private long _followedSeq;
+    private long _warnedSeq;
 
     /// <summary>The challenger's telemetry with the latest comparison of the current pair; <see cref="ChallengerTelemetry.None"/> without one.</summary>
     public ChallengerTelemetry Now() =>
@@ -40,6 +44,7 @@ internal sealed partial class ChallengerMonitor(FraudStore store, IScoringStage 
             do
             {
                 await PromoteRequestedAsync(stoppingToken);
+                await FollowAppliedAsync(stoppingToken);
                 if (DateTime.UtcNow >= nextComparison)
                 {
                     nextComparison = DateTime.UtcNow + ComparisonInterval;
@@ -117,6 +122,61 @@ internal sealed partial class ChallengerMonitor(FraudStore store, IScoringStage 
             LogPromotionPollFailed(logger, ex);
         }
     }
+
+    /// <summary>
+    /// The latest promotion another instance applied (or this one, before a restart): applied here too when this
+    /// instance scores that version as its challenger, recorded as a <c>followed</c> row naming this instance; when it
+    /// does not have that version, it keeps its champion and says so once.
+    /// </summary>
+    private async Task FollowAppliedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var latest = await store.LatestAppliedPromotionAsync(cancellationToken);
+            if (latest is null || latest.Seq <= _followedSeq)
+            {
+                return;
+            }
+
+            var target = latest.ToVersion ?? "";
+            if (scoring.Current.Version == target)
+            {
+                _followedSeq = latest.Seq; // applied here (the claimer), or already the champion
+                return;
+            }
+
+            if (scoring.Challenger?.Version == target && _challenger!.TryPromote(out var from, out var to))
+            {
+                var detail = $"followed promotion {latest.Seq} on {instance}";
+                await store.RecordFollowedPromotionAsync(latest.Seq, instance, DateTime.UtcNow, from, to, detail, cancellationToken);
+                Interlocked.Increment(ref _promotions);
+                _comparison = null;
+                LogFollowed(logger, latest.Seq, from, to);
+                _followedSeq = latest.Seq;
+                return;
+            }
+
+            // Tried again every poll (a challenger loading late, or arriving in the watched folder, is followed then); said once.
+            if (_warnedSeq != latest.Seq)
+            {
+                _warnedSeq = latest.Seq;
+                LogCannotFollow(logger, latest.Seq, target, scoring.Current.Version);
+            }
+        }
+#pragma warning disable CA1031 // The store may be away for a while: following waits, the service goes on deciding.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            LogPromotionPollFailed(logger, ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 1805, Level = LogLevel.Information, Message = "Following promotion {Seq}: challenger {To} is the champion here too (was {From})")]
+    private static partial void LogFollowed(ILogger logger, long seq, string from, string to);
+
+    [LoggerMessage(EventId = 1806, Level = LogLevel.Warning,
+        Message = "Promotion {Seq} made {Target} the champion, but this instance does not score it as its challenger: it keeps {Champion} (give the promoted package as --challenger or --model)")]
+    private static partial void LogCannotFollow(ILogger logger, long seq, string target, string champion);
 
     [LoggerMessage(EventId = 1801, Level = LogLevel.Warning, Message = "Reading the champion/challenger comparison from the store failed")]
     private static partial void LogComparisonFailed(ILogger logger, Exception ex);

@@ -217,6 +217,73 @@ public sealed class ChallengerTests : IDisposable
         Assert.Equal("promoted", (await TelemetryAsync(service, t => t.State == "promoted")).State);
     }
 
+    [Fact]
+    public async Task A_promotion_reaches_every_instance_of_the_group_and_a_restarted_instance_keeps_it()
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 2);
+        var db = "sqlite:" + TestServeSettings.NewSqliteFile();
+        var challenger = ChallengerPackages.Synthetic(_packages.Path, seed: 11);
+        var group = "it-fleet-" + Guid.NewGuid().ToString("N")[..8];
+        ServeSettings Instance(string name) => Settings(broker, challenger, db) with
+        {
+            GroupId = group,
+            Configuration = new Dictionary<string, string?>
+            {
+                ["Scoring:ChallengerBudgetMicros"] = "10000000",
+                ["Decisions:ClientId"] = name,
+            },
+        };
+
+        await using var first = await RunningService.StartAsync(Instance("fleet-a"));
+        var second = await RunningService.StartAsync(Instance("fleet-b"));
+        var secondStopped = false;
+        try
+        {
+            var champion = first.Service.ModelVersion;
+            Publish(broker, 0, 200);
+            await WaitForDecisionsAsync(first, 200);
+
+            using var promote = FraudstreamProcess.Start("models promote", $"models promote --db \"{db}\" --by bob --wait 60");
+            Assert.True(promote.WaitForExit(TimeSpan.FromSeconds(90)), promote.OutputText);
+            Assert.Equal(0, promote.ExitCode);
+
+            // One instance claimed the request; the other follows the applied promotion within a poll or two.
+            await RunningService.WaitForAsync(() => Task.FromResult(first.Service.ModelVersion == "synthetic-40x4-11" && second.Service.ModelVersion == "synthetic-40x4-11"),
+                TimeSpan.FromSeconds(30), "both instances on the promoted champion");
+            var rows = await first.Store.GetPromotionsAsync();
+            var applied = Assert.Single(rows, r => r.Status == "applied");
+            var followed = Assert.Single(rows, r => r.Status == "followed");
+            Assert.Equal("bob", applied.RequestedBy);
+            Assert.Equal(champion, followed.FromVersion);
+            Assert.Equal("synthetic-40x4-11", followed.ToVersion);
+            Assert.NotEqual(applied.Instance, followed.Instance);
+            Assert.Contains(followed.Instance!.Split('@')[0], new[] { "fleet-a", "fleet-b" });
+
+            Publish(broker, 200, 200);
+            await WaitForDecisionsAsync(first, 400);
+            var decisions = (await first.Store.GetDecisionsAsync(500)).ToDictionary(d => d.Id);
+            for (var i = 200; i < 400; i++)
+            {
+                Assert.Equal("synthetic-40x4-11", decisions[TestTransactions.Make(i).Id].ModelVersion);
+            }
+
+            // A restart loads --model again, then follows the promotion the fleet applied: the champion stays promoted.
+            secondStopped = true;
+            await second.DisposeAsync();
+            await using var third = await RunningService.StartAsync(Instance("fleet-c"));
+            await RunningService.WaitForAsync(() => Task.FromResult(third.Service.ModelVersion == "synthetic-40x4-11"),
+                TimeSpan.FromSeconds(30), "the restarted instance on the promoted champion");
+            Assert.Equal(2, (await first.Store.GetPromotionsAsync()).Count(r => r.Status == "followed" && r.ToVersion == "synthetic-40x4-11"));
+        }
+        finally
+        {
+            if (!secondStopped)
+            {
+                await second.DisposeAsync();
+            }
+        }
+    }
+
     private static void Publish(EmbeddedBroker broker, int from, int count)
     {
         using var publisher = new TransactionPublisher(broker.BootstrapServers);
