@@ -11,6 +11,8 @@ internal static class ChallengerPackages
 {
     public static string Champion => RepositoryPaths.Of("data", "model");
 
+    public static string ChampionVersion => ModelPackage.Load(Champion).ModelVersion;
+
     /// <summary>The shipped package under another version: the same scores, so its would-be decisions must be the real ones.</summary>
     public static string CopyOfChampion(string root, string version)
     {

@@ -104,6 +104,45 @@ public sealed class ChallengerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_new_package_in_the_watched_folder_replaces_the_loaded_challenger_between_batches()
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 1);
+        var watched = Directory.CreateDirectory(Path.Combine(_packages.Path, "watched")).FullName;
+        CopyInto(ChallengerPackages.Synthetic(_packages.Path, seed: 11), watched);
+        await using var service = await RunningService.StartAsync(Settings(broker, watched));
+        var stage = service.Services.GetRequiredService<ModelScoringStage>();
+        Assert.Equal("synthetic-40x4-11", stage.Challenger?.Version);
+        Publish(broker, 0, 200);
+        await WaitForDecisionsAsync(service, 200);
+
+        CopyInto(ChallengerPackages.Synthetic(_packages.Path, seed: 12), watched);
+        stage.RefreshChallenger();
+        Assert.Equal("synthetic-40x4-12", stage.Challenger?.Version);
+        Publish(broker, 200, 200);
+        await WaitForDecisionsAsync(service, 400);
+
+        var decisions = await service.Store.GetDecisionsAsync(500);
+        Assert.Equal(400, decisions.Count);
+        Assert.Equal(400, decisions.Select(d => d.Id).Distinct().Count());
+        var byId = decisions.ToDictionary(d => d.Id);
+        for (var i = 0; i < 400; i++)
+        {
+            var d = byId[TestTransactions.Make(i).Id];
+            Assert.Equal(i < 200 ? "synthetic-40x4-11" : "synthetic-40x4-12", d.ChallengerVersion);
+            Assert.NotNull(d.ChallengerScore);
+            Assert.Equal(ChallengerPackages.ChampionVersion, d.ModelVersion); // the champion never changes
+        }
+    }
+
+    private static void CopyInto(string package, string folder)
+    {
+        foreach (var file in Directory.GetFiles(package))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
+        }
+    }
+
+    [Fact]
     public async Task A_challenger_that_fails_on_real_data_leaves_every_decision_unchanged_and_is_counted()
     {
         var without = await DecideAllWithoutChallengerAsync();
