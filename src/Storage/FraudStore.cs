@@ -382,12 +382,14 @@ public sealed class FraudStore
             new { status = applied ? "applied" : "refused", at = Utc(at), fromVersion, toVersion, detail, seq });
     }
 
+    private const string PromotionColumns = "seq, requested_at, requested_by, status, applied_at, instance, from_version, to_version, detail";
+
     /// <summary>The newest applied promotion (what the fleet's champion should be); null when there is none.</summary>
     public async Task<ModelPromotionRecord?> LatestAppliedPromotionAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         return await connection.QueryFirstOrDefaultAsync<ModelPromotionRecord>(
-            "SELECT seq, requested_at, requested_by, status, applied_at, instance, from_version, to_version, detail FROM model_promotions "
+            "SELECT " + PromotionColumns + " FROM model_promotions "
             + "WHERE status = 'applied' ORDER BY seq DESC LIMIT 1");
     }
 
@@ -407,14 +409,14 @@ public sealed class FraudStore
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         return [.. await connection.QueryAsync<ModelPromotionRecord>(
-            "SELECT seq, requested_at, requested_by, status, applied_at, instance, from_version, to_version, detail FROM model_promotions ORDER BY seq")];
+            "SELECT " + PromotionColumns + " FROM model_promotions ORDER BY seq")];
     }
 
     public async Task<ModelPromotionRecord?> GetPromotionAsync(long seq, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         return await connection.QueryFirstOrDefaultAsync<ModelPromotionRecord>(
-            "SELECT seq, requested_at, requested_by, status, applied_at, instance, from_version, to_version, detail FROM model_promotions WHERE seq = @seq",
+            "SELECT " + PromotionColumns + " FROM model_promotions WHERE seq = @seq",
             new { seq });
     }
 

@@ -242,7 +242,7 @@ internal sealed class SimulationRun
     /// <summary>Hard worlds: whether this episode imitates its victim (no draw at all when the share is 0, so standard worlds stay as they were).</summary>
     private bool Stealthy() => _options.StealthShare > 0 && _fraud.Chance(_options.StealthShare);
 
-    private City HomeOf(CardProfile card) => Geography.HomeCities[card.HomeCity].City;
+    private static City HomeOf(CardProfile card) => Geography.HomeCities[card.HomeCity].City;
 
     /// <summary>The card's usual device; now and then a new one that replaces the main device from then on.</summary>
     private string OnlineDevice(int cardIndex, CardProfile card, SimulationRandom random)

@@ -4,7 +4,7 @@ namespace FraudStream.Ingest.Simulation;
 /// Knobs of <see cref="TransactionSimulator"/>. The defaults give ~1.5 % fraud over 5,000 cards
 /// spending about three times a day each, i.e. about 15,000 transactions per day of event time.
 /// </summary>
-public sealed class SimulatorOptions
+public sealed record SimulatorOptions
 {
     /// <summary>Same seed and options, same stream, byte for byte.</summary>
     public long Seed { get; init; } = 1;
@@ -85,16 +85,8 @@ public sealed class SimulatorOptions
         }
 
         var random = new SimulationRandom(Seed, 9);
-        return new SimulatorOptions
+        return this with
         {
-            Seed = Seed,
-            Cards = Cards,
-            Merchants = Merchants,
-            StartTime = StartTime,
-            LabelNoise = LabelNoise,
-            LegitLabelRate = LegitLabelRate,
-            EmitPendingLabelsAtEnd = EmitPendingLabelsAtEnd,
-            World = World,
             TransactionsPerCardPerDay = random.Uniform(1.5, 5.0),
             FraudRate = random.Uniform(0.004, 0.02),
             CardTestingShare = random.Uniform(0.05, 1),
@@ -155,27 +147,4 @@ public enum SimulatorWorld
 
     /// <summary>Knobs drawn from the seed, fraud that imitates its victims, legitimate outliers.</summary>
     Hard,
-}
-
-/// <summary>Parses <c>standard</c> or <c>hard</c>.</summary>
-public static class SimulatorWorlds
-{
-    public const string Names = "standard or hard";
-
-    public static bool TryParse(string? text, out SimulatorWorld world)
-    {
-        world = SimulatorWorld.Standard;
-        if (string.Equals(text?.Trim(), "standard", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        if (string.Equals(text?.Trim(), "hard", StringComparison.OrdinalIgnoreCase))
-        {
-            world = SimulatorWorld.Hard;
-            return true;
-        }
-
-        return false;
-    }
 }

@@ -52,8 +52,9 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary>The world <see cref="World"/> accepted (only its names get through); standard when unset.</summary>
     public static FraudStream.Ingest.Simulation.SimulatorWorld WorldOf(string? text) =>
-        FraudStream.Ingest.Simulation.SimulatorWorlds.TryParse(text, out var world) ? world : FraudStream.Ingest.Simulation.SimulatorWorld.Standard;
+        Enum.TryParse<FraudStream.Ingest.Simulation.SimulatorWorld>(text, ignoreCase: true, out var world) ? world : FraudStream.Ingest.Simulation.SimulatorWorld.Standard;
 
     /// <summary>Accepts exactly the device names configuration accepts (<see cref="ScoringOptions.DeviceNames"/>); unset: from configuration, else auto.</summary>
     public static Option<string> Device()

@@ -24,17 +24,26 @@ public sealed class ChallengerTests : IDisposable
 
     public void Dispose() => _packages.Dispose();
 
-    private static ServeSettings Settings(EmbeddedBroker broker, string? challenger, string? db = null) =>
-        TestServeSettings.OnBroker(broker, configuration: new Dictionary<string, string?>
+    /// <param name="clientId">The instance's client id (its name in the store's promotion rows); null: the service's default.</param>
+    private static ServeSettings Settings(EmbeddedBroker broker, string? challenger, string? db = null, string? clientId = null)
+    {
+        var configuration = new Dictionary<string, string?>
         {
             // The budget and load skip are for production; here every batch must be scored, on a busy test machine too.
             ["Scoring:ChallengerBudgetMicros"] = "10000000",
-        }) with
+        };
+        if (clientId is not null)
+        {
+            configuration["Decisions:ClientId"] = clientId;
+        }
+
+        return TestServeSettings.OnBroker(broker, configuration: configuration) with
         {
             ModelDirectory = ChallengerPackages.Champion,
             ChallengerDirectory = challenger,
             Database = db ?? "sqlite:" + TestServeSettings.NewSqliteFile(),
         };
+    }
 
     [Fact]
     public async Task A_challenger_is_stored_beside_every_decision_and_the_decisions_equal_those_of_a_serve_without_it()
@@ -88,11 +97,7 @@ public sealed class ChallengerTests : IDisposable
         var stage = service.Services.GetRequiredService<ModelScoringStage>();
         Assert.Equal("none", stage.ChallengerNow().State); // an empty folder is no challenger yet
 
-        foreach (var file in Directory.GetFiles(ChallengerPackages.OtherSchema(_packages.Path)))
-        {
-            File.Copy(file, Path.Combine(watched, Path.GetFileName(file)));
-        }
-
+        CopyInto(ChallengerPackages.OtherSchema(_packages.Path), watched);
         stage.RefreshChallenger();
         Publish(broker, 0, 200);
         await WaitForDecisionsAsync(service, 200);
@@ -263,15 +268,7 @@ public sealed class ChallengerTests : IDisposable
         var db = "sqlite:" + TestServeSettings.NewSqliteFile();
         var challenger = ChallengerPackages.Synthetic(_packages.Path, seed: 11);
         var group = "it-fleet-" + Guid.NewGuid().ToString("N")[..8];
-        ServeSettings Instance(string name) => Settings(broker, challenger, db) with
-        {
-            GroupId = group,
-            Configuration = new Dictionary<string, string?>
-            {
-                ["Scoring:ChallengerBudgetMicros"] = "10000000",
-                ["Decisions:ClientId"] = name,
-            },
-        };
+        ServeSettings Instance(string name) => Settings(broker, challenger, db, clientId: name) with { GroupId = group };
 
         await using var first = await RunningService.StartAsync(Instance("fleet-a"));
         var second = await RunningService.StartAsync(Instance("fleet-b"));
