@@ -79,6 +79,57 @@ public sealed class DayBucketsTests
     }
 
     [Fact]
+    public void A_mark_lands_on_the_day_of_the_transaction_only_while_the_ring_holds_that_day()
+    {
+        var buckets = default(DayBuckets);
+        buckets.Add(Start, 1);
+        buckets.Add(Start + 3, 1);
+
+        Assert.True(buckets.Mark(Start));
+        Assert.False(buckets.Mark(Start)); // its one transaction is marked already
+        Assert.False(buckets.Mark(Start + 1)); // nothing was counted that day
+        buckets.Summarize(Start + 3, out var windows);
+        Assert.Equal(1, windows.Marked7d);
+        Assert.Equal(0, windows.Marked1d);
+
+        buckets.Add(Start + DayBuckets.Slots, 1); // reuses day Start's slot
+        Assert.False(buckets.Mark(Start));
+        buckets.Summarize(Start + DayBuckets.Slots, out windows);
+        Assert.Equal(0, windows.Marked30d);
+    }
+
+    [Fact]
+    public void Summarize_agrees_with_the_windows_one_by_one()
+    {
+        var buckets = default(DayBuckets);
+        for (var day = 0; day < 45; day += 2)
+        {
+            buckets.Add(Start + day, day);
+            if (day % 4 == 0)
+            {
+                buckets.Mark(Start + day);
+            }
+        }
+
+        var today = Start + 44;
+        buckets.Summarize(today, out var windows);
+        buckets.Window(today, 7, out var count7, out var sum7);
+        buckets.Window(today, 30, out var count30, out var sum30);
+        buckets.Window(today, 1, out var count1, out _);
+        buckets.Window(today, 28, out var count28, out _);
+        buckets.Window(today - 7, 7, out var countLag7, out _);
+        Assert.Equal(count1, windows.Count1d);
+        Assert.Equal(count7, windows.Count7d);
+        Assert.Equal(count28, windows.Count28d);
+        Assert.Equal(count30, windows.Count30d);
+        Assert.Equal(countLag7, windows.CountLag7);
+        Assert.Equal(sum7, windows.Amount7d);
+        Assert.Equal(sum30, windows.Amount30d);
+        Assert.Equal(buckets.SameWeekdayCount(today), windows.SameWeekday28d);
+        Assert.Equal(8, windows.Marked30d); // days 16, 20, … 44 of the 30 days 15 … 44
+    }
+
+    [Fact]
     public void A_checkpoint_restores_the_ring_bit_for_bit()
     {
         var buckets = default(DayBuckets);
@@ -108,10 +159,12 @@ public sealed class DayBucketsTests
         writer.WriteCount(2);
         writer.WriteVarInt(Start + 1);
         writer.WriteCount(1);
-        writer.WriteDouble(1);
+        writer.WriteCount(0);
+        writer.WriteUInt32(BitConverter.SingleToUInt32Bits(1));
         writer.WriteVarInt(Start);
         writer.WriteCount(1);
-        writer.WriteDouble(1);
+        writer.WriteCount(0);
+        writer.WriteUInt32(BitConverter.SingleToUInt32Bits(1));
         writer.FinishWithChecksum();
         var payload = buffer.WrittenSpan[..^4].ToArray();
 

@@ -41,6 +41,8 @@ internal ref struct CheckpointReader(ReadOnlySpan<byte> payload)
 
     public long ReadInt64() => (long)ReadUInt64();
 
+    public uint ReadUInt32() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
+
     public double ReadDouble() => BitConverter.Int64BitsToDouble((long)ReadUInt64());
 
     public ulong ReadVarUInt()

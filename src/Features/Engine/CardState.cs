@@ -35,14 +35,15 @@ internal sealed class CardState
     /// <summary>Distinct merchants remembered per card (least recently seen is replaced).</summary>
     public const int MerchantSlots = 16;
 
-    // About the size of this object's fields (the visits, histogram and devices dominate).
-    private const int HotBytes = 896;
+    // About the size of this object's fields (the day ring, visits, histogram and devices dominate).
+    private const int HotBytes = 1408;
 
     // Fields, not properties: the inline structs are used in place, by reference.
     public SlidingWindows Windows;
     public MerchantVisits Visits;
     public HourCounts HourHistogram;
     public DeviceHashes Devices;
+    public DayBuckets Days;
 
     public CardState(string key, ulong hash, FeatureOptions options)
     {
@@ -176,6 +177,7 @@ internal sealed class CardState
         Visits = source.Visits;
         HourHistogram = source.HourHistogram;
         Devices = source.Devices;
+        Days = source.Days;
         LastTicks = source.LastTicks;
         HistoryCount = source.HistoryCount;
         AmountMean = source.AmountMean;
@@ -246,6 +248,7 @@ internal sealed class CardState
         }
 
         Windows.WriteCheckpoint(ref writer, last);
+        Days.WriteCheckpoint(ref writer);
     }
 
     /// <summary>
@@ -312,6 +315,7 @@ internal sealed class CardState
         }
 
         Windows = SlidingWindows.ReadCheckpoint(ref reader, last, references.Options.MaxWindowEvents);
+        Days = DayBuckets.ReadCheckpoint(ref reader);
     }
 
     public long ApproximateBytes =>
@@ -319,5 +323,6 @@ internal sealed class CardState
         + 200 // this object's fields and header
         + Windows.ApproximateBytes
         + (24 * 4) + (DeviceSlots * 8) // inline hour histogram and devices
+        + (DayBuckets.Slots * 16) // inline day ring
         + (MerchantSlots * 32);
 }

@@ -163,6 +163,8 @@ public sealed class FeatureEngine
         features[FeatureSchema.CardAmountSum24h] = (float)windows.Sum24h;
         features[FeatureSchema.CardSecondsSincePrev] = isFirst ? float.NaN : (float)((now - card.LastTicks) * SecondsPerTick);
 
+        var today = DayBuckets.DayOf(now);
+        WriteDays(ref card.Days, today, amount, features);
         WriteAmountHistory(card, amount, features);
         features[FeatureSchema.CardAmountVsCategory] = string.IsNullOrEmpty(tx.Category)
             ? float.NaN
@@ -178,13 +180,14 @@ public sealed class FeatureEngine
         features[FeatureSchema.CardHourDeviation] = isFirst ? float.NaN : HourDeviation(ref card.HourHistogram, hour, card.HistoryCount);
         features[FeatureSchema.CardHistoryCount] = card.HistoryCount;
 
-        _graph.ReadAndUpdateMerchant(merchant, now, cardHash, newCustomer, out var fraudRate, out var degree, out var share);
+        _graph.ReadAndUpdateMerchant(merchant, now, cardHash, newCustomer, amount, features, out var fraudRate, out var degree, out var share);
         features[FeatureSchema.MerchantFraudRate] = fraudRate;
         features[FeatureSchema.MerchantDegree24h] = degree;
         features[FeatureSchema.MerchantCompromiseShare] = share;
 
         // Fold the transaction in.
         windows.Add(now, amount);
+        card.Days.Add(today, amount);
         card.HourHistogram[hour]++;
         card.HistoryCount++;
         card.LastTicks = now;
@@ -300,6 +303,21 @@ public sealed class FeatureEngine
 
     /// <summary>Average bytes a card's state takes in this engine (0 when it holds none).</summary>
     public long ApproximateBytesPerCard => GetMemoryReport().BytesPerCard;
+
+    /// <summary>The card's 7- and 30-day spending and its weekday habit, from the days before this transaction.</summary>
+    private static void WriteDays(ref DayBuckets days, int today, double amount, Span<float> features)
+    {
+        days.Summarize(today, out var windows);
+        features[FeatureSchema.CardCount7d] = windows.Count7d;
+        features[FeatureSchema.CardCount30d] = windows.Count30d;
+        features[FeatureSchema.CardAmountVsMean7d] = AmountVsMean(amount, windows.Amount7d, windows.Count7d);
+        features[FeatureSchema.CardAmountVsMean30d] = AmountVsMean(amount, windows.Amount30d, windows.Count30d);
+        features[FeatureSchema.CardWeekdayShare] = windows.Count28d == 0 ? float.NaN : (float)windows.SameWeekday28d / windows.Count28d;
+    }
+
+    /// <summary>The amount over the window's mean amount; NaN for an empty window or one of no spending.</summary>
+    internal static float AmountVsMean(double amount, double windowSum, int windowCount) =>
+        windowCount == 0 || windowSum <= 0 ? float.NaN : (float)(amount * windowCount / windowSum);
 
     private static void WriteAmountHistory(CardState card, double amount, Span<float> features)
     {

@@ -96,6 +96,7 @@ public sealed class MerchantGraph
         {
             Decay(merchant, now);
             merchant.Frauds += 1;
+            merchant.Days.Mark(DayBuckets.DayOf(txTicks));
             Publish(merchant);
         }
         finally
@@ -426,13 +427,16 @@ public sealed class MerchantGraph
 
     /// <summary>Reads the merchant's features as of <paramref name="now"/>, then counts this transaction.</summary>
     internal void ReadAndUpdateMerchant(
-        MerchantNode merchant, long now, ulong cardHash, bool newCustomer,
+        MerchantNode merchant, long now, ulong cardHash, bool newCustomer, double amount, Span<float> features,
         out float fraudRate, out float degree24h, out float compromiseShare)
     {
         merchant.Gate.Enter();
         try
         {
             now = Math.Max(now, merchant.LastTicks);
+            var day = DayBuckets.DayOf(now);
+            WriteMerchantDays(ref merchant.Days, day, amount, features);
+            merchant.Days.Add(day, amount);
             merchant.Customers24h.Advance(now / TimeSpan.TicksPerHour);
             var known = merchant.LastTicks != long.MinValue;
             fraudRate = (float)(known ? merchant.FraudRate : Options.PriorRate);
@@ -454,6 +458,24 @@ public sealed class MerchantGraph
             merchant.Gate.Exit();
         }
     }
+
+    /// <summary>The merchant's volume, amount level and reported fraud over 1, 7 and 30 days, and the week before the last.</summary>
+    private void WriteMerchantDays(ref DayBuckets days, int day, double amount, Span<float> features)
+    {
+        days.Summarize(day, out var windows);
+        features[Schema.FeatureSchema.MerchantCount1d] = windows.Count1d;
+        features[Schema.FeatureSchema.MerchantCount7d] = windows.Count7d;
+        features[Schema.FeatureSchema.MerchantCount30d] = windows.Count30d;
+        features[Schema.FeatureSchema.MerchantAmountVsMean30d] = FeatureEngine.AmountVsMean(amount, windows.Amount30d, windows.Count30d);
+        features[Schema.FeatureSchema.MerchantFraudRate1d] = SmoothedRate(windows.Marked1d, windows.Count1d);
+        features[Schema.FeatureSchema.MerchantFraudRate7d] = SmoothedRate(windows.Marked7d, windows.Count7d);
+        features[Schema.FeatureSchema.MerchantFraudRate30d] = SmoothedRate(windows.Marked30d, windows.Count30d);
+        features[Schema.FeatureSchema.MerchantFraudRate7dLag7] = SmoothedRate(windows.MarkedLag7, windows.CountLag7);
+    }
+
+    // The same prior as the decayed rate, so a new merchant reads the prior, not 0/0.
+    private float SmoothedRate(int frauds, int transactions) =>
+        (float)((frauds + (Options.PriorWeight * Options.PriorRate)) / (transactions + Options.PriorWeight));
 
     internal void PrefetchDevice(ulong deviceHash) => _devices.Prefetch(deviceHash);
 

@@ -19,6 +19,9 @@ public sealed class MerchantNode : IGraphNode
 
     internal HourlyDistinctCounter Customers24h = new();
 
+    /// <summary>Transactions, amounts and reported frauds per day (frauds on the day of the transaction, once reported).</summary>
+    internal Engine.DayBuckets Days;
+
     /// <summary>Latest event time applied (ticks); decay runs from here.</summary>
     internal long LastTicks { get; set; } = long.MinValue;
 
@@ -66,7 +69,7 @@ public sealed class MerchantNode : IGraphNode
 
     long IGraphNode.LastTicks => LastTicks;
 
-    internal static long ApproximateBytes => 120 + HourlyDistinctCounter.ApproximateBytes + 24;
+    internal static long ApproximateBytes => 120 + HourlyDistinctCounter.ApproximateBytes + 24 + (Engine.DayBuckets.Slots * 16);
 
     /// <summary>
     /// Makes this private copy (of a snapshot) equal to <paramref name="source"/> in everything its checkpoint holds,
@@ -76,6 +79,7 @@ public sealed class MerchantNode : IGraphNode
     {
         Hash = source.Hash;
         Customers24h = source.Customers24h;
+        Days = source.Days;
         LastTicks = source.LastTicks;
         OrphanId = source.OrphanId;
         Transactions = source.Transactions;
@@ -98,6 +102,7 @@ public sealed class MerchantNode : IGraphNode
         writer.WriteDouble(_fraudRate);
         writer.WriteDouble(_compromiseShare);
         Customers24h.WriteCheckpoint(ref writer);
+        Days.WriteCheckpoint(ref writer);
     }
 
     internal static MerchantNode ReadCheckpoint(ref CheckpointReader reader)
@@ -113,6 +118,7 @@ public sealed class MerchantNode : IGraphNode
             CompromiseShare = reader.ReadDouble(),
         };
         node.Customers24h.ReadCheckpoint(ref reader);
+        node.Days = Engine.DayBuckets.ReadCheckpoint(ref reader);
         return node;
     }
 }

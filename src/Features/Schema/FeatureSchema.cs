@@ -8,7 +8,7 @@ namespace FraudStream.Features.Schema;
 public static class FeatureSchema
 {
     /// <summary>Bumped whenever a name, its meaning or the order changes.</summary>
-    public const string Version = "fs-features-v1";
+    public const string Version = "fs-features-v2";
 
     // Positions in the feature vector; a test checks each one against NameList.
     public const int TxAmount = 0;
@@ -40,6 +40,21 @@ public static class FeatureSchema
     public const int CardExposure = 26;
     public const int DeviceDistinctCards24h = 27;
 
+    // v2: longer memory, from day buckets (Engine/DayBuckets); appended, so v1 positions and names are unchanged.
+    public const int CardCount7d = 28;
+    public const int CardCount30d = 29;
+    public const int CardAmountVsMean7d = 30;
+    public const int CardAmountVsMean30d = 31;
+    public const int CardWeekdayShare = 32;
+    public const int MerchantCount1d = 33;
+    public const int MerchantCount7d = 34;
+    public const int MerchantCount30d = 35;
+    public const int MerchantAmountVsMean30d = 36;
+    public const int MerchantFraudRate1d = 37;
+    public const int MerchantFraudRate7d = 38;
+    public const int MerchantFraudRate30d = 39;
+    public const int MerchantFraudRate7dLag7 = 40;
+
     private static readonly string[] NameList =
     [
         "tx.amount",
@@ -70,6 +85,19 @@ public static class FeatureSchema
         "merchant.compromise_share",
         "card.exposure",
         "device.distinct_cards_24h",
+        "card.count_7d",
+        "card.count_30d",
+        "card.amount_vs_mean_7d",
+        "card.amount_vs_mean_30d",
+        "card.weekday_share",
+        "merchant.count_1d",
+        "merchant.count_7d",
+        "merchant.count_30d",
+        "merchant.amount_vs_mean_30d",
+        "merchant.fraud_rate_1d",
+        "merchant.fraud_rate_7d",
+        "merchant.fraud_rate_30d",
+        "merchant.fraud_rate_7d_lag7",
     ];
 
     public static IReadOnlyList<string> Names => NameList;
