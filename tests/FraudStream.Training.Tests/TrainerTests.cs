@@ -85,4 +85,34 @@ public sealed class TrainerTests : IDisposable
         Assert.InRange(package.ValidationMetrics["onnx_max_abs_diff"], 0, 1e-4);
         Assert.True(package.ValidationMetrics["roc_auc"] > 0.8, $"roc_auc {package.ValidationMetrics["roc_auc"]}");
     }
+    [Fact]
+    public void Auto_trains_fasttree_and_lightgbm_alike_and_keeps_the_better_on_the_later_validation_part()
+    {
+        var options = new TrainOptions { Seed = 3, Count = 30_000, NumberOfTrees = 30, Trainer = TrainerKind.Auto, Out = Path.Combine(_root, "auto") };
+        var package = ModelTrainer.Train(options, TextWriter.Null);
+
+        var search = ModelPackage.Load(options.Out).Search;
+        Assert.NotNull(search);
+        Assert.Equal(["FastTree", "LightGbm"], search.Candidates.Select(c => c.Settings.Trainer));
+        Assert.All(search.Candidates, c => Assert.Equal((30, 24, 0.1), (c.Settings.Trees, c.Settings.Leaves, c.Settings.LearningRate)));
+        var best = search.Candidates[1].ValidationPrAuc > search.Candidates[0].ValidationPrAuc ? 1 : 0;
+        Assert.Equal(best, search.Picked);
+        Assert.Equal(search.Candidates[best].Settings.Trainer, package.Trainer);
+        Assert.Equal(search.Candidates[best].ValidationPrAuc, package.ValidationMetrics["pr_auc"], 12);
+    }
+
+    [Fact]
+    public void A_search_with_auto_tries_every_step_with_both_trainers_in_a_fixed_order()
+    {
+        var candidates = ModelSearch.Candidates(new Hyperparameters(TrainerKind.Auto, 200, 24, 0.1), 3);
+
+        Assert.Equal(
+            [
+                new(TrainerKind.FastTree, 200, 24, 0.1), new(TrainerKind.LightGbm, 200, 24, 0.1),
+                new(TrainerKind.FastTree, 400, 24, 0.05), new(TrainerKind.LightGbm, 400, 24, 0.05),
+                new(TrainerKind.FastTree, 200, 48, 0.1), new(TrainerKind.LightGbm, 200, 48, 0.1),
+            ],
+            candidates);
+        Assert.All(ModelSearch.Candidates(new Hyperparameters(TrainerKind.LightGbm, 200, 24, 0.1), 3), c => Assert.Equal(TrainerKind.LightGbm, c.Trainer));
+    }
 }

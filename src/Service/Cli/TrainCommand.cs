@@ -18,13 +18,13 @@ internal static class TrainCommand
         var count = new Option<int>("--count") { Description = "Simulated transactions", DefaultValueFactory = _ => 300_000 };
         var labelNoise = new Option<double?>("--label-noise") { Description = "Simulator only: share of labels that say the opposite of the truth (default 0.01)" };
         var world = CommonOptions.World();
-        var trainer = new Option<string>("--trainer") { Description = "fasttree or lightgbm", DefaultValueFactory = _ => "fasttree" };
+        var trainer = new Option<string>("--trainer") { Description = "auto (both, picked by validation PR-AUC), fasttree or lightgbm", DefaultValueFactory = _ => defaults.Trainer.ToString().ToLowerInvariant() };
         var trees = new Option<int>("--trees") { Description = "Boosted trees (LightGBM: iterations)", DefaultValueFactory = _ => defaults.NumberOfTrees };
         var leaves = new Option<int>("--leaves") { Description = "Leaves per tree", DefaultValueFactory = _ => defaults.NumberOfLeaves };
         var learningRate = new Option<double>("--learning-rate") { Description = "Learning rate", DefaultValueFactory = _ => defaults.LearningRate };
         var search = new Option<int>("--search")
         {
-            Description = $"Try up to N settings around --trees/--leaves/--learning-rate (N <= {ModelSearch.MaxCandidates}), keep the best validation PR-AUC; model.json records them all",
+            Description = $"Try up to N settings (per trainer) around --trees/--leaves/--learning-rate (N <= {ModelSearch.MaxCandidates}), keep the best validation PR-AUC; model.json records them all",
         };
         var trainBefore = new Option<string?>("--train-before") { Description = "Use only rows before this step (day) or RFC 3339 time (validation is the last 20% of those)" };
         var stepOrigin = new Option<string?>("--step-origin") { Description = "RFC 3339 time where step 0 of --train-before starts (default: BankSim's day 0; jsonl: midnight UTC of the first transaction's day)" };
@@ -44,7 +44,7 @@ internal static class TrainCommand
 
             if (!Enum.TryParse<TrainerKind>(parse.GetValue(trainer), ignoreCase: true, out var kind) || !Enum.IsDefined(kind))
             {
-                Console.Error.WriteLine("--trainer must be fasttree or lightgbm");
+                Console.Error.WriteLine("--trainer must be auto, fasttree or lightgbm");
                 return 2;
             }
 

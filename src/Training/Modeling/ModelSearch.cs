@@ -19,7 +19,8 @@ public sealed record Hyperparameters(TrainerKind Trainer, int Trees, int Leaves,
 /// <c>train --search N</c>: a small, fixed, time-ordered search. The candidates are the given settings first, then
 /// steps around them in a fixed order (more trees at a lower rate, more or fewer leaves, fewer trees at a higher rate);
 /// each trains on the earlier part and is scored on the later validation part; the best validation PR-AUC wins (the
-/// earlier candidate on a tie). No randomness: the same options give the same candidates.
+/// earlier candidate on a tie). With <see cref="TrainerKind.Auto"/> every step is tried with FastTree, then LightGbm
+/// (N of each). No randomness: the same options give the same candidates.
 /// </summary>
 public static class ModelSearch
 {
@@ -43,25 +44,41 @@ public static class ModelSearch
     {
         ArgumentNullException.ThrowIfNull(given);
         var candidates = new List<Hyperparameters>();
+        var each = Math.Max(count, 1);
         foreach (var (trees, leaves, rate) in Steps)
         {
-            if (candidates.Count >= Math.Max(count, 1))
+            if (candidates.Count >= each * TrainersOf(given.Trainer).Length)
             {
                 break;
             }
 
-            var candidate = given with
+            foreach (var trainer in TrainersOf(given.Trainer))
             {
-                Trees = Math.Clamp((int)Math.Round(given.Trees * trees), 1, 10_000),
-                Leaves = Math.Clamp((int)Math.Round(given.Leaves * leaves), 2, 1_024),
-                LearningRate = Math.Min(1, Math.Round(given.LearningRate * rate, 6)),
-            };
-            if (!candidates.Contains(candidate))
-            {
-                candidates.Add(candidate);
+                var candidate = given with
+                {
+                    Trainer = trainer,
+                    Trees = Math.Clamp((int)Math.Round(given.Trees * trees), 1, 10_000),
+                    Leaves = Math.Clamp((int)Math.Round(given.Leaves * leaves), 2, 1_024),
+                    LearningRate = Math.Min(1, Math.Round(given.LearningRate * rate, 6)),
+                };
+                if (!candidates.Contains(candidate))
+                {
+                    candidates.Add(candidate);
+                }
             }
         }
 
         return candidates;
     }
+
+    private static readonly TrainerKind[] Both = [TrainerKind.FastTree, TrainerKind.LightGbm];
+    private static readonly TrainerKind[] FastTreeOnly = [TrainerKind.FastTree];
+    private static readonly TrainerKind[] LightGbmOnly = [TrainerKind.LightGbm];
+
+    private static TrainerKind[] TrainersOf(TrainerKind trainer) => trainer switch
+    {
+        TrainerKind.Auto => Both,
+        TrainerKind.LightGbm => LightGbmOnly,
+        _ => FastTreeOnly,
+    };
 }

@@ -11,6 +11,9 @@ public enum TrainerKind
 {
     FastTree,
     LightGbm,
+
+    /// <summary>Both, with the same settings; the time-ordered validation picks (<see cref="ModelSearch"/>).</summary>
+    Auto,
 }
 
 /// <summary>What <c>fraudstream train</c> takes.</summary>
@@ -29,7 +32,7 @@ public sealed class TrainOptions
     /// <summary>Transactions to simulate (simulator only).</summary>
     public int Count { get; init; } = 300_000;
 
-    public TrainerKind Trainer { get; init; } = TrainerKind.FastTree;
+    public TrainerKind Trainer { get; init; } = TrainerKind.Auto;
 
     public double ReviewTargetFpr { get; init; } = 0.02;
 
@@ -62,7 +65,7 @@ public sealed class TrainOptions
     /// <summary>Where step 0 of a step-valued <see cref="TrainBefore"/> starts (RFC 3339); null: the source's own (BankSim: its day 0; else midnight UTC of the first transaction's day).</summary>
     public string? StepOrigin { get; init; }
 
-    /// <summary>Candidates of the hyperparameter search (<see cref="ModelSearch"/>); 0 or 1: train the given ones only.</summary>
+    /// <summary>Candidates of the hyperparameter search per trainer (<see cref="ModelSearch"/>); 0 or 1: train the given ones only.</summary>
     public int Search { get; init; }
 
     /// <summary>The first problem with the options, or null.</summary>
