@@ -135,4 +135,21 @@ public sealed class LongMemoryFeatureTests
         var rate30d = FeatureSchema.IndexOf("merchant.fraud_rate_30d");
         Assert.True(with[62][rate30d] > without[62][rate30d]); // t62: day 12.4, at m2
     }
+    [Fact]
+    public void A_card_knows_how_long_ago_its_latest_reported_fraud_was_once_the_report_has_come()
+    {
+        var s = new Scripted();
+        s.Run(Day(0), card: "c", merchant: "a", id: "early");
+        s.Run(Day(1), card: "c", merchant: "b", id: "fraud");
+        var beforeReport = s.Run(Day(2), card: "c", merchant: "a");
+        Assert.True(float.IsNaN(F(beforeReport, "card.days_since_reported_fraud")));
+
+        Assert.True(s.Graph.ApplyLabel(new Label("fraud", true, T0 + Day(2.5))));
+        Assert.True(s.Graph.ApplyLabel(new Label("early", true, T0 + Day(2.6)))); // an older fraud does not move it back
+        var afterReport = s.Run(Day(3), card: "c", merchant: "a");
+        Assert.Equal(2f, F(afterReport, "card.days_since_reported_fraud"), 5);
+
+        var otherCard = s.Run(Day(3), card: "d", merchant: "a");
+        Assert.True(float.IsNaN(F(otherCard, "card.days_since_reported_fraud")));
+    }
 }

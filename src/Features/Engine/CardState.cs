@@ -136,6 +136,18 @@ internal sealed class CardState
     /// <summary>Event time of the card's last fraud already propagated to its merchants; MinValue if none.</summary>
     public long ReportedTicks { get; set; } = long.MinValue;
 
+    private long _fraudReportedTicks = long.MinValue;
+
+    /// <summary>
+    /// Event time of the card's latest transaction reported as fraud so far; MinValue if none. Written by label
+    /// application under the card's lock, read by the engine without it (one aligned 64-bit word).
+    /// </summary>
+    public long FraudReportedTicks
+    {
+        get => Volatile.Read(ref _fraudReportedTicks);
+        set => Volatile.Write(ref _fraudReportedTicks, value);
+    }
+
     /// <summary>Opens a visits write (owner only). Writes inside use Volatile.Write, so none moves before this.</summary>
     public void BeginVisitsWrite() => Volatile.Write(ref _visitsVersion, _visitsVersion + 1);
 
@@ -194,6 +206,7 @@ internal sealed class CardState
         PreviousLocatedTicks = source.PreviousLocatedTicks;
         PreviousCosLatitude = source.PreviousCosLatitude;
         ReportedTicks = source.ReportedTicks;
+        FraudReportedTicks = source.FraudReportedTicks;
     }
 
     /// <summary>A card to be filled by <see cref="ReadCheckpoint"/>: held by no engine until one adds it.</summary>
@@ -203,12 +216,13 @@ internal sealed class CardState
     /// Everything a feature or a label reads of the card. Times are written as differences from the card's latest
     /// time (short varints); doubles as their bits. Only the slots in use are written: the engine reads no other.
     /// </summary>
-    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references) => WriteCheckpoint(ref writer, references, ReportedTicks);
+    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references) => WriteCheckpoint(ref writer, references, this);
 
     /// <inheritdoc cref="WriteCheckpoint(ref CheckpointWriter, ReferenceWriter)"/>
-    /// <param name="reportedTicks">The label state to write: a snapshot's copy takes it from its live card.</param>
-    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references, long reportedTicks)
+    /// <param name="labelState">The card whose label state (<see cref="ReportedTicks"/>, <see cref="FraudReportedTicks"/>) to write: a snapshot's copy takes it from its live card.</param>
+    public void WriteCheckpoint(ref CheckpointWriter writer, ReferenceWriter references, CardState labelState)
     {
+        ArgumentNullException.ThrowIfNull(labelState);
         var last = LastTicks;
         writer.WriteUInt64(Hash);
         writer.WriteString(Key);
@@ -224,7 +238,8 @@ internal sealed class CardState
         writer.WriteDouble(PreviousLongitude);
         writer.WriteDouble(PreviousCosLatitude);
         writer.WriteVarInt(unchecked(last - PreviousLocatedTicks));
-        writer.WriteInt64(reportedTicks);
+        writer.WriteInt64(labelState.ReportedTicks);
+        writer.WriteInt64(labelState.FraudReportedTicks);
         for (var hour = 0; hour < 24; hour++)
         {
             writer.WriteCount(HourHistogram[hour]);
@@ -273,6 +288,7 @@ internal sealed class CardState
         PreviousCosLatitude = reader.ReadDouble();
         PreviousLocatedTicks = unchecked(last - reader.ReadVarInt());
         var reportedTicks = reader.ReadInt64();
+        var fraudReportedTicks = reader.ReadInt64();
         for (var hour = 0; hour < 24; hour++)
         {
             HourHistogram[hour] = reader.ReadCount();
@@ -312,6 +328,7 @@ internal sealed class CardState
         lock (this)
         {
             ReportedTicks = reportedTicks;
+            FraudReportedTicks = fraudReportedTicks;
         }
 
         Windows = SlidingWindows.ReadCheckpoint(ref reader, last, references.Options.MaxWindowEvents);

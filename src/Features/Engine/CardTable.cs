@@ -188,12 +188,12 @@ internal sealed class CardTable
         writer.WriteCount(sweepCursor);
         foreach (var card in cards)
         {
-            card.WriteCheckpoint(ref writer, references, card.ReportedTicks);
+            card.WriteCheckpoint(ref writer, references, card);
         }
     }
 
     /// <summary>
-    /// Copies of cards, with each one's label state (<see cref="CardState.ReportedTicks"/>) read from its live card:
+    /// Copies of cards, with each one's label state (<see cref="CardState.ReportedTicks"/>, <see cref="CardState.FraudReportedTicks"/>) read from its live card:
     /// only labels change it, a copy is not refreshed for it, and labels wait while a snapshot is written.
     /// </summary>
     public static void WriteCopies(ref CheckpointWriter writer, ReferenceWriter references, ReadOnlySpan<CardState> copies,
@@ -203,7 +203,7 @@ internal sealed class CardTable
         writer.WriteCount(sweepCursor);
         for (var i = 0; i < copies.Length; i++)
         {
-            copies[i].WriteCheckpoint(ref writer, references, sources[i]!.ReportedTicks);
+            copies[i].WriteCheckpoint(ref writer, references, sources[i]!);
         }
     }
 

@@ -179,6 +179,10 @@ public sealed class FeatureEngine
 
         features[FeatureSchema.CardHourDeviation] = isFirst ? float.NaN : HourDeviation(ref card.HourHistogram, hour, card.HistoryCount);
         features[FeatureSchema.CardHistoryCount] = card.HistoryCount;
+        var fraudReported = card.FraudReportedTicks;
+        features[FeatureSchema.CardDaysSinceReportedFraud] = fraudReported == long.MinValue
+            ? float.NaN
+            : (float)(Math.Max(0, now - fraudReported) / (double)TimeSpan.TicksPerDay);
 
         _graph.ReadAndUpdateMerchant(merchant, now, cardHash, newCustomer, amount, features, out var fraudRate, out var degree, out var share);
         features[FeatureSchema.MerchantFraudRate] = fraudRate;

@@ -534,6 +534,11 @@ public sealed class MerchantGraph
         var count = 0;
         lock (card)
         {
+            if (fraudTxTicks > card.FraudReportedTicks)
+            {
+                card.FraudReportedTicks = fraudTxTicks;
+            }
+
             if (card.ReportedTicks != long.MinValue && fraudTxTicks - card.ReportedTicks < _lookbackTicks)
             {
                 return;

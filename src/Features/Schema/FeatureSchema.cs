@@ -54,6 +54,7 @@ public static class FeatureSchema
     public const int MerchantFraudRate7d = 38;
     public const int MerchantFraudRate30d = 39;
     public const int MerchantFraudRate7dLag7 = 40;
+    public const int CardDaysSinceReportedFraud = 41;
 
     private static readonly string[] NameList =
     [
@@ -98,6 +99,7 @@ public static class FeatureSchema
         "merchant.fraud_rate_7d",
         "merchant.fraud_rate_30d",
         "merchant.fraud_rate_7d_lag7",
+        "card.days_since_reported_fraud",
     ];
 
     public static IReadOnlyList<string> Names => NameList;

@@ -33,12 +33,14 @@ public static class TreeExtractor
         var parameters = FindModelParameters(transformer)
             ?? throw new NotSupportedException(
                 "the model holds no FastTree or LightGbm binary classifier with Platt calibration");
+        // A Platt calibrator after the trees (the trainer's recalibration) replaces the trainer's own.
+        var recalibrated = FindLastCalibrator(transformer);
         var model = parameters switch
         {
             CalibratedModelParametersBase<FastTreeBinaryModelParameters, PlattCalibrator> fastTree =>
-                Build("FastTree", fastTree.SubModel.TrainedTreeEnsemble, fastTree.Calibrator, featureCount),
+                Build("FastTree", fastTree.SubModel.TrainedTreeEnsemble, recalibrated ?? fastTree.Calibrator, featureCount),
             CalibratedModelParametersBase<LightGbmBinaryModelParameters, PlattCalibrator> lightGbm =>
-                Build("LightGbm", lightGbm.SubModel.TrainedTreeEnsemble, lightGbm.Calibrator, featureCount),
+                Build("LightGbm", lightGbm.SubModel.TrainedTreeEnsemble, recalibrated ?? lightGbm.Calibrator, featureCount),
             _ => throw new NotSupportedException($"unsupported model parameters {parameters.GetType().Name}"),
         };
 
@@ -95,8 +97,26 @@ public static class TreeExtractor
             return found;
         }
 
-        return transformer is ISingleFeaturePredictionTransformer<object> prediction ? prediction.Model
+        var model = transformer is ISingleFeaturePredictionTransformer<object> prediction ? prediction.Model
             : transformer.GetType().GetProperty("Model")?.GetValue(transformer);
+        return model is PlattCalibrator ? null : model;
+    }
+
+    /// <summary>The last stand-alone Platt calibrator of the chain (one that reads the trees' score), or null.</summary>
+    private static PlattCalibrator? FindLastCalibrator(ITransformer transformer)
+    {
+        if (transformer is IEnumerable<ITransformer> chain)
+        {
+            PlattCalibrator? found = null;
+            foreach (var inner in chain)
+            {
+                found = FindLastCalibrator(inner) ?? found;
+            }
+
+            return found;
+        }
+
+        return transformer is ISingleFeaturePredictionTransformer<PlattCalibrator> calibrator ? calibrator.Model : null;
     }
 
     private static TreeEnsembleModel Build(string trainer, RegressionTreeEnsemble ensemble, PlattCalibrator calibrator,

@@ -28,6 +28,7 @@ internal static class ModelRows
     public const string LabelColumn = "Label";
     public const string WeightColumn = "Weight";
     public const string ProbabilityColumn = "Probability";
+    public const string ScoreColumn = "Score";
 
     /// <summary>The rows the trainer reads; each row read (ML.NET makes several passes) counts in <paramref name="progress"/>.</summary>
     public static IDataView TrainingView(MLContext ml, FeatureTable table, int start, int count, float positiveWeight, ProgressDisplay? progress = null)

@@ -110,9 +110,9 @@ public static class ModelTrainer
 
         progress.Begin("score, export and check");
         var ml = picked.Context;
-        var model = picked.Model;
+        var model = Recalibrate(ml, picked.Model, table, trainCount, validCount);
         var trainScores = ModelRows.Score(ml, model, table, 0, trainCount);
-        var validScores = picked.ValidScores;
+        var validScores = ModelRows.Score(ml, model, table, trainCount, validCount);
         var trainLabels = Labels(table, 0, trainCount);
 
         var review = BinaryMetrics.ThresholdForFpr(validScores, validLabels, options.ReviewTargetFpr);
@@ -190,6 +190,21 @@ public static class ModelTrainer
         }
     }
 
+    /// <summary>
+    /// The trainers' own calibration sees the weighted training rows (positives weigh ~8×; LightGbm's is a fixed sigmoid),
+    /// so its probabilities run high. A Platt calibrator fitted on the validation part, unweighted, replaces it: still
+    /// one sigmoid of the trees' raw score (what the ONNX export and the tensor graph compute), monotone, so ranks,
+    /// selection and thresholds at a false-positive rate pick the same rows; only the probabilities change.
+    /// </summary>
+    private static ITransformer Recalibrate(MLContext ml, ITransformer model, FeatureTable table, int validStart, int validCount)
+    {
+        var validation = model.Transform(ModelRows.TrainingView(ml, table, validStart, validCount, positiveWeight: 1f));
+        var calibrator = ml.BinaryClassification.Calibrators
+            .Platt(labelColumnName: ModelRows.LabelColumn, scoreColumnName: ModelRows.ScoreColumn)
+            .Fit(validation);
+        return model.Append(calibrator);
+    }
+
     /// <summary>One trained candidate: its own ML.NET context (so a candidate trains exactly as it would alone), model and validation scores.</summary>
     private sealed record Fit(Hyperparameters Settings, MLContext Context, ITransformer Model, float[] ValidScores, double PrAuc, double Seconds);
 
@@ -253,7 +268,20 @@ public static class ModelTrainer
             ["decline_precision"] = atDecline.Precision,
             ["decline_recall"] = atDecline.Recall,
             ["decline_fpr"] = atDecline.FalsePositiveRate,
+            ["mean_score"] = Mean(scores),
+            ["calibration_error"] = BinaryMetrics.ExpectedCalibrationError(scores, labels),
         };
+    }
+
+    private static double Mean(float[] scores)
+    {
+        double sum = 0;
+        foreach (var score in scores)
+        {
+            sum += score;
+        }
+
+        return scores.Length == 0 ? 0 : sum / scores.Length;
     }
 
     private static IEstimator<ITransformer> Trainer(MLContext ml, Hyperparameters options, int seed) => options.Trainer switch
