@@ -356,11 +356,15 @@ public sealed class FraudStore
     }
 
     /// <summary>The oldest request no instance has claimed, claimed for <paramref name="instance"/>; null when there is none (or another won it).</summary>
-    public async Task<ModelPromotionRecord?> ClaimPromotionRequestAsync(string instance, CancellationToken cancellationToken = default)
+    /// <param name="requestedAtOrBefore">Only a request at least this old (an instance that would refuse it leaves it to others a while); null: any.</param>
+    public async Task<ModelPromotionRecord?> ClaimPromotionRequestAsync(string instance, DateTime? requestedAtOrBefore = null,
+        CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         var request = await connection.QueryFirstOrDefaultAsync<ModelPromotionRecord>(
-            "SELECT seq, requested_at, requested_by, status FROM model_promotions WHERE status = 'requested' ORDER BY seq LIMIT 1");
+            "SELECT seq, requested_at, requested_by, status FROM model_promotions WHERE status = 'requested' "
+            + (requestedAtOrBefore is null ? "" : "AND requested_at <= @before ") + "ORDER BY seq LIMIT 1",
+            new { before = requestedAtOrBefore is { } before ? Utc(before) : default });
         if (request is null)
         {
             return null;

@@ -22,6 +22,9 @@ internal sealed partial class ChallengerMonitor(FraudStore store, IScoringStage 
     public static readonly TimeSpan PromotionPollInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan ComparisonInterval = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long an instance without a challenger leaves a promotion request to the fleet before it refuses it itself.</summary>
+    public static readonly TimeSpan UnclaimedGrace = TimeSpan.FromSeconds(5);
+
     private readonly IChallengerStatus? _challenger = scoring as IChallengerStatus;
     private readonly IChampionRegistry? _registry = scoring as IChampionRegistry;
     private volatile ModelComparison? _comparison;
@@ -138,7 +141,9 @@ internal sealed partial class ChallengerMonitor(FraudStore store, IScoringStage 
     {
         try
         {
-            var request = await store.ClaimPromotionRequestAsync(instance, cancellationToken);
+            // Without a challenger this instance could only refuse: it leaves the request to an instance that has one, a while.
+            var requestedBefore = scoring.Challenger is null ? DateTime.UtcNow - UnclaimedGrace : (DateTime?)null;
+            var request = await store.ClaimPromotionRequestAsync(instance, requestedBefore, cancellationToken);
             if (request is null)
             {
                 return;

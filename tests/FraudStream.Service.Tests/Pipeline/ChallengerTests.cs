@@ -25,7 +25,7 @@ public sealed class ChallengerTests : IDisposable
     public void Dispose() => _packages.Dispose();
 
     /// <param name="clientId">The instance's client id (its name in the store's promotion rows); null: the service's default.</param>
-    private static ServeSettings Settings(EmbeddedBroker broker, string? challenger, string? db = null, string? clientId = null)
+    internal static ServeSettings Settings(EmbeddedBroker broker, string? challenger, string? db = null, string? clientId = null)
     {
         var configuration = new Dictionary<string, string?>
         {
@@ -320,7 +320,7 @@ public sealed class ChallengerTests : IDisposable
         }
     }
 
-    private static void Publish(EmbeddedBroker broker, int from, int count)
+    internal static void Publish(EmbeddedBroker broker, int from, int count)
     {
         using var publisher = new TransactionPublisher(broker.BootstrapServers);
         for (var i = from; i < from + count; i++)
@@ -359,7 +359,7 @@ public sealed class ChallengerTests : IDisposable
         return await service.Store.GetDecisionsAsync(Count + 10);
     }
 
-    private static Task WaitForDecisionsAsync(RunningService service, int count) =>
+    internal static Task WaitForDecisionsAsync(RunningService service, int count) =>
         RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() >= count, TimeSpan.FromSeconds(90), $"{count} stored decisions");
 
     private static async Task<ChallengerTelemetry> TelemetryAsync(RunningService service, Func<ChallengerTelemetry, bool> condition)
