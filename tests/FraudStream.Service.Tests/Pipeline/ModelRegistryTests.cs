@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dapper;
 using FraudStream.Ingest.Kafka;
 using FraudStream.Scoring.Packaging;
@@ -130,6 +131,20 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.All(decisions, d => Assert.Equal(promoted, d.ModelVersion));
         var followed = Assert.Single(await service.Store.GetPromotionsAsync(), r => r.Status == "followed");
         Assert.Equal((ChallengerPackages.ChampionVersion, promoted), (followed.FromVersion, followed.ToVersion));
+
+        // `models list` shows the registry and who runs what, from the same rows.
+        using var list = FraudstreamProcess.Start("models list", $"models list --db \"{db}\" --json");
+        Assert.True(list.WaitForExit(TimeSpan.FromSeconds(60)), list.OutputText);
+        Assert.Equal(0, list.ExitCode);
+        using var json = JsonDocument.Parse(list.OutputText);
+        var entry = Assert.Single(json.RootElement.GetProperty("registry").EnumerateArray().ToList());
+        Assert.Equal(promoted, entry.GetProperty("version").GetString());
+        Assert.Equal((await service.Store.GetModelPackageAsync(promoted))!.Sha256, entry.GetProperty("sha256").GetString());
+        Assert.Equal(promoted, json.RootElement.GetProperty("champion").GetProperty("version").GetString());
+        var instances = json.RootElement.GetProperty("instances").EnumerateArray()
+            .ToDictionary(i => i.GetProperty("instance").GetString()!, i => (i.GetProperty("version").GetString(), i.GetProperty("how").GetString()));
+        Assert.Equal((promoted, "applied"), instances["elsewhere@host:1"]);
+        Assert.Equal((promoted, "followed"), Assert.Single(instances, i => i.Key.StartsWith("restarted@", StringComparison.Ordinal)).Value);
     }
 
     [Fact]
