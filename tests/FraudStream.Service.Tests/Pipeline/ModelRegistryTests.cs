@@ -198,6 +198,33 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.False(Directory.Exists(CacheOf("careful"))); // refused before anything was unpacked
     }
 
+    [Fact]
+    public async Task Serve_on_the_command_line_says_it_starts_on_the_promoted_champion_and_with_ignore_promotions_that_it_keeps_model()
+    {
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 1);
+        var db = "sqlite:" + TestServeSettings.NewSqliteFile();
+        var promoted = await PromotedElsewhereAsync(db, ChallengerPackages.Synthetic(_packages.Path, seed: 12));
+        var environment = new Dictionary<string, string>
+        {
+            ["FRAUDSTREAM_Decisions__TokenKey"] = TestServeSettings.TokenKey,
+            ["FRAUDSTREAM_Scoring__RegistryCacheDirectory"] = CacheOf("cli"),
+        };
+
+        using (var follows = FraudstreamProcess.Serve("serve", broker.BootstrapServers, db, environment))
+        {
+            Assert.True(follows.WaitForOutput($"champion from promotion #1 ({promoted}) instead of --model ({ChallengerPackages.ChampionVersion})",
+                TimeSpan.FromSeconds(90)), follows.OutputText);
+            Assert.True(follows.Terminate(TimeSpan.FromSeconds(60)), follows.OutputText);
+        }
+
+        var serve = $"serve --bootstrap {broker.BootstrapServers} --db \"{db}\" --dashboard-port 0 --model \"{ChallengerPackages.Champion}\" --ignore-promotions";
+        using var pinned = FraudstreamProcess.Start("serve --ignore-promotions", serve, environment);
+        Assert.True(pinned.WaitForOutput($"Ignoring promotions (--ignore-promotions): promotion #1 made {promoted} the fleet's champion; "
+            + $"this instance keeps --model ({ChallengerPackages.ChampionVersion})", TimeSpan.FromSeconds(90)), pinned.OutputText);
+        Assert.True(pinned.Terminate(TimeSpan.FromSeconds(60)), pinned.OutputText);
+        Assert.DoesNotContain("champion from promotion", pinned.OutputText, StringComparison.Ordinal);
+    }
+
     private static TimeSpan ChallengerMonitorPolls(int polls) => FraudStream.Pipeline.Hosting.ChallengerMonitor.PromotionPollInterval * polls;
 
     private static FraudStore OpenStore(string db)
