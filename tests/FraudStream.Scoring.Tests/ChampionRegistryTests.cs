@@ -113,6 +113,19 @@ public sealed class ChampionRegistryTests : IDisposable
     }
 
     [Fact]
+    public void A_stage_running_without_a_model_by_choice_does_not_adopt_one_from_the_registry()
+    {
+        var options = Options();
+        options.ModelDirectory = ScoringOptions.NoModel;
+        using var stage = new ModelScoringStage(options, new TestLogger(), TimeSpan.Zero);
+
+        Assert.False(stage.TryAdoptChampion(ArchiveOf(_challenger), out var previous, out var error));
+        Assert.Equal("none", previous);
+        Assert.Contains("runs without a model by choice (none)", error, StringComparison.Ordinal);
+        Assert.False(stage.Current.Available);
+    }
+
+    [Fact]
     public void A_registry_package_on_another_feature_schema_is_refused_with_the_reason_and_the_champion_stays()
     {
         var manifest = ModelPackage.Load(_challenger);

@@ -252,6 +252,13 @@ public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, IC
                 return false;
             }
 
+            if (_packageDir is null)
+            {
+                // --model none is a choice (rules alone, every decision model_unavailable), not a missing package to fill in.
+                error = $"this instance runs without a model by choice ({ScoringOptions.NoModel}); start it with --model to follow promotions";
+                return false;
+            }
+
             var computed = PackageArchives.Sha256Of(archive.Bytes);
             if (!string.Equals(computed, archive.Sha256, StringComparison.OrdinalIgnoreCase))
             {
