@@ -80,15 +80,16 @@ public sealed class ModelRegistryTests : IDisposable
             Assert.Contains("from the registry", followed.Detail, StringComparison.Ordinal);
             Assert.True(File.Exists(Path.Combine(Assert.Single(Directory.GetDirectories(CacheOf("fleet-b"))), ModelPackage.ManifestFileName)));
 
-            // Both partitions' later decisions, whichever instance decided them, carry the promoted version.
+            // The later decisions carry the promoted version, those of the partition the follower decides among them.
             ChallengerTests.Publish(broker, 200, 200);
             await ChallengerTests.WaitForDecisionsAsync(first, 400);
             var decisions = (await first.Store.GetDecisionsAsync(500)).ToDictionary(d => d.Id);
             Assert.Equal(400, decisions.Count);
-            for (var i = 200; i < 400; i++)
-            {
-                Assert.Equal(promoted, decisions[TestTransactions.Make(i).Id].ModelVersion);
-            }
+            var later = Enumerable.Range(200, 200).Select(i => decisions[TestTransactions.Make(i).Id]).ToList();
+            Assert.All(later, d => Assert.Equal(promoted, d.ModelVersion));
+            var followersPartitions = second.Service.Telemetry.Latest?.Instance.DecidedPartitions ?? [];
+            Assert.NotEmpty(followersPartitions);
+            Assert.Contains(later, d => followersPartitions.Contains(d.SourcePartition));
         }
         finally
         {
