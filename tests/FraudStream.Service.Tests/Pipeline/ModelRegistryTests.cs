@@ -36,13 +36,17 @@ public sealed class ModelRegistryTests : IDisposable
         return settings with { Configuration = configuration, GroupId = group ?? settings.GroupId };
     }
 
+    private static string NewDatabase(string store) =>
+        store == "sqlite" ? "sqlite:" + TestServeSettings.NewSqliteFile() : "postgres:" + PostgresServer.Instance.CreateDatabase();
+
     private string CacheOf(string clientId) => Path.Combine(_packages.Path, "cache-" + clientId);
 
-    [Fact]
-    public async Task An_instance_without_the_challenger_follows_a_promotion_from_the_registry_and_a_restart_with_only_model_keeps_it()
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task An_instance_without_the_challenger_follows_a_promotion_from_the_registry_and_a_restart_with_only_model_keeps_it(string store)
     {
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 2);
-        var db = "sqlite:" + TestServeSettings.NewSqliteFile();
+        var db = NewDatabase(store);
         var challenger = ChallengerPackages.Synthetic(_packages.Path, seed: 11);
         var promoted = ModelPackage.Load(challenger).ModelVersion;
         var group = "it-registry-" + Guid.NewGuid().ToString("N")[..8];
@@ -119,7 +123,7 @@ public sealed class ModelRegistryTests : IDisposable
     public async Task A_serve_started_with_only_model_on_a_store_with_an_applied_promotion_decides_every_transaction_with_the_promoted_version(string store)
     {
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 1);
-        var db = store == "sqlite" ? "sqlite:" + TestServeSettings.NewSqliteFile() : "postgres:" + PostgresServer.Instance.CreateDatabase();
+        var db = NewDatabase(store);
         var promoted = await PromotedElsewhereAsync(db, ChallengerPackages.Synthetic(_packages.Path, seed: 12));
         ChallengerTests.Publish(broker, 0, 300);
 
@@ -168,14 +172,14 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.False(Directory.Exists(CacheOf("pinned")));
     }
 
-    [Fact]
-    public async Task A_registry_package_whose_bytes_do_not_match_its_sha256_is_refused_once_and_the_champion_keeps_deciding()
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task A_registry_package_whose_bytes_do_not_match_its_sha256_is_refused_once_and_the_champion_keeps_deciding(string store)
     {
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 1);
-        var db = "sqlite:" + TestServeSettings.NewSqliteFile();
+        var db = NewDatabase(store);
         var promoted = await PromotedElsewhereAsync(db, ChallengerPackages.Synthetic(_packages.Path, seed: 12));
-        var store = OpenStore(db);
-        await using (var connection = await store.OpenConnectionAsync())
+        await using (var connection = await OpenStore(db).OpenConnectionAsync())
         {
             var bytes = await connection.QuerySingleAsync<byte[]>("SELECT package FROM model_packages WHERE version = @promoted", new { promoted });
             bytes[bytes.Length / 2] ^= 0x5A; // one flipped byte in the middle of the archive
