@@ -356,11 +356,15 @@ public sealed class FraudStore
     }
 
     /// <summary>The oldest request no instance has claimed, claimed for <paramref name="instance"/>; null when there is none (or another won it).</summary>
-    public async Task<ModelPromotionRecord?> ClaimPromotionRequestAsync(string instance, CancellationToken cancellationToken = default)
+    /// <param name="requestedAtOrBefore">Only a request at least this old (an instance that would refuse it leaves it to others a while); null: any.</param>
+    public async Task<ModelPromotionRecord?> ClaimPromotionRequestAsync(string instance, DateTime? requestedAtOrBefore = null,
+        CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
         var request = await connection.QueryFirstOrDefaultAsync<ModelPromotionRecord>(
-            "SELECT seq, requested_at, requested_by, status FROM model_promotions WHERE status = 'requested' ORDER BY seq LIMIT 1");
+            "SELECT seq, requested_at, requested_by, status FROM model_promotions WHERE status = 'requested' "
+            + (requestedAtOrBefore is null ? "" : "AND requested_at <= @before ") + "ORDER BY seq LIMIT 1",
+            new { before = requestedAtOrBefore is { } before ? Utc(before) : default });
         if (request is null)
         {
             return null;
@@ -372,14 +376,45 @@ public sealed class FraudStore
         return claimed == 1 ? request : null;
     }
 
-    /// <summary>What became of a claimed request: <c>applied</c> (the versions before and after) or <c>refused</c> (why).</summary>
+    /// <summary>
+    /// What became of a claimed request: <c>applied</c> (the versions before and after) or <c>refused</c> (why). An
+    /// applied promotion's package, when given, goes into the registry in the same transaction: no instance reads an
+    /// <c>applied</c> row whose package is still to come.
+    /// </summary>
     public async Task CompletePromotionAsync(long seq, bool applied, DateTime at, string fromVersion, string toVersion, string detail,
-        CancellationToken cancellationToken = default)
+        ModelPackageRecord? package = null, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        if (applied && package is not null)
+        {
+            await connection.ExecuteAsync(StoreSql.UpsertModelPackage, new
+            {
+                package.Version, package.Sha256, SizeBytes = (long)package.Package.Length, package.Package,
+                StoredAt = Utc(package.StoredAt), package.StoredBy,
+            }, tx);
+        }
+
         await connection.ExecuteAsync(
             "UPDATE model_promotions SET status = @status, applied_at = @at, from_version = @fromVersion, to_version = @toVersion, detail = @detail WHERE seq = @seq",
-            new { status = applied ? "applied" : "refused", at = Utc(at), fromVersion, toVersion, detail, seq });
+            new { status = applied ? "applied" : "refused", at = Utc(at), fromVersion, toVersion, detail, seq }, tx);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The registry's package of <paramref name="version"/> with its bytes; null when the registry has none.</summary>
+    public async Task<ModelPackageRecord?> GetModelPackageAsync(string version, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<ModelPackageRecord>(
+            "SELECT " + StoreSql.ModelPackageHeaderColumns + ", package FROM model_packages WHERE version = @version", new { version });
+    }
+
+    /// <summary>The registry's packages without their bytes, newest first.</summary>
+    public async Task<IReadOnlyList<ModelPackageRecord>> ListModelPackagesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return [.. await connection.QueryAsync<ModelPackageRecord>(
+            "SELECT " + StoreSql.ModelPackageHeaderColumns + " FROM model_packages ORDER BY stored_at DESC, version")];
     }
 
     private const string PromotionColumns = "seq, requested_at, requested_by, status, applied_at, instance, from_version, to_version, detail";

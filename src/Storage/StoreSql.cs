@@ -68,6 +68,19 @@ internal static class StoreSql
 
     private static string Decline => DecisionKind.Decline.ToWire();
 
+    /// <summary>
+    /// A promoted package into the registry. A version promoted again (a rollback) replaces its row: the registry holds,
+    /// per version, the package of the latest promotion to it.
+    /// </summary>
+    public const string UpsertModelPackage =
+        "INSERT INTO model_packages (version, sha256, size_bytes, package, stored_at, stored_by) " +
+        "VALUES (@Version, @Sha256, @SizeBytes, @Package, @StoredAt, @StoredBy) ON CONFLICT (version) DO UPDATE SET " +
+        "sha256 = excluded.sha256, size_bytes = excluded.size_bytes, package = excluded.package, " +
+        "stored_at = excluded.stored_at, stored_by = excluded.stored_by";
+
+    /// <summary>A registry row without its bytes (listing, the cheap check).</summary>
+    public const string ModelPackageHeaderColumns = "version, sha256, size_bytes, stored_at, stored_by";
+
     public const string InsertDeadLetter =
         "INSERT INTO dead_letters (source_topic, source_partition, source_offset, reason, detail, payload, received_at) " +
         "VALUES (@SourceTopic, @SourcePartition, @SourceOffset, @Reason, @Detail, @Payload, @ReceivedAt) " +

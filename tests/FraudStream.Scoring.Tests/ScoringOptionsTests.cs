@@ -58,6 +58,7 @@ public sealed class ScoringOptionsTests
     [InlineData("MaxPendingSubmissions", "0", "Scoring:MaxPendingSubmissions must be 1 or more")]
     [InlineData("CpuThreads", "-2", "Scoring:CpuThreads must be 0")]
     [InlineData("ModelDirectory", "", "Scoring:ModelDirectory (--model) is not set")]
+    [InlineData("RegistryCacheDirectory", " ", "Scoring:RegistryCacheDirectory is not set")]
     public void Each_invalid_setting_is_one_failure_naming_it(string key, string value, string expected)
     {
         var error = Assert.Throws<OptionsValidationException>(() => Bind((key, value)));
@@ -73,5 +74,22 @@ public sealed class ScoringOptionsTests
 
         Assert.Equal(ScoringDevice.Auto, options.Device);
         Assert.Equal(256, options.MaxBatchSize);
+        Assert.Equal(Path.Combine(Path.GetTempPath(), "fraudstream-registry"), options.RegistryCacheDirectory);
+    }
+
+    [Fact]
+    public void A_registry_cache_that_is_a_file_is_refused_naming_the_setting()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            var error = Assert.Throws<OptionsValidationException>(() => Bind(("RegistryCacheDirectory", file)));
+
+            Assert.Equal($"Scoring:RegistryCacheDirectory is a file; it must be a folder (created when missing) (is '{file}')", Assert.Single(error.Failures));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 }

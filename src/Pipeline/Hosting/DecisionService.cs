@@ -74,6 +74,10 @@ public sealed partial class DecisionService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var seed = await PrepareStoreAsync(stoppingToken);
+        // Before the first transaction: a restarted instance decides on the fleet's promoted champion from the start.
+        var challenger = new ChallengerMonitor(_store, _scoring, InstanceName(), DateTime.UtcNow, _options.IgnorePromotions, _logger);
+        Challenger = challenger;
+        await challenger.FollowAtStartAsync(stoppingToken);
         var restored = await RestoreStateAsync(stoppingToken);
         LogStarting(_logger, _options.Bootstrap, _options.Workers, seed.Count, _scoring.Current.Device, _scoring.Current.Version, _rules.RulesetVersion);
         using var producer = BuildProducer();
@@ -99,8 +103,6 @@ public sealed partial class DecisionService : BackgroundService
             DrainPipeline = () => Drain(follower, workers, producer),
             TakingOver = (partition, committed) => RecognizeDecided(seed, producedNotStored, readback, partition, committed),
         };
-        var challenger = new ChallengerMonitor(_store, _scoring, InstanceName(), DateTime.UtcNow, _logger);
-        Challenger = challenger;
         var inputs = ReportingInputs.Of(consumer, workers, emitter, storeWriter, outcomes, _features, _scoring, _rules,
             new InstanceInputs(_options.ClientId, follower, checkpointer, progress), challenger);
         var reporter = new LatencyReporter(Telemetry, inputs, _store, _logger);

@@ -108,4 +108,11 @@ public sealed class DecisionServiceOptions
     /// </summary>
     [Range(0, 86_400_000)]
     public int DeliveryTimeoutMs { get; set; }
+
+    /// <summary>
+    /// The operator's override (<c>--ignore-promotions</c>): follow no applied promotion, at start or later, and keep
+    /// <c>--model</c> (and a challenger promoted here on request). Without it an instance starts on, and follows, the
+    /// latest applied promotion's champion, from its challenger or the store's registry (docs/SCORING.md).
+    /// </summary>
+    public bool IgnorePromotions { get; set; }
 }

@@ -90,6 +90,15 @@ public sealed class ScoringOptions
     /// <summary>How long a challenger that threw or ran over its budget sits out before it is tried again.</summary>
     public int ChallengerCooldownMs { get; set; } = 1000;
 
+    /// <summary>Where <see cref="RegistryCacheDirectory"/> points unless configured: <c>fraudstream-registry</c> in the temp folder.</summary>
+    public static string DefaultRegistryCacheDirectory => Path.Combine(Path.GetTempPath(), "fraudstream-registry");
+
+    /// <summary>
+    /// Where packages fetched from the store's model registry are unpacked to be loaded, one folder per version and
+    /// sha256 (docs/SCORING.md, "Registry"). Local to the host; shared by the instances on it.
+    /// </summary>
+    public string RegistryCacheDirectory { get; set; } = DefaultRegistryCacheDirectory;
+
     public static ScoringDevice ParseDevice(string value)
     {
         foreach (var device in Enum.GetValues<ScoringDevice>())

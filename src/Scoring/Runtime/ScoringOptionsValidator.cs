@@ -67,7 +67,33 @@ public sealed class ScoringOptionsValidator : IValidateOptions<ScoringOptions>
             failures.Add($"{ScoringOptions.Section}:{nameof(ScoringOptions.ChallengerDirectory)} (--challenger) is a package directory; leave it unset for no challenger");
         }
 
+        if (RegistryCacheProblem(options.RegistryCacheDirectory) is { } cacheProblem)
+        {
+            failures.Add($"{ScoringOptions.Section}:{nameof(ScoringOptions.RegistryCacheDirectory)} {cacheProblem} (is '{options.RegistryCacheDirectory}')");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>A folder packages from the registry can be unpacked into: a path, not a file; null when it is one.</summary>
+    private static string? RegistryCacheProblem(string? directory)
+    {
+        if (string.IsNullOrWhiteSpace(directory))
+        {
+            return "is not set: a folder to unpack packages from the model registry into";
+        }
+
+        string full;
+        try
+        {
+            full = Path.GetFullPath(directory);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return "is not a usable path: " + ex.Message;
+        }
+
+        return File.Exists(full) ? "is a file; it must be a folder (created when missing)" : null;
     }
 
     private static string Setting(string key, string rule, object? value) => $"{ScoringOptions.Section}:{key} {rule} (is {value})";

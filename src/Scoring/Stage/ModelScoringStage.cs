@@ -16,8 +16,10 @@ namespace FraudStream.Scoring.Stage;
 /// The challenger's folder (<see cref="ScoringOptions.ChallengerDirectory"/>) is watched the same way; a package in it
 /// at start that cannot be loaded (another feature schema above all) stops the start with
 /// <see cref="ChallengerRefusedException"/>; one that arrives later and cannot be loaded is logged and shown as refused.
+/// A loaded challenger is also kept as one archive (<see cref="PackageArchives"/>): promoted, it is the package the
+/// service stores in the registry; another instance adopts it from there (<see cref="TryAdoptChampion"/>).
 /// </summary>
-public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, IChallengerStatus, IDisposable
+public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, IChallengerStatus, IChampionRegistry, IDisposable
 {
     private static readonly TimeSpan DefaultPollInterval = TimeSpan.FromSeconds(2);
     private readonly ScoringService _scoring;
@@ -33,6 +35,8 @@ public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, IC
     private string _challengerRejectedStamp = "";
     private volatile string _challengerState = "none";
     private volatile string? _challengerRejection;
+    private volatile PackageArchive? _challengerArchive;
+    private volatile PackageArchive? _championArchive;
     private bool _disposed;
 
     /// <param name="pollInterval">How often the package directory is checked; zero or less: only by <see cref="Refresh"/>.</param>
@@ -130,6 +134,8 @@ public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, IC
 
             // The challenger's folder keeps its stamp: the promoted package is not loaded again as a challenger, a new one is.
             _challengerState = "promoted";
+            _championArchive = _challengerArchive;
+            _challengerArchive = null;
             return true;
         }
     }
@@ -180,6 +186,7 @@ public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, IC
             }
 
             _scoring.SetChallenger(snapshot);
+            _challengerArchive = ArchiveOfLoaded(_challengerDir, stamp, snapshot.Version);
             _challengerLoadedStamp = stamp;
             _challengerRejectedStamp = "";
             _challengerRejection = null;
@@ -219,6 +226,7 @@ public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, IC
                 var snapshot = _scoring.Swap(_packageDir);
                 // The stamp read before loading: files changed during the load differ from it, so the next poll loads again.
                 _loadedStamp = stamp;
+                _championArchive = null;
                 _rejectedStamp = "";
                 LogLoaded(_logger, snapshot.Version, snapshot.Device, snapshot.ReviewThreshold, snapshot.DeclineThreshold);
             }
@@ -227,6 +235,161 @@ public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, IC
                 _rejectedStamp = stamp;
                 LogRejected(_logger, _packageDir, ex.Message);
             }
+        }
+    }
+
+    public PackageArchive? ChampionArchive => _championArchive;
+
+    public bool TryAdoptChampion(PackageArchive archive, out string previousVersion, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        lock (_loadGate)
+        {
+            previousVersion = _scoring.Current.Version;
+            if (_disposed)
+            {
+                error = "the scoring stage is stopping";
+                return false;
+            }
+
+            if (_packageDir is null)
+            {
+                // --model none is a choice (rules alone, every decision model_unavailable), not a missing package to fill in.
+                error = $"this instance runs without a model by choice ({ScoringOptions.NoModel}); start it with --model to follow promotions";
+                return false;
+            }
+
+            var computed = PackageArchives.Sha256Of(archive.Bytes);
+            if (!string.Equals(computed, archive.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                error = $"package {archive.Version} from the registry is damaged: its sha256 is {computed}, the registry recorded {archive.Sha256}";
+                return false;
+            }
+
+            if (!TryUnpack(archive, out var packageDir, out error))
+            {
+                return false;
+            }
+
+            ModelSnapshot snapshot;
+            try
+            {
+                snapshot = ModelSnapshot.Load(packageDir, _options, _logger);
+            }
+            catch (ModelPackageException ex)
+            {
+                error = $"package {archive.Version} from the registry refused: {ex.Message}";
+                return false;
+            }
+
+            if (snapshot.Version != archive.Version)
+            {
+                snapshot.Dispose();
+                error = $"package {archive.Version} from the registry names itself {snapshot.Version} in its {ModelPackage.ManifestFileName}";
+                return false;
+            }
+
+            _scoring.Swap(snapshot);
+            _championArchive = archive;
+            LogAdopted(_logger, snapshot.Version, packageDir, snapshot.Device, snapshot.ReviewThreshold, snapshot.DeclineThreshold);
+            error = null;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The archive into <c>RegistryCacheDirectory/VERSION-SHA</c>. Unpacked to a folder of its own first and renamed
+    /// into place, so the folder is whole or absent; one already there was put there the same way from the same bytes
+    /// (its name holds their hash) by this or another instance on the host, and is used as it is: instances starting
+    /// together never unpack over one another's load.
+    /// </summary>
+    private bool TryUnpack(PackageArchive archive, out string packageDir, out string? error)
+    {
+        var cache = Path.GetFullPath(_options.RegistryCacheDirectory);
+        packageDir = Path.Combine(cache, CacheName(archive.Version) + "-" + archive.Sha256[..Math.Min(16, archive.Sha256.Length)].ToLowerInvariant());
+        if (Directory.Exists(packageDir))
+        {
+            error = null;
+            return true;
+        }
+
+        var partial = packageDir + ".partial-" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            Directory.CreateDirectory(cache);
+            PackageArchives.Extract(archive.Bytes, partial);
+            try
+            {
+                Directory.Move(partial, packageDir);
+            }
+            catch (IOException) when (Directory.Exists(packageDir))
+            {
+                Directory.Delete(partial, recursive: true); // another instance on this host unpacked the same bytes first
+            }
+
+            error = null;
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            error = $"package {archive.Version} from the registry could not be unpacked into {cache}: {ex.Message}";
+            TryDelete(partial);
+            return false;
+        }
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A partial folder left behind is never loaded (its name is not a package's); the next unpack makes another.
+        }
+    }
+
+    /// <summary>A version as a folder name: letters, digits, '.', '-' and '_' kept, anything else '_'.</summary>
+    private static string CacheName(string version)
+    {
+        var chars = version.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (!char.IsAsciiLetterOrDigit(chars[i]) && chars[i] is not ('.' or '-' or '_'))
+            {
+                chars[i] = '_';
+            }
+        }
+
+        var name = new string(chars).TrimStart('.');
+        return name.Length == 0 ? "package" : name;
+    }
+
+    /// <summary>
+    /// The archive of the package just loaded from <paramref name="packageDir"/>, when the folder still has the stamp read
+    /// before the load (else it changed meanwhile: the next poll loads it again, and archives it then); null when it
+    /// cannot be read, which only costs the registry this package.
+    /// </summary>
+    private PackageArchive? ArchiveOfLoaded(string packageDir, string stamp, string version)
+    {
+        try
+        {
+            var bytes = PackageArchives.Create(packageDir);
+            if (Stamp(packageDir) != stamp)
+            {
+                return null;
+            }
+
+            return new PackageArchive(version, PackageArchives.Sha256Of(bytes), bytes);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogArchiveFailed(_logger, packageDir, ex.Message);
+            return null;
         }
     }
 
@@ -277,6 +440,14 @@ public sealed partial class ModelScoringStage : IScoringStage, IScorerStatus, IC
     [LoggerMessage(EventId = 2006, Level = LogLevel.Information,
         Message = "Challenger {Version} on {Device} in shadow (review at {Review}, decline at {Decline}): scores stored, decisions unchanged")]
     private static partial void LogChallengerLoaded(ILogger logger, string version, string device, double review, double decline);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information,
+        Message = "Model {Version} from the registry (unpacked in {Package}) on {Device}; review at {Review}, decline at {Decline}")]
+    private static partial void LogAdopted(ILogger logger, string version, string package, string device, double review, double decline);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning,
+        Message = "Challenger package {Package} could not be archived for the registry ({Reason}): promoted, it cannot be followed from the store")]
+    private static partial void LogArchiveFailed(ILogger logger, string package, string reason);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Warning,
         Message = "Running without a model (--model none): decisions by rules alone, every one flagged model_unavailable")]

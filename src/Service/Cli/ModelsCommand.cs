@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using FraudStream.Core.Telemetry;
 using FraudStream.Storage;
+using FraudStream.Storage.Records;
 
 namespace FraudStream.Service.Cli;
 
@@ -10,6 +11,7 @@ namespace FraudStream.Service.Cli;
 /// <c>models compare</c>: champion against challenger from the stored decisions (the same sums and the same
 /// <see cref="ModelComparison"/> the dashboard shows). <c>models promote</c>: asks a running serve, through the store,
 /// to make its challenger the champion, and waits for its answer (recorded with who and when in <c>model_promotions</c>).
+/// <c>models list</c>: the store's model registry, the fleet's champion and each instance's, from the promotion rows.
 /// </summary>
 internal static class ModelsCommand
 {
@@ -18,6 +20,7 @@ internal static class ModelsCommand
         var models = new Command("models", "Champion and challenger: compare them from the store, promote the challenger");
         models.Subcommands.Add(Compare());
         models.Subcommands.Add(Promote());
+        models.Subcommands.Add(List());
         return models;
     }
 
@@ -117,6 +120,85 @@ internal static class ModelsCommand
         return command;
     }
 
+    private static Command List()
+    {
+        var db = StoreOption();
+        var json = new Option<bool>("--json") { Description = "Print the registry and the instances as JSON" };
+        var command = new Command("list", "The store's model registry (promoted packages), the fleet's champion and the champion of each instance that applied or followed a promotion")
+        {
+            db, json,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            if (!TryOpen(parse.GetValue(db)!, out var store))
+            {
+                return 2;
+            }
+
+            await store!.MigrateAsync(cancellation);
+            var packages = await store.ListModelPackagesAsync(cancellation);
+            var latest = await store.LatestAppliedPromotionAsync(cancellation);
+            var instances = InstanceChampions(await store.GetPromotionsAsync(cancellation));
+            var listing = new ModelsListing(
+                [.. packages.Select(p => new RegistryEntry(p.Version, p.Sha256, p.SizeBytes, p.StoredAt, p.StoredBy))],
+                latest is null ? null : new FleetChampion(latest.Seq, latest.ToVersion ?? "", latest.Instance ?? "", latest.AppliedAt),
+                instances);
+            if (parse.GetValue(json))
+            {
+                Console.WriteLine(JsonSerializer.Serialize(listing, EvaluationJson.Options));
+                return 0;
+            }
+
+            Print(listing);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Each instance's latest <c>applied</c> or <c>followed</c> row: the champion it switched to last.</summary>
+    private static List<InstanceChampion> InstanceChampions(IReadOnlyList<ModelPromotionRecord> rows)
+    {
+        var latest = new Dictionary<string, InstanceChampion>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            if (row.Instance is not { } instance || row.Status is not ("applied" or "followed"))
+            {
+                continue;
+            }
+
+            // A followed row names the promotion it followed in requested_by ("promotion N"); an applied row is its own.
+            var promotion = row.Status == "applied" ? row.Seq : long.TryParse(row.RequestedBy.Replace("promotion ", "", StringComparison.Ordinal),
+                NumberStyles.Integer, CultureInfo.InvariantCulture, out var followed) ? followed : row.Seq;
+            latest[instance] = new InstanceChampion(instance, row.ToVersion ?? "", row.Status, promotion, row.AppliedAt);
+        }
+
+        return [.. latest.Values.OrderBy(i => i.Instance, StringComparer.Ordinal)];
+    }
+
+    private static void Print(ModelsListing listing)
+    {
+        static string Time(DateTime? at) => at?.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) ?? "-";
+        Console.WriteLine(listing.Registry.Count == 0 ? "registry: empty (no promotion stored a package yet)" : "registry:");
+        foreach (var p in listing.Registry)
+        {
+            Console.WriteLine($"  {p.Version}  sha256 {p.Sha256[..Math.Min(16, p.Sha256.Length)]}  {p.SizeBytes:N0} bytes  stored {Time(p.StoredAt)} by {p.StoredBy}");
+        }
+
+        Console.WriteLine(listing.Champion is { } c
+            ? $"fleet champion: {c.Version} (promotion #{c.Promotion}, applied on {c.AppliedOn} at {Time(c.AppliedAt)})"
+            : "fleet champion: none promoted (each instance runs its --model)");
+        if (listing.Instances.Count > 0)
+        {
+            // Names carry the process id: a restart is a new name, and the rows of stopped instances stay.
+            Console.WriteLine("instances (latest applied or followed promotion; one that never switched runs its --model and is not listed):");
+        }
+
+        foreach (var i in listing.Instances)
+        {
+            Console.WriteLine($"  {i.Instance}  {i.Version}  ({i.How} #{i.Promotion} at {Time(i.Since)})");
+        }
+    }
+
     private static Option<string> StoreOption() => new("--db") { Description = "Store: sqlite:PATH or postgres:CONNECTION-STRING", Required = true };
 
     private static bool TryOpen(string db, out FraudStore? store)
@@ -156,6 +238,16 @@ internal static class ModelsCommand
         Console.WriteLine($"  {"challenger",-12}{Number(c.Challenger.ReviewRate),10}{Number(c.Challenger.DeclineRate),10}{Number(c.Challenger.Precision),11}{Number(c.Challenger.Recall),10}");
     }
 }
+
+/// <summary><c>models list --json</c>: the registry, the fleet's champion (the latest applied promotion) and each instance's.</summary>
+internal sealed record ModelsListing(IReadOnlyList<RegistryEntry> Registry, FleetChampion? Champion, IReadOnlyList<InstanceChampion> Instances);
+
+internal sealed record RegistryEntry(string Version, string Sha256, long SizeBytes, DateTime StoredAt, string StoredBy);
+
+internal sealed record FleetChampion(long Promotion, string Version, string AppliedOn, DateTime? AppliedAt);
+
+/// <param name="How"><c>applied</c> (it claimed the request) or <c>followed</c>.</param>
+internal sealed record InstanceChampion(string Instance, string Version, string How, long Promotion, DateTime? Since);
 
 /// <summary>One pair of versions and its comparison, as <c>models compare --json</c> prints it.</summary>
 internal sealed record ModelPairComparison(string Champion, string Challenger, ModelComparison Comparison);

@@ -22,6 +22,11 @@ internal static class ServeCommand
             Description = "Challenger model package folder, watched: scored in shadow beside the model on every batch, its score and would-be "
                 + "decision stored beside the real one, never deciding (docs/SCORING.md); `fraudstream models promote` makes it the model",
         };
+        var ignorePromotions = new Option<bool>("--ignore-promotions")
+        {
+            Description = "Keep --model: follow no promotion applied on the store (at start or later), as the fleet otherwise does "
+                + "from the challenger or the store's model registry (Decisions:IgnorePromotions, docs/SCORING.md)",
+        };
         var rules = CommonOptions.Rules();
         var port = CommonOptions.DashboardPort();
         var target = CommonOptions.TargetMs();
@@ -34,7 +39,7 @@ internal static class ServeCommand
         };
         var command = new Command("serve", "Consume transactions, decide each one, produce decisions, persist and commit")
         {
-            bootstrap, db, model, challenger, rules, port, target, device, workers, withStdin,
+            bootstrap, db, model, challenger, ignorePromotions, rules, port, target, device, workers, withStdin,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -49,6 +54,8 @@ internal static class ServeCommand
                 TargetMs = parse.GetValue(target),
                 Device = parse.GetValue(device),
                 Workers = parse.GetValue(workers),
+                // Unset unless given: Decisions:IgnorePromotions from configuration applies then.
+                IgnorePromotions = parse.GetValue(ignorePromotions) ? true : null,
             };
             if (!parse.GetValue(withStdin))
             {

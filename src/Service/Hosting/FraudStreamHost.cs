@@ -103,6 +103,7 @@ public static class FraudStreamHost
         Put("Decisions:Workers", s.Workers);
         Put("Decisions:GroupId", s.GroupId);
         Put("Decisions:TokenKey", s.TokenKey);
+        Put("Decisions:IgnorePromotions", s.IgnorePromotions);
         Put("Storage:Database", s.Database);
         Put("Scoring:ModelDirectory", s.ModelDirectory);
         Put("Scoring:ChallengerDirectory", s.ChallengerDirectory);

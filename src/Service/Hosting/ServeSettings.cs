@@ -17,6 +17,9 @@ public sealed record ServeSettings
     public string? GroupId { get; init; }
     public string? ReviewToken { get; init; }
 
+    /// <summary><c>--ignore-promotions</c> (<c>Decisions:IgnorePromotions</c>): keep <c>--model</c> whatever the store's promotions say.</summary>
+    public bool? IgnorePromotions { get; init; }
+
     /// <summary>The card-number token key (<c>Decisions:TokenKey</c>): for the demo and tests; serve reads it from its configuration.</summary>
     public string? TokenKey { get; init; }
 

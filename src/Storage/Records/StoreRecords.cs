@@ -174,3 +174,17 @@ public sealed class ModelPromotionRecord
     public string? ToVersion { get; set; }
     public string? Detail { get; set; }
 }
+
+/// <summary>
+/// A row of <c>model_packages</c>, the registry: a promoted version's package folder as one archive, its sha256 (hex,
+/// lower case) and who stored it when. <see cref="Package"/> is empty where only the header was read.
+/// </summary>
+public sealed class ModelPackageRecord
+{
+    public string Version { get; set; } = "";
+    public string Sha256 { get; set; } = "";
+    public long SizeBytes { get; set; }
+    public byte[] Package { get; set; } = [];
+    public DateTime StoredAt { get; set; }
+    public string StoredBy { get; set; } = "";
+}

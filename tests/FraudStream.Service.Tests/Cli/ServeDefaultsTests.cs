@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using FraudStream.Core.Stages;
 using FraudStream.Rules.Runtime;
 using FraudStream.Scoring.Packaging;
@@ -48,7 +47,7 @@ public sealed class ServeDefaultsTests
     [Fact]
     public void Model_none_runs_without_a_model_and_the_start_up_log_says_so()
     {
-        var log = new CapturingLogger();
+        var log = new CapturedLogs();
         using var host = FraudStreamHost.Build(Serve(model: "none"), logging => logging.AddProvider(log));
         host.Services.GetRequiredService<IStartupValidator>().Validate();
 
@@ -88,24 +87,5 @@ public sealed class ServeDefaultsTests
         var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IStartupValidator>().Validate());
 
         Assert.Contains("Decisions:TokenKey (env FRAUDSTREAM_Decisions__TokenKey) is required", Assert.Single(error.Failures), StringComparison.Ordinal);
-    }
-
-    private sealed class CapturingLogger : ILoggerProvider, ILogger
-    {
-        public ConcurrentQueue<(LogLevel Level, string Message)> Lines { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Enqueue((logLevel, formatter(state, exception)));
-
-        public void Dispose()
-        {
-        }
     }
 }

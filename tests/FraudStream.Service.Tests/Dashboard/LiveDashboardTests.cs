@@ -17,7 +17,7 @@ public sealed class LiveDashboardTests
 {
     private const string Token = "test-review-token-0123456789";
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

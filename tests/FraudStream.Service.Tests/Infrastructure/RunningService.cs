@@ -29,9 +29,18 @@ internal sealed class RunningService : IAsyncDisposable
     /// <summary>The host's services, for a stage a test drives directly (e.g. a watched folder checked now).</summary>
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<RunningService> StartAsync(ServeSettings settings)
+    /// <param name="logs">Also receives every line from Information up (the console keeps Warning and up).</param>
+    public static async Task<RunningService> StartAsync(ServeSettings settings, CapturedLogs? logs = null)
     {
-        var host = FraudStreamHost.Build(settings, logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var host = FraudStreamHost.Build(settings, logging =>
+        {
+            logging.SetMinimumLevel(LogLevel.Warning);
+            if (logs is not null)
+            {
+                logging.AddProvider(logs);
+                logging.AddFilter<CapturedLogs>(null, LogLevel.Information);
+            }
+        });
         await host.StartAsync();
         var running = new RunningService(host);
         await running.Service.Ready.WaitAsync(TimeSpan.FromSeconds(30));

@@ -25,7 +25,7 @@ public sealed class ChallengerTests : IDisposable
     public void Dispose() => _packages.Dispose();
 
     /// <param name="clientId">The instance's client id (its name in the store's promotion rows); null: the service's default.</param>
-    private static ServeSettings Settings(EmbeddedBroker broker, string? challenger, string? db = null, string? clientId = null)
+    internal static ServeSettings Settings(EmbeddedBroker broker, string? challenger, string? db = null, string? clientId = null)
     {
         var configuration = new Dictionary<string, string?>
         {
@@ -320,7 +320,66 @@ public sealed class ChallengerTests : IDisposable
         }
     }
 
-    private static void Publish(EmbeddedBroker broker, int from, int count)
+    [Fact]
+    public async Task Under_load_the_challenger_is_dropped_first_counted_in_metrics_with_a_null_score_and_every_transaction_decided_once()
+    {
+        // The trigger: four workers on four partitions, each worker's batch split into parts of two rows (MaxBatchSize),
+        // so the scoring thread finds the other workers' parts waiting behind nearly every batch; skipping at one
+        // waiting submission drops the challenger then. Fed in rounds until the counter moves (a bound, not a timing).
+        const int Round = 2000;
+        const int MaxRounds = 10;
+        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 4);
+        var port = Dashboard.LiveDashboardTests.FreePort();
+        var settings = Settings(broker, ChallengerPackages.Synthetic(_packages.Path, seed: 7));
+        var configuration = new Dictionary<string, string?>(settings.Configuration!)
+        {
+            ["Scoring:ChallengerSkipAtWaiting"] = "1",
+            ["Scoring:MaxBatchSize"] = "2",
+        };
+        await using var service = await RunningService.StartAsync(settings with { Configuration = configuration, Workers = 4, DashboardPort = port });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+
+        var published = 0;
+        double skippedForLoad = 0;
+        for (var round = 0; round < MaxRounds && skippedForLoad == 0; round++)
+        {
+            Publish(broker, published, Round);
+            published += Round;
+            await WaitForDecisionsAsync(service, published);
+            await Task.Delay(TimeSpan.FromSeconds(1.5)); // the metrics follow the once-a-second snapshots
+            skippedForLoad = Skipped(await http.GetStringAsync("metrics"), "load");
+        }
+
+        Assert.True(skippedForLoad > 0, $"no load skip in {published} transactions");
+        var decisions = await service.Store.GetDecisionsAsync(published + 10);
+        var metrics = await http.GetStringAsync("metrics");
+        skippedForLoad = Skipped(metrics, "load");
+        Assert.Equal(0, Skipped(metrics, "error"));
+        Assert.Equal(0, Skipped(metrics, "over_budget"));
+
+        // Every row the challenger skipped belongs to a decision stored without a challenger score (a submission
+        // whose other part was skipped is stored without one too), and the rest carry the challenger's.
+        var unscored = decisions.Count(d => d.ChallengerScore is null);
+        Assert.InRange(unscored, (int)skippedForLoad, published - 1);
+        Assert.All(decisions.Where(d => d.ChallengerScore is null), d => Assert.Null(d.ChallengerVersion));
+        Assert.All(decisions.Where(d => d.ChallengerScore is not null), d => Assert.Equal("synthetic-40x4-7", d.ChallengerVersion));
+
+        // Each transaction decided once: once in the store, once on the decisions topic.
+        Assert.Equal(published, decisions.Count);
+        Assert.Equal(published, decisions.Select(d => d.Id).Distinct().Count());
+        var produced = RunningService.Decisions(RunningService.ReadTopic(broker.BootstrapServers, Topics.Decisions, published, TimeSpan.FromSeconds(60)));
+        Assert.Equal(published, produced.Count);
+        Assert.Equal(published, produced.Select(d => d.Id).Distinct().Count());
+    }
+
+    private static double Skipped(string metrics, string reason)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(metrics,
+            "^fraudstream_challenger_skipped_total\\{reason=\"" + reason + "\"\\} (\\S+)", System.Text.RegularExpressions.RegexOptions.Multiline);
+        return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+    }
+
+    internal static void Publish(EmbeddedBroker broker, int from, int count)
     {
         using var publisher = new TransactionPublisher(broker.BootstrapServers);
         for (var i = from; i < from + count; i++)
@@ -359,7 +418,7 @@ public sealed class ChallengerTests : IDisposable
         return await service.Store.GetDecisionsAsync(Count + 10);
     }
 
-    private static Task WaitForDecisionsAsync(RunningService service, int count) =>
+    internal static Task WaitForDecisionsAsync(RunningService service, int count) =>
         RunningService.WaitForAsync(async () => await service.Store.CountDecisionsAsync() >= count, TimeSpan.FromSeconds(90), $"{count} stored decisions");
 
     private static async Task<ChallengerTelemetry> TelemetryAsync(RunningService service, Func<ChallengerTelemetry, bool> condition)
