@@ -91,8 +91,10 @@ public sealed class ModelRegistryTests : IDisposable
             Assert.Equal(400, decisions.Count);
             var later = Enumerable.Range(200, 200).Select(i => decisions[TestTransactions.Make(i).Id]).ToList();
             Assert.All(later, d => Assert.Equal(promoted, d.ModelVersion));
-            var followersPartitions = second.Service.Telemetry.Latest?.Instance.DecidedPartitions ?? [];
-            Assert.NotEmpty(followersPartitions);
+            // The once-a-second report may not show the rebalance's assignment yet: wait for it.
+            await RunningService.WaitForAsync(() => Task.FromResult((second.Service.Telemetry.Latest?.Instance.DecidedPartitions.Count ?? 0) > 0),
+                TimeSpan.FromSeconds(30), "the follower's report of its decided partitions");
+            var followersPartitions = second.Service.Telemetry.Latest!.Instance.DecidedPartitions;
             Assert.Contains(later, d => followersPartitions.Contains(d.SourcePartition));
         }
         finally
