@@ -9,6 +9,15 @@ namespace FraudStream.Storage;
 /// </summary>
 internal static class StoreSql
 {
+    /// <summary>
+    /// SQLite: the feature checkpoints' table in the checkpoint file (<see cref="FraudStore.CheckpointFile"/>), the columns
+    /// of <c>sqlite/003_feature_checkpoints.sql</c>, where the table first lived (PostgreSQL keeps it there).
+    /// </summary>
+    public const string SqliteCheckpointTable =
+        "CREATE TABLE IF NOT EXISTS main.feature_checkpoints (seq INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, " +
+        "writer TEXT NOT NULL, schema_version TEXT NOT NULL, transactions_offsets TEXT NOT NULL, labels_offsets TEXT NOT NULL, " +
+        "size_bytes INTEGER NOT NULL, state BLOB NOT NULL)";
+
     public const string DecisionColumns =
         "id, event_ts, card, merchant, category, amount, currency, country, lat, lon, device, channel, decision, score, " +
         "reasons, model_version, ruleset_version, decided_at, latency_us, source_partition, source_offset, " +
