@@ -273,17 +273,35 @@ public sealed partial class DecisionService : BackgroundService
     }
 
     /// <summary>The consumer's last act before it commits and closes: the follower stops, every worker finishes, every decision is produced.</summary>
-    private static void Drain(PartitionFollower follower, DecisionWorker[] workers, IProducer<byte[], byte[]> producer)
+    private void Drain(PartitionFollower follower, DecisionWorker[] workers, IProducer<byte[], byte[]> producer)
     {
+        // Each step logged: a stop that does not end says where it waits.
+        LogDraining(_logger);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         follower.RequestStop();
         follower.Stopped.ContinueWith(static _ => { }, TaskScheduler.Default).Wait();
+        var followerStopped = System.Diagnostics.Stopwatch.GetTimestamp();
+        LogFollowerStopped(_logger, System.Diagnostics.Stopwatch.GetElapsedTime(started, followerStopped).TotalMilliseconds);
         foreach (var worker in workers)
         {
             worker.Complete();
         }
 
-        producer.Flush(TimeSpan.FromSeconds(60));
+        var workersDone = System.Diagnostics.Stopwatch.GetTimestamp();
+        var unflushed = producer.Flush(TimeSpan.FromSeconds(60));
+        LogDrained(_logger, System.Diagnostics.Stopwatch.GetElapsedTime(followerStopped, workersDone).TotalMilliseconds,
+            System.Diagnostics.Stopwatch.GetElapsedTime(workersDone).TotalMilliseconds, unflushed);
     }
+
+    [LoggerMessage(EventId = 1507, Level = LogLevel.Information, Message = "Stopping: draining the pipeline (the follower, then the workers, then the producer)")]
+    private static partial void LogDraining(ILogger logger);
+
+    [LoggerMessage(EventId = 1508, Level = LogLevel.Information, Message = "Stopping: the follower stopped in {Milliseconds:F0} ms")]
+    private static partial void LogFollowerStopped(ILogger logger, double milliseconds);
+
+    [LoggerMessage(EventId = 1509, Level = LogLevel.Information,
+        Message = "Stopping: the workers finished in {WorkersMs:F0} ms, the producer flushed in {FlushMs:F0} ms ({Unflushed} not delivered)")]
+    private static partial void LogDrained(ILogger logger, double workersMs, double flushMs, int unflushed);
 
     /// <summary>Downstream first: the store writer and the workers are running before the first transaction is consumed.</summary>
     private void StartThreads(StoreWriter storeWriter, DecisionWorker[] workers, PartitionFollower follower, TransactionConsumer consumer, LabelConsumer labels)

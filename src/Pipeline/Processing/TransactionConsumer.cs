@@ -156,6 +156,7 @@ internal sealed partial class TransactionConsumer
                 _checkpointer?.SaveAtStop(new Dictionary<int, long>(_next));
             }
 
+            LogClosing(_logger);
             consumer.Close();
             _stopped.TrySetResult();
         }
@@ -595,6 +596,9 @@ internal sealed partial class TransactionConsumer
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning,
         Message = "Partition {Partition}: features are at offset {Features}, past the committed {Committed}; deciding starts at the committed offset, and what lies between is folded in twice")]
     private static partial void LogFeaturesAhead(ILogger logger, int partition, long features, long committed);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "Stopping: what was dispatched is done and committed (with the last checkpoint); closing the consumer")]
+    private static partial void LogClosing(ILogger logger);
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "Deciding partitions {Partitions}; following the others")]
     private static partial void LogDeciding(ILogger logger, string partitions);
