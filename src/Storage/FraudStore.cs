@@ -95,21 +95,23 @@ public sealed class FraudStore
     {
         await using var connection = await OpenCheckpointConnectionAsync(cancellationToken);
         await connection.ExecuteAsync("ATTACH DATABASE @file AS store", new { file = Location.Target }); // not within a transaction
-        await using var immediate = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(StoreSql.SqliteCheckpointTable, transaction: immediate);
-        var legacy = await connection.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM store.sqlite_master WHERE type = 'table' AND name = 'feature_checkpoints'", transaction: immediate);
-        if (legacy > 0)
+        await using (var immediate = await connection.BeginTransactionAsync(cancellationToken))
         {
-            await connection.ExecuteAsync(
-                "INSERT INTO main.feature_checkpoints (created_at, writer, schema_version, transactions_offsets, labels_offsets, size_bytes, state) " +
-                "SELECT created_at, writer, schema_version, transactions_offsets, labels_offsets, size_bytes, state FROM store.feature_checkpoints ORDER BY seq; " +
-                "DELETE FROM store.feature_checkpoints;",
-                transaction: immediate);
+            await connection.ExecuteAsync(StoreSql.SqliteCheckpointTable, transaction: immediate);
+
+            // The store's table exists once its migrations ran; only rows in it are to move (no write to the store's file otherwise).
+            if (await connection.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM store.feature_checkpoints)", transaction: immediate))
+            {
+                await connection.ExecuteAsync(
+                    "INSERT INTO main.feature_checkpoints (created_at, writer, schema_version, transactions_offsets, labels_offsets, size_bytes, state) " +
+                    "SELECT created_at, writer, schema_version, transactions_offsets, labels_offsets, size_bytes, state FROM store.feature_checkpoints ORDER BY seq; " +
+                    "DELETE FROM store.feature_checkpoints;",
+                    transaction: immediate);
+            }
+
+            await immediate.CommitAsync(cancellationToken);
         }
 
-        await immediate.CommitAsync(cancellationToken);
-        await immediate.DisposeAsync();
         await connection.ExecuteAsync("DETACH DATABASE store");
     }
 

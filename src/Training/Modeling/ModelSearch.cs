@@ -43,16 +43,17 @@ public static class ModelSearch
     public static List<Hyperparameters> Candidates(Hyperparameters given, int count)
     {
         ArgumentNullException.ThrowIfNull(given);
+        TrainerKind[] trainers = given.Trainer == TrainerKind.Auto ? [TrainerKind.FastTree, TrainerKind.LightGbm] : [given.Trainer];
         var candidates = new List<Hyperparameters>();
-        var each = Math.Max(count, 1);
+        var wanted = Math.Max(count, 1) * trainers.Length;
         foreach (var (trees, leaves, rate) in Steps)
         {
-            if (candidates.Count >= each * TrainersOf(given.Trainer).Length)
+            if (candidates.Count >= wanted)
             {
                 break;
             }
 
-            foreach (var trainer in TrainersOf(given.Trainer))
+            foreach (var trainer in trainers)
             {
                 var candidate = given with
                 {
@@ -70,15 +71,4 @@ public static class ModelSearch
 
         return candidates;
     }
-
-    private static readonly TrainerKind[] Both = [TrainerKind.FastTree, TrainerKind.LightGbm];
-    private static readonly TrainerKind[] FastTreeOnly = [TrainerKind.FastTree];
-    private static readonly TrainerKind[] LightGbmOnly = [TrainerKind.LightGbm];
-
-    private static TrainerKind[] TrainersOf(TrainerKind trainer) => trainer switch
-    {
-        TrainerKind.Auto => Both,
-        TrainerKind.LightGbm => LightGbmOnly,
-        _ => FastTreeOnly,
-    };
 }
