@@ -48,6 +48,9 @@ internal sealed partial class TransactionConsumer
     private int _inFlight;
     private long _lastLagAt;
     private volatile bool _stopping;
+
+    // Set once the drain is over and Close() runs: a rebalance delivered inside Close() is answered without a takeover.
+    private bool _closing;
     private bool _paused;
     private volatile IReadOnlyDictionary<int, long> _lag = new Dictionary<int, long>();
 
@@ -157,6 +160,7 @@ internal sealed partial class TransactionConsumer
             }
 
             LogClosing(_logger);
+            _closing = true;
             consumer.Close();
             _stopped.TrySetResult();
         }
@@ -419,6 +423,22 @@ internal sealed partial class TransactionConsumer
     /// </summary>
     private List<TopicPartitionOffset> OnAssigned(IConsumer<byte[], byte[]> consumer, List<TopicPartition> assigned)
     {
+        if (_closing)
+        {
+            // Partitions given to a member that is leaving (another left at the same moment): they are revoked again
+            // before anything is fetched. A takeover here (committed offsets, the follower, the readback) waits on a
+            // group that no longer answers this member, and the stop then never ends (seen: killed 30 s later).
+            // The incremental protocol wants the same partitions back; nothing is dispatched from them.
+            LogAssignedWhileClosing(_logger, assigned.Count);
+            var untouched = new List<TopicPartitionOffset>(assigned.Count);
+            foreach (var tp in assigned)
+            {
+                untouched.Add(new TopicPartitionOffset(tp, Offset.Unset));
+            }
+
+            return untouched;
+        }
+
         var committed = new Dictionary<int, long>();
         try
         {
@@ -589,6 +609,9 @@ internal sealed partial class TransactionConsumer
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Critical, Message = "The consume loop failed")]
     private static partial void LogConsumerFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Stopping: {Count} partitions assigned while closing the consumer are left to the group without a takeover")]
+    private static partial void LogAssignedWhileClosing(ILogger logger, int count);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Drain timed out with {Remaining} messages still in flight; they will be redelivered")]
     private static partial void LogDrainTimedOut(ILogger logger, int remaining);
