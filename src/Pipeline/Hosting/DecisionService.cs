@@ -84,11 +84,15 @@ public sealed partial class DecisionService : BackgroundService
         _producer = producer;
         var outcomes = new OutcomeStatistics();
         var storeWriter = new StoreWriter(_store, _options.StoreBatchSize, outcomes, _logger);
-        var aligned = AlignedDecisionPartitions();
-        using var emitter = new DecisionEmitter(producer, Topics(), aligned, storeWriter, _logger);
-        using var readback = new DecisionReadback(_options, aligned, _logger);
+        var decisionPartitions = new OutputPartitions(_options.DecisionsTopic);
+        var deadLetterPartitions = new OutputPartitions(_options.DeadLetterTopic);
+        MapOutputPartitions(decisionPartitions, deadLetterPartitions);
+        using var emitter = new DecisionEmitter(producer, Topics(), decisionPartitions, deadLetterPartitions, storeWriter, _logger);
+        using var readback = new ProducedReadback(_options, _logger);
         var producedNotStored = new ConcurrentDictionary<string, DecisionMessage>(StringComparer.Ordinal);
-        var workers = BuildWorkers(emitter, seed, producedNotStored);
+        var producedDeadLetters = new ProducedDeadLetters();
+        var workers = BuildWorkers(emitter, seed, producedNotStored, producedDeadLetters);
+        var takeover = new Takeover(seed, producedNotStored, producedDeadLetters, readback, decisionPartitions, deadLetterPartitions);
         var progress = new ReplayProgress();
         var follower = new PartitionFollower(_options, workers, restored.TransactionsOffsets, progress, _logger);
         var labels = new LabelConsumer(_options, _store, _features, restored.LabelsOffsets, progress.CaughtUp, _logger);
@@ -101,7 +105,7 @@ public sealed partial class DecisionService : BackgroundService
         var consumer = new TransactionConsumer(_options, workers, emitter, follower, progress, checkpointer, _logger)
         {
             DrainPipeline = () => Drain(follower, workers, producer),
-            TakingOver = (partition, committed) => RecognizeDecided(seed, producedNotStored, readback, partition, committed),
+            TakingOver = (partition, committed) => RecognizeDecided(takeover, partition, committed),
         };
         var inputs = ReportingInputs.Of(consumer, workers, emitter, storeWriter, outcomes, _features, _scoring, _rules,
             new InstanceInputs(_options.ClientId, follower, checkpointer, progress), challenger);
@@ -184,18 +188,30 @@ public sealed partial class DecisionService : BackgroundService
         return RestoredState.None;
     }
 
+    /// <summary>What a takeover reads and fills: the seed of decided ids and what was produced but not stored.</summary>
+    private sealed record Takeover(ConcurrentDictionary<string, long> Seed, ConcurrentDictionary<string, DecisionMessage> ProducedNotStored,
+        ProducedDeadLetters ProducedDeadLetters, ProducedReadback Readback, OutputPartitions Decisions, OutputPartitions DeadLetters);
+
     /// <summary>
     /// A partition taken over: what its previous owner decided past the committed offset (stored, not yet committed)
     /// is recognised on redelivery and not decided again.
     /// </summary>
     /// <remarks>
     /// What it produced but did not store (killed in between) is read back from the decisions topic: those are stored
-    /// as the topic has them on redelivery, so the topic never carries a second decision for one id.
+    /// as the topic has them on redelivery, so the topic never carries a second decision for one id. Its dead letters
+    /// past the committed offset (stored or not) are read back from the dead-letter topic and stored from there on
+    /// redelivery, never produced again.
     /// </remarks>
-    private void RecognizeDecided(ConcurrentDictionary<string, long> seed, ConcurrentDictionary<string, DecisionMessage> producedNotStored,
-        DecisionReadback readback, int partition, long committed)
+    private void RecognizeDecided(Takeover takeover, int partition, long committed)
     {
+        if (partition >= takeover.Decisions.SourceCount || partition >= takeover.DeadLetters.SourceCount)
+        {
+            // A partition added to the transactions topic since the map was made: map it before anything is produced for it.
+            MapOutputPartitions(takeover.Decisions, takeover.DeadLetters, partition + 1);
+        }
+
         var from = Math.Max(0, committed);
+        var seed = takeover.Seed;
         foreach (var decided in _store.DecidedPositionsFromAsync(partition, from).GetAwaiter().GetResult())
         {
             seed[decided.Id] = DuplicateWindow.Position(decided.SourcePartition, decided.SourceOffset);
@@ -203,13 +219,13 @@ public sealed partial class DecisionService : BackgroundService
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var recovered = 0;
-        foreach (var produced in readback.Read(partition, from))
+        foreach (var produced in takeover.Readback.ReadDecisions(takeover.Decisions, partition, from))
         {
             var id = produced.Decision.Id;
             // Already in the seed: stored (just above, or found at start), so not one to store from the topic.
             if (seed.TryAdd(id, DuplicateWindow.Position(produced.SourcePartition, produced.SourceOffset)))
             {
-                producedNotStored[id] = produced.Decision;
+                takeover.ProducedNotStored[id] = produced.Decision;
                 recovered++;
             }
         }
@@ -218,22 +234,41 @@ public sealed partial class DecisionService : BackgroundService
         {
             LogProducedNotStored(_logger, partition, recovered, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
+
+        started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var deadLetters = takeover.Readback.ReadDeadLetters(takeover.DeadLetters, partition, from);
+        foreach (var deadLetter in deadLetters)
+        {
+            takeover.ProducedDeadLetters.Add(deadLetter);
+        }
+
+        if (deadLetters.Count > 0)
+        {
+            LogDeadLettersReadBack(_logger, partition, deadLetters.Count, _options.DeadLetterTopic, from,
+                System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
     }
 
     /// <summary>
-    /// How many transactions partitions produce to the decisions partition of their own number (all of them when the
-    /// decisions topic has at least as many partitions), so that a partition's decisions can be read back on takeover.
+    /// Maps each transactions partition to its decisions and dead-letter partitions: the one of the same number, or, on
+    /// an output topic with fewer partitions, that number modulo its count (warned: a takeover's readback then reads past
+    /// other partitions' records). Called at start and when a partition beyond the map is assigned (the topic grew).
     /// </summary>
-    private int AlignedDecisionPartitions()
+    private void MapOutputPartitions(OutputPartitions decisions, OutputPartitions deadLetters, int atLeast = 0)
     {
-        var transactions = TopicPartitions.Of(_options.Bootstrap, _options.TransactionsTopic).Count;
-        var decisions = TopicPartitions.Of(_options.Bootstrap, _options.DecisionsTopic).Count;
-        if (decisions < transactions || transactions == 0)
+        var transactions = Math.Max(atLeast, TopicPartitions.Of(_options.Bootstrap, _options.TransactionsTopic).Count);
+        foreach (var output in (ReadOnlySpan<OutputPartitions>)[decisions, deadLetters])
         {
-            LogDecisionsNotAligned(_logger, _options.DecisionsTopic, decisions, _options.TransactionsTopic, transactions);
-        }
+            var count = TopicPartitions.Of(_options.Bootstrap, output.Topic).Count;
+            if (count < transactions || transactions == 0)
+            {
+                LogOutputNotAligned(_logger, output.Topic, count, _options.TransactionsTopic, transactions);
+            }
 
-        return Math.Min(transactions, decisions);
+            // Never shrinks: a partition once mapped keeps its output partition (a metadata answer that came back short
+            // must not move records that may still be read back).
+            output.Resize(Math.Max(transactions, output.SourceCount), count > 0 ? Math.Max(count, output.Count) : output.Count);
+        }
     }
 
     private string InstanceName() => $"{_options.ClientId}@{Environment.MachineName}:{Environment.ProcessId}";
@@ -259,14 +294,14 @@ public sealed partial class DecisionService : BackgroundService
         new(_options.TransactionsTopic, _options.DecisionsTopic, _options.DeadLetterTopic, _options.LabelsTopic);
 
     private DecisionWorker[] BuildWorkers(DecisionEmitter emitter, ConcurrentDictionary<string, long> seed,
-        ConcurrentDictionary<string, DecisionMessage> producedNotStored)
+        ConcurrentDictionary<string, DecisionMessage> producedNotStored, ProducedDeadLetters producedDeadLetters)
     {
         var workers = new DecisionWorker[_options.Workers];
         var ids = new IdRegistry(_options.DuplicateWindow * 4);
         for (var i = 0; i < workers.Length; i++)
         {
             workers[i] = new DecisionWorker(i, _options.MaxBatch, _features, _scoring, _rules, emitter,
-                new DuplicateWindow(_options.DuplicateWindow, seed, producedNotStored), ids, _options);
+                new DuplicateWindow(_options.DuplicateWindow, seed, producedNotStored), producedDeadLetters, ids, _options);
         }
 
         return workers;
@@ -375,8 +410,12 @@ public sealed partial class DecisionService : BackgroundService
     private static partial void LogProducedNotStored(ILogger logger, int partition, int count, double ms);
 
     [LoggerMessage(EventId = 1063, Level = LogLevel.Warning,
-        Message = "{Decisions} has {DecisionPartitions} partitions and {Transactions} has {TransactionPartitions} (or the cluster did not say): decisions of the partitions beyond are keyed over all partitions and not read back on takeover, so a kill between produce and store may decide those transactions again")]
-    private static partial void LogDecisionsNotAligned(ILogger logger, string decisions, int decisionPartitions, string transactions, int transactionPartitions);
+        Message = "{Topic} has {OutputPartitions} partitions and {Transactions} has {TransactionPartitions} (or the cluster did not say): the records of transactions partition p go to partition p modulo {OutputPartitions}, so a takeover's readback reads past other partitions' records (with none known, records are keyed and not read back: a kill between produce and store may produce them again)")]
+    private static partial void LogOutputNotAligned(ILogger logger, string topic, int outputPartitions, string transactions, int transactionPartitions);
+
+    [LoggerMessage(EventId = 1064, Level = LogLevel.Warning,
+        Message = "Partition {Partition}: {Count} dead letters were on {Topic} past the committed offset {Committed} (the previous owner stopped before it committed); they are stored from the topic on redelivery, not produced again ({Ms:F0} ms)")]
+    private static partial void LogDeadLettersReadBack(ILogger logger, int partition, int count, string topic, long committed, double ms);
 
     [LoggerMessage(EventId = 1503, Level = LogLevel.Information, Message = "Decision service stopped after {Decided} decisions")]
     private static partial void LogStopped(ILogger logger, long decided);

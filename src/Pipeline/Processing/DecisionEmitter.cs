@@ -28,22 +28,19 @@ internal sealed partial class DecisionEmitter : IDisposable
     private readonly ILogger _logger;
     private readonly BlockingCollection<InFlight> _retries = [];
 
-    /// <summary>Index: a transactions partition; value: the decisions partition of the same number (docs/STATE.md).</summary>
-    private readonly TopicPartition[] _alignedDecisions;
+    /// <summary>The decisions and dead-letter partitions of each transactions partition (docs/STATE.md).</summary>
+    private readonly OutputPartitions _decisionPartitions;
+    private readonly OutputPartitions _deadLetterPartitions;
     private readonly Thread _retryThread;
     private long _lastFailureLog;
 
-    /// <param name="alignedPartitions">Transactions partitions below this produce their decisions to the decisions partition of the same number.</param>
-    public DecisionEmitter(IProducer<byte[], byte[]> producer, DecisionServiceTopics topics, int alignedPartitions, StoreWriter store, ILogger logger)
+    public DecisionEmitter(IProducer<byte[], byte[]> producer, DecisionServiceTopics topics, OutputPartitions decisionPartitions,
+        OutputPartitions deadLetterPartitions, StoreWriter store, ILogger logger)
     {
         _producer = producer;
         _topics = topics;
-        _alignedDecisions = new TopicPartition[alignedPartitions];
-        for (var p = 0; p < alignedPartitions; p++)
-        {
-            _alignedDecisions[p] = new TopicPartition(topics.Decisions, p);
-        }
-
+        _decisionPartitions = decisionPartitions;
+        _deadLetterPartitions = deadLetterPartitions;
         _store = store;
         _logger = logger;
         _retryThread = new Thread(RetryLoop) { IsBackground = true, Name = "fs-delivery-retry" };
@@ -63,7 +60,7 @@ internal sealed partial class DecisionEmitter : IDisposable
         DecisionJson.Write(writer, r.Id, slot.Decision, slot.Score, slot.Reasons, slot.Reasons.Count, r.ModelVersion, r.RulesetVersion, r.DecidedAt, latencySoFarMicros);
         writer.Flush();
         slot.Message.Key = KeyFor(slot)!;
-        DecisionSource.Write(slot.SourceHeader, slot.Partition, slot.Offset);
+        SourcePosition.Write(slot.SourceHeader, slot.Partition, slot.Offset);
         slot.Message.Headers = slot.DecisionHeaders;
         slot.Message.Value = buffer.WrittenSpan.ToArray();
         slot.Message.Timestamp = Timestamp.Default;
@@ -71,8 +68,8 @@ internal sealed partial class DecisionEmitter : IDisposable
     }
 
     /// <summary>
-    /// A decision already on the topic (<see cref="InFlight.ProducedBefore"/>) goes to the store only, as if its
-    /// acknowledgement had just arrived: the topic does not get it a second time.
+    /// A decision or dead letter already on its topic (<see cref="InFlight.ProducedBefore"/>, a dead letter read back)
+    /// goes to the store only, as if its acknowledgement had just arrived: the topic does not get it a second time.
     /// </summary>
     public void StoreProducedBefore(InFlight slot)
     {
@@ -87,12 +84,16 @@ internal sealed partial class DecisionEmitter : IDisposable
     /// </summary>
     internal const int DeadLetterPayloadLimit = TransactionJson.MaxPayloadBytes;
 
+    /// <summary>The most characters of its detail a dead letter carries on the topic.</summary>
+    internal const int DeadLetterDetailLimit = 1024;
+
     /// <summary>The most key bytes a dead letter carries (a key is a card id; anything longer is not one).</summary>
     internal const int DeadLetterKeyLimit = 256;
 
     /// <summary>
     /// The original bytes go out unchanged up to <see cref="DeadLetterPayloadLimit"/> (longer ones are cut, and the
-    /// <c>dlq.payload.truncated</c> header gives the original length); reason and source position travel in headers.
+    /// <c>dlq.payload.truncated</c> header gives the original length); reason and source position travel in headers:
+    /// <c>fs.source</c> as on a decision (what a takeover reads back), and <c>dlq.source.*</c> as text for people.
     /// </summary>
     public void EmitDeadLetter(InFlight slot)
     {
@@ -101,14 +102,17 @@ internal sealed partial class DecisionEmitter : IDisposable
         slot.Message.Timestamp = Timestamp.Default;
         var headers = new Headers();
         slot.Message.Headers = headers;
-        headers.Add("dlq.reason", Encoding.UTF8.GetBytes(slot.Error.Reason.ToCode()));
-        headers.Add("dlq.detail", Encoding.UTF8.GetBytes(Truncated(slot.Error.Detail, 1024)));
-        headers.Add("dlq.source.topic", Encoding.UTF8.GetBytes(_topics.Transactions));
-        headers.Add("dlq.source.partition", Encoding.UTF8.GetBytes(slot.Partition.ToString(CultureInfo.InvariantCulture)));
-        headers.Add("dlq.source.offset", Encoding.UTF8.GetBytes(slot.Offset.ToString(CultureInfo.InvariantCulture)));
+        var source = new byte[SourcePosition.HeaderLength];
+        SourcePosition.Write(source, slot.Partition, slot.Offset);
+        headers.Add(SourcePosition.Header, source);
+        headers.Add(DeadLetterHeaders.Reason, Encoding.UTF8.GetBytes(slot.Error.Reason.ToCode()));
+        headers.Add(DeadLetterHeaders.Detail, Encoding.UTF8.GetBytes(Truncated(slot.Error.Detail, DeadLetterDetailLimit)));
+        headers.Add(DeadLetterHeaders.SourceTopic, Encoding.UTF8.GetBytes(_topics.Transactions));
+        headers.Add(DeadLetterHeaders.SourcePartition, Encoding.UTF8.GetBytes(slot.Partition.ToString(CultureInfo.InvariantCulture)));
+        headers.Add(DeadLetterHeaders.SourceOffset, Encoding.UTF8.GetBytes(slot.Offset.ToString(CultureInfo.InvariantCulture)));
         if (slot.Payload.Length > DeadLetterPayloadLimit)
         {
-            headers.Add("dlq.payload.truncated", Encoding.UTF8.GetBytes(slot.Payload.Length.ToString(CultureInfo.InvariantCulture)));
+            headers.Add(DeadLetterHeaders.PayloadTruncated, Encoding.UTF8.GetBytes(slot.Payload.Length.ToString(CultureInfo.InvariantCulture)));
         }
 
         Produce(_topics.DeadLetters, slot);
@@ -143,9 +147,10 @@ internal sealed partial class DecisionEmitter : IDisposable
         {
             try
             {
-                if (ReferenceEquals(topic, _topics.Decisions) && (uint)slot.Partition < (uint)_alignedDecisions.Length)
+                var output = ReferenceEquals(topic, _topics.Decisions) ? _decisionPartitions : _deadLetterPartitions;
+                if (output.TryGet(slot.Partition, out var partition))
                 {
-                    _producer.Produce(_alignedDecisions[slot.Partition], slot.Message, slot.OnDelivered);
+                    _producer.Produce(partition, slot.Message, slot.OnDelivered);
                 }
                 else
                 {

@@ -33,6 +33,7 @@ internal sealed class DecisionWorker
     private readonly IRulesStage _rules;
     private readonly DecisionEmitter _emitter;
     private readonly DuplicateWindow _window;
+    private readonly ProducedDeadLetters _producedDeadLetters;
     private readonly IdRegistry _ids;
     private readonly EventTimeWindow _eventTime;
     private readonly PanTokenizer _tokens;
@@ -48,8 +49,9 @@ internal sealed class DecisionWorker
     private readonly Thread _thread;
 
     public DecisionWorker(int index, int maxBatch, IFeatureStage features, IScoringStage scoring, IRulesStage rules,
-        DecisionEmitter emitter, DuplicateWindow window, IdRegistry ids, DecisionServiceOptions options)
+        DecisionEmitter emitter, DuplicateWindow window, ProducedDeadLetters producedDeadLetters, IdRegistry ids, DecisionServiceOptions options)
     {
+        _producedDeadLetters = producedDeadLetters;
         _maxBatch = maxBatch;
         _featureCount = features.FeatureCount;
         _featureStage = features;
@@ -153,6 +155,13 @@ internal sealed class DecisionWorker
             if (!slot.FeaturesOnly)
             {
                 Recorders.RecordSince(Stage.QueueWait, slot.EnqueuedAt, dequeuedAt);
+            }
+
+            if (!slot.FeaturesOnly && _producedDeadLetters.TryTake(slot.Partition, slot.Offset, out var deadLetter))
+            {
+                // Dead-lettered by the previous owner, on the topic, not committed: stored from there, not produced again.
+                StoreDeadLetterFromTopic(slot, deadLetter);
+                continue;
             }
 
             var t0 = Stopwatch.GetTimestamp();
@@ -433,19 +442,38 @@ internal sealed class DecisionWorker
 
     private static void FillDeadLetter(InFlight slot)
     {
+        // The detail may quote a value: masked as the payload is.
+        slot.Error = slot.Error with { Detail = Pans.Mask(slot.Error.Detail) };
+        FillDeadLetter(slot, slot.Error.Reason.ToCode(), slot.Error.Detail);
+    }
+
+    private static void FillDeadLetter(InFlight slot, string reason, string detail)
+    {
         // No card number leaves in clear: the raw payload and key are masked in place (the topic copy and the stored
-        // one are the same bytes), and so is the detail (it may quote a value).
+        // one are the same bytes).
         // A message cut inside a card number keeps too few of its digits to be recognised: its last number is masked too.
         Pans.Mask(slot.Payload.AsSpan());
         Pans.MaskCutNumber(slot.Payload.AsSpan());
         Pans.Mask(slot.Key.AsSpan());
-        slot.Error = slot.Error with { Detail = Pans.Mask(slot.Error.Detail) };
         var d = slot.DeadLetter;
         d.SourcePartition = slot.Partition;
         d.SourceOffset = slot.Offset;
-        d.Reason = slot.Error.Reason.ToCode();
-        d.Detail = slot.Error.Detail;
+        d.Reason = reason;
+        d.Detail = detail;
         d.Payload = slot.Payload;
         d.ReceivedAt = DateTime.UtcNow;
+    }
+
+    /// <summary>
+    /// The dead letter as the topic has it (its reason and detail, already masked; the whole payload of the redelivered
+    /// message, masked as the first time): neither folded in nor decided, as the first time.
+    /// </summary>
+    private void StoreDeadLetterFromTopic(InFlight slot, ProducedDeadLetter deadLetter)
+    {
+        slot.Outcome = Outcome.DeadLettered;
+        FillDeadLetter(slot, deadLetter.Reason, deadLetter.Detail);
+        Counters.AddDeadLettered();
+        Counters.AddDeadLettersStoredFromTopic();
+        _emitter.StoreProducedBefore(slot);
     }
 }

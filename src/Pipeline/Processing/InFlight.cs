@@ -21,7 +21,7 @@ internal sealed class InFlight
     public InFlight(Action<InFlight, DeliveryReport<byte[], byte[]>> onDelivered)
     {
         OnDelivered = report => onDelivered(this, report);
-        DecisionHeaders = [new Header(DecisionSource.Header, SourceHeader)];
+        DecisionHeaders = [new Header(SourcePosition.Header, SourceHeader)];
     }
 
     public int Partition;
@@ -59,7 +59,7 @@ internal sealed class InFlight
     public readonly Headers DecisionHeaders;
 
     /// <summary>The <c>fs.source</c> header's bytes (the librdkafka copy is made when the message is produced).</summary>
-    public readonly byte[] SourceHeader = new byte[DecisionSource.HeaderLength];
+    public readonly byte[] SourceHeader = new byte[SourcePosition.HeaderLength];
 
     /// <summary>
     /// A redelivered transaction whose decision is on the topic but not in the store (produced, then the previous owner

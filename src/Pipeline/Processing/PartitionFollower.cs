@@ -21,6 +21,12 @@ internal sealed partial class PartitionFollower
     private const int FrontierRefreshMs = 50;
     private const int MaxInFlight = 20_000;
 
+    /// <summary>
+    /// How often the transactions topic's partitions are listed again once known (and how often the group consumer
+    /// refreshes its metadata): a partition added while running is followed, and assigned, within about this long.
+    /// </summary>
+    public const int PartitionDiscoveryMs = 10_000;
+
     private readonly DecisionServiceOptions _options;
     private readonly DecisionWorker[] _workers;
     private readonly ReplayProgress _progress;
@@ -38,6 +44,7 @@ internal sealed partial class PartitionFollower
     private readonly HashSet<int> _catchingUp = [];
     private readonly HashSet<int> _handedOff = [];
     private readonly Dictionary<int, long> _acquiredEarly = []; // handed back before the partitions were known
+    private readonly HashSet<int> _known = []; // every partition of the topic seen so far, followed or not
     private readonly IReadOnlyDictionary<int, long> _startOffsets;
     private long _lastRefresh;
     private long _lastDiscovery = long.MinValue / 2;
@@ -117,7 +124,7 @@ internal sealed partial class PartitionFollower
             {
                 parked = HandleRequests(consumer, parked);
                 Recycle();
-                if (!_partitionsKnown && Environment.TickCount64 - _lastDiscovery >= 1000)
+                if (Environment.TickCount64 - _lastDiscovery >= (_partitionsKnown ? PartitionDiscoveryMs : 1000))
                 {
                     _lastDiscovery = Environment.TickCount64;
                     DiscoverPartitions(consumer);
@@ -239,11 +246,14 @@ internal sealed partial class PartitionFollower
             return;
         }
 
+        // After the first listing, only partitions added to the topic since (while running) are new here. Those are
+        // followed from their beginning (or a restored checkpoint's offset); they do not hold back the start's catching up.
+        var first = !_partitionsKnown;
         _partitionsKnown = true;
         var assign = new List<TopicPartitionOffset>();
         foreach (var partition in partitions)
         {
-            if (_handedOff.Contains(partition))
+            if (!_known.Add(partition) || _handedOff.Contains(partition) || _position.ContainsKey(partition))
             {
                 continue;
             }
@@ -251,18 +261,31 @@ internal sealed partial class PartitionFollower
             var start = _acquiredEarly.TryGetValue(partition, out var acquired) ? acquired
                 : _startOffsets.TryGetValue(partition, out var offset) ? offset : Offset.Beginning.Value;
             _position[partition] = start;
-            _catchingUp.Add(partition);
-            _progress.Add();
+            if (first)
+            {
+                _catchingUp.Add(partition);
+                _progress.Add();
+            }
+
             assign.Add(new TopicPartitionOffset(_options.TransactionsTopic, partition, start));
         }
 
         if (assign.Count > 0)
         {
             consumer.IncrementalAssign(assign);
+            if (!first)
+            {
+                LogPartitionsAdded(_logger, _options.TransactionsTopic, string.Join(',', assign.Select(a => a.Partition.Value)), partitions.Count);
+            }
         }
 
-        _progress.Open(); // every partition is counted now: catching up can complete
+        if (first)
+        {
+            _progress.Open(); // every partition is counted now: catching up can complete
+        }
+
         _lastRefresh = 0;
+        _published = new Dictionary<int, long>(_position);
     }
 
     private void RefreshFrontier(IConsumer<byte[], byte[]> consumer)
@@ -401,6 +424,10 @@ internal sealed partial class PartitionFollower
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "Follower: {Reason}")]
     private static partial void LogKafkaError(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1603, Level = LogLevel.Information,
+        Message = "{Topic} has new partitions {Partitions} ({Count} in all): following them from their beginning until the group assigns them")]
+    private static partial void LogPartitionsAdded(ILogger logger, string topic, string partitions, int count);
 
     [LoggerMessage(EventId = 1602, Level = LogLevel.Critical, Message = "The partition follower failed")]
     private static partial void LogFollowerFailed(ILogger logger, Exception ex);

@@ -24,6 +24,7 @@ public sealed class PipelineCounters
     private long _partitionsTakenAway;
     private long _followed;
     private long _storedFromTopic;
+    private long _deadLettersStoredFromTopic;
 
     public long Consumed => Volatile.Read(ref _consumed);
     public long Decided => Volatile.Read(ref _decided);
@@ -50,6 +51,10 @@ public sealed class PipelineCounters
     /// <summary>Redelivered transactions whose decision was on the topic but not in the store: stored from the topic, not decided again.</summary>
     public long StoredFromTopic => Volatile.Read(ref _storedFromTopic);
 
+    /// <summary>Redelivered messages whose dead letter was on its topic past the committed offset: stored from there, not produced again.</summary>
+    public long DeadLettersStoredFromTopic => Volatile.Read(ref _deadLettersStoredFromTopic);
+
+    internal void AddDeadLettersStoredFromTopic() => Volatile.Write(ref _deadLettersStoredFromTopic, _deadLettersStoredFromTopic + 1);
     internal void AddStoredFromTopic() => Volatile.Write(ref _storedFromTopic, _storedFromTopic + 1);
     internal void AddFollowed(int n) => Volatile.Write(ref _followed, _followed + n);
     internal void AddConsumed() => Volatile.Write(ref _consumed, _consumed + 1);

@@ -101,6 +101,8 @@ internal sealed partial class TransactionConsumer
             config.MaxPollIntervalMs = _options.MaxPollIntervalMs;
             // Other instances fold this instance's partitions up to its commits: committing often keeps their graphs fresh.
             config.AutoCommitIntervalMs = 50;
+            // Partitions added to the topic are seen within this (librdkafka's default is 5 minutes).
+            config.TopicMetadataRefreshIntervalMs = PartitionFollower.PartitionDiscoveryMs;
             // Key, value, headers (creation time) and timestamp are read; the topic name is known: not marshalled per message.
             config.ConsumeResultFields = "headers,timestamp";
             using var consumer = new ConsumerBuilder<byte[], byte[]>(config)

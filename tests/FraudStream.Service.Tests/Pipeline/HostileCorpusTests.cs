@@ -347,7 +347,7 @@ public sealed class HostileCorpusTests(ITestOutputHelper output)
 
     private static (int, long) SourceOf(ConsumeResult<byte[], byte[]> r)
     {
-        Assert.True(DecisionSource.TryRead(r.Message.Headers, out var partition, out var offset), "a decision without its fs.source header");
+        Assert.True(SourcePosition.TryRead(r.Message.Headers, out var partition, out var offset), "a decision without its fs.source header");
         return (partition, offset);
     }
 
