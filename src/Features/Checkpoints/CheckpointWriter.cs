@@ -100,7 +100,10 @@ internal ref struct CheckpointWriter
         WriteCount(bytes);
         if (bytes <= ChunkBytes)
         {
-            _used += Encoding.UTF8.GetBytes(value, Reserve(bytes));
+            // Reserve first: it may commit and reset _used, which `_used += GetBytes(value, Reserve(bytes))` would
+            // already have read (C# evaluates the left operand first), counting the old span's tail twice.
+            var span = Reserve(bytes);
+            _used += Encoding.UTF8.GetBytes(value, span);
             return;
         }
 
