@@ -35,7 +35,12 @@ public readonly record struct CheckpointInfo(CheckpointKind Kind, int FormatVers
 /// </summary>
 internal static class CheckpointEnvelope
 {
-    public const ushort FormatVersion = 1;
+    /// <summary>
+    /// 2 (2026-12-03): a card's day ring as <see cref="Engine.CardDayBuckets"/> writes it (the days still inside the
+    /// window, by age). 1: every used slot with its day and a reported-fraud count. A version-1 checkpoint is refused
+    /// (<see cref="CheckpointRejection.UnsupportedFormat"/>) and the state rebuilt by a replay.
+    /// </summary>
+    public const ushort FormatVersion = 2;
     private const int TrailerBytes = 12;
     private const int FixedHeaderBytes = 8;
     private static readonly byte[] Magic = "FSCK"u8.ToArray();

@@ -35,15 +35,15 @@ internal sealed class CardState
     /// <summary>Distinct merchants remembered per card (least recently seen is replaced).</summary>
     public const int MerchantSlots = 16;
 
-    // About the size of this object's fields (the day ring, visits, histogram and devices dominate).
-    private const int HotBytes = 1408;
+    // About the size of this object's fields (visits, the day ring, histogram and devices dominate).
+    private const int HotBytes = 896 + CardDayBuckets.Bytes;
 
     // Fields, not properties: the inline structs are used in place, by reference.
     public SlidingWindows Windows;
     public MerchantVisits Visits;
     public HourCounts HourHistogram;
     public DeviceHashes Devices;
-    public DayBuckets Days;
+    public CardDayBuckets Days;
 
     public CardState(string key, ulong hash, FeatureOptions options)
     {
@@ -263,7 +263,7 @@ internal sealed class CardState
         }
 
         Windows.WriteCheckpoint(ref writer, last);
-        Days.WriteCheckpoint(ref writer);
+        Days.WriteCheckpoint(ref writer, DayBuckets.DayOf(last));
     }
 
     /// <summary>
@@ -332,7 +332,7 @@ internal sealed class CardState
         }
 
         Windows = SlidingWindows.ReadCheckpoint(ref reader, last, references.Options.MaxWindowEvents);
-        Days = DayBuckets.ReadCheckpoint(ref reader);
+        Days = CardDayBuckets.ReadCheckpoint(ref reader, DayBuckets.DayOf(last));
     }
 
     public long ApproximateBytes =>
@@ -340,6 +340,6 @@ internal sealed class CardState
         + 200 // this object's fields and header
         + Windows.ApproximateBytes
         + (24 * 4) + (DeviceSlots * 8) // inline hour histogram and devices
-        + (DayBuckets.Slots * 16) // inline day ring
+        + CardDayBuckets.Bytes // inline day ring
         + (MerchantSlots * 32);
 }

@@ -3,7 +3,7 @@ using FraudStream.Features.Checkpoints;
 
 namespace FraudStream.Features.Engine;
 
-/// <summary>One UTC day of a card or merchant: its transactions, how many of them were later reported as fraud, their amount sum.</summary>
+/// <summary>One UTC day of a merchant: its transactions, how many of them were later reported as fraud, their amount sum.</summary>
 internal struct DayBucket
 {
     public int Day;
@@ -44,7 +44,8 @@ internal struct DayWindows
 }
 
 /// <summary>
-/// Counts, reported frauds and amount sums per UTC day over the last <see cref="MaxDays"/> days, in a fixed ring (no
+/// A merchant's counts, reported frauds and amount sums per UTC day over the last <see cref="MaxDays"/> days (a card,
+/// which needs no fraud count, has the 8-byte slots of <see cref="CardDayBuckets"/>), in a fixed ring (no
 /// history scan, no allocation): day d lives in slot d mod <see cref="Slots"/> and a slot still holding an older day is
 /// cleared when its new day arrives. Days never go backwards for <see cref="Add"/> (the caller clamps, as for
 /// <see cref="SlidingWindows"/>); <see cref="Mark"/> reaches back to the day a transaction was counted. 16 bytes a

@@ -309,7 +309,7 @@ public sealed class FeatureEngine
     public long ApproximateBytesPerCard => GetMemoryReport().BytesPerCard;
 
     /// <summary>The card's 7- and 30-day spending and its weekday habit, from the days before this transaction.</summary>
-    private static void WriteDays(ref DayBuckets days, int today, double amount, Span<float> features)
+    private static void WriteDays(ref CardDayBuckets days, int today, double amount, Span<float> features)
     {
         days.Summarize(today, out var windows);
         features[FeatureSchema.CardCount7d] = windows.Count7d;
