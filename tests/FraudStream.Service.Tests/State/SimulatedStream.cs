@@ -34,11 +34,14 @@ internal static class SimulatedStream
         return FraudStore.Open(location!);
     }
 
-    public static async Task<long> DecidedAsync(FraudStore store)
+    public static Task<long> DecidedAsync(FraudStore store) => CountOrZeroAsync(store.CountDecisionsAsync);
+
+    /// <summary>A count from the store, or 0 while its tables do not exist yet.</summary>
+    public static async Task<long> CountOrZeroAsync(Func<CancellationToken, Task<long>> count)
     {
         try
         {
-            return await store.CountDecisionsAsync();
+            return await count(CancellationToken.None);
         }
 #pragma warning disable CA1031 // Before the first instance has migrated, there is no table yet.
         catch (Exception)
