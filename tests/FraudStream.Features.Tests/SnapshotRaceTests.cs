@@ -271,12 +271,18 @@ public sealed class SnapshotRaceTests
                         }
 
                         stage.ForPartition(partition).Process(tx, features);
-                        if (Interlocked.Increment(ref _processed) == Volatile.Read(ref _nextCaptureAt))
+                        // At or past the mark, not equal to it: the worker that reached it can be descheduled before it asks,
+                        // while the others run on past the next mark, and an equality would then never hold again.
+                        var processed = Interlocked.Increment(ref _processed);
+                        if (processed >= Volatile.Read(ref _nextCaptureAt) && !_parkRequested)
                         {
                             lock (_barrierGate)
                             {
-                                _parkRequested = true; // the others park at their next transaction, this one now
-                                Monitor.PulseAll(_barrierGate);
+                                if (!_parkRequested && processed >= Volatile.Read(ref _nextCaptureAt))
+                                {
+                                    _parkRequested = true; // the others park at their next transaction, this one now
+                                    Monitor.PulseAll(_barrierGate);
+                                }
                             }
                         }
 
