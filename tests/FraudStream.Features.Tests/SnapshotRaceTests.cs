@@ -199,7 +199,7 @@ public sealed class SnapshotRaceTests
                 }
 
                 atCapture = Checkpoint(stage);
-                snapshot = stage.CaptureCheckpoint();
+                snapshot = random.Next(2) == 0 ? stage.CaptureCheckpoint() : CaptureInParallel(stage);
                 lock (_barrierGate)
                 {
                     Volatile.Write(ref _nextCaptureAt, nextCaptureAt);
@@ -245,6 +245,14 @@ public sealed class SnapshotRaceTests
             {
                 Failures.Add($"capture {capture}: the checkpoint of the live state at the capture is refused too: {liveError}");
             }
+        }
+
+        /// <summary>The parts copied by several threads at once, as the service's parked workers copy them.</summary>
+        private static Core.Stages.IStateSnapshot CaptureInParallel(FeatureStage stage)
+        {
+            var capture = stage.BeginCheckpointCapture();
+            Parallel.For(0, capture.Parts, new ParallelOptions { MaxDegreeOfParallelism = 4 }, capture.CopyPart);
+            return capture.Complete();
         }
 
         private void Work(int worker)

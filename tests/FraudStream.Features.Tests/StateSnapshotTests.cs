@@ -90,6 +90,67 @@ public sealed class StateSnapshotTests
     }
 
     [Fact]
+    public void Parts_copied_by_several_threads_in_any_order_give_the_bytes_of_a_checkpoint_at_the_capture()
+    {
+        var steps = Build(seed: 53, count: 7000, cards: 500, merchants: 60, partitions: Partitions);
+        var stage = new FeatureStage(Options());
+        stage.PrepareCheckpointCapture(); // buffers mapped ahead, as the service does: the same bytes as without
+        var random = new Random(53);
+        var next = 0;
+        foreach (var split in new[] { 0, 900, 2600, 4100, 5600 })
+        {
+            for (; next < split; next++)
+            {
+                Process(stage, steps[next], applyLabel: true);
+            }
+
+            var atCapture = Checkpoint(stage);
+            var capture = stage.BeginCheckpointCapture();
+            Assert.True(capture.Parts > Partitions, $"{capture.Parts} parts for {Partitions} partitions and the graph");
+            var order = Enumerable.Range(0, capture.Parts).OrderBy(_ => random.Next()).ToArray();
+            Parallel.For(0, order.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => capture.CopyPart(order[i]));
+            using var snapshot = capture.Complete();
+
+            var ahead = Math.Min(steps.Count, next + 700);
+            for (; next < ahead; next++)
+            {
+                Process(stage, steps[next], applyLabel: false);
+            }
+
+            var written = Write(snapshot);
+            Assert.True(atCapture.AsSpan().SequenceEqual(written), $"capture at {split}: {written.Length} bytes differ from the {atCapture.Length} of a checkpoint at the capture");
+        }
+    }
+
+    [Fact]
+    public async Task A_capture_completes_only_once_every_part_is_copied_and_disposed_unfinished_it_lets_labels_go_on()
+    {
+        var steps = Build(seed: 59, count: 800, cards: 80, merchants: 12, partitions: Partitions);
+        var stage = new FeatureStage(Options());
+        foreach (var step in steps)
+        {
+            Process(stage, step, applyLabel: true);
+        }
+
+        var capture = stage.BeginCheckpointCapture();
+        for (var part = 1; part < capture.Parts; part++)
+        {
+            capture.CopyPart(part);
+        }
+
+        var error = Assert.Throws<InvalidOperationException>(() => capture.Complete());
+        Assert.Contains($"all {capture.Parts} parts", error.Message, StringComparison.Ordinal);
+        capture.Dispose();
+
+        // Disposed, it holds neither the labels nor the next capture back.
+        var applied = Task.Run(() => stage.ApplyLabel(new Label(steps[0].Tx.Id, Fraud: true, steps[0].Tx.Timestamp)));
+        Assert.Same(applied, await Task.WhenAny(applied, Task.Delay(TimeSpan.FromSeconds(10))));
+        var atCapture = Checkpoint(stage);
+        using var snapshot = stage.CaptureCheckpoint();
+        Assert.True(atCapture.AsSpan().SequenceEqual(Write(snapshot)), "the capture after an unfinished one differs from a checkpoint at it");
+    }
+
+    [Fact]
     public void A_snapshot_restores_to_the_features_of_an_uninterrupted_run_bit_for_bit()
     {
         var steps = Build(seed: 47, count: 4000, cards: 300, merchants: 40, partitions: Partitions);

@@ -19,6 +19,7 @@ namespace FraudStream.Benchmarks.Features;
 /// <item><c>SnapshotWrite</c>: the snapshot's bytes written after the release (off the barrier), capture included.</item>
 /// <item><c>CaptureSnapshotAfterInterval</c>: the copy after 50,000 transactions (10 s at 5k tx/s) since the last one,
 /// as in steady state; the others capture again with nothing changed in between.</item>
+/// <item><c>CaptureSnapshotAfterIntervalInParallel</c>: that copy in parts on every core (the service's barrier).</item>
 /// <item><c>Restore</c>: a start's restore of that checkpoint.</item>
 /// <item><c>RestoreAndReplay</c>: restore, then 150,000 transactions (30 s at 5k tx/s: one checkpoint interval) parsed
 /// from their JSON and folded in, features only, as the replay after a kill.</item>
@@ -112,7 +113,7 @@ public class FeatureStageCheckpointBenchmarks
     }
 
     /// <summary>An interval's traffic between captures (10 s at 5k tx/s): what a capture copies in steady state.</summary>
-    [IterationSetup(Target = nameof(CaptureSnapshotAfterInterval))]
+    [IterationSetup(Targets = [nameof(CaptureSnapshotAfterInterval), nameof(CaptureSnapshotAfterIntervalInParallel)])]
     public void ProcessAnInterval()
     {
         var random = new Random(_intervals++);
@@ -130,6 +131,16 @@ public class FeatureStageCheckpointBenchmarks
     public int CaptureSnapshotAfterInterval()
     {
         using var snapshot = _stage.CaptureCheckpoint();
+        return _stage.CardCount;
+    }
+
+    /// <summary>The same copy in parts on every core, as the workers parked at the barrier and the idle cores take it (<c>CheckpointBarrier</c>).</summary>
+    [Benchmark]
+    public int CaptureSnapshotAfterIntervalInParallel()
+    {
+        var capture = _stage.BeginCheckpointCapture();
+        Parallel.For(0, capture.Parts, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, capture.CopyPart);
+        using var snapshot = capture.Complete();
         return _stage.CardCount;
     }
 

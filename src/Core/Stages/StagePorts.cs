@@ -37,6 +37,19 @@ public interface IFeatureStage
     IStateSnapshot CaptureCheckpoint();
 
     /// <summary>
+    /// <see cref="CaptureCheckpoint"/> split into parts that share nothing: any threads copy them at once, each part
+    /// once (the service uses the workers parked at the barrier), then <see cref="IStateCapture.Complete"/> on the
+    /// thread that began. Same condition (quiescent) and the same snapshot.
+    /// </summary>
+    IStateCapture BeginCheckpointCapture();
+
+    /// <summary>
+    /// Allocates ahead, off the barrier, the snapshot's buffers that the first captures would otherwise allocate and
+    /// fault in under it. Any thread, but not while a capture is being taken.
+    /// </summary>
+    void PrepareCheckpointCapture();
+
+    /// <summary>
     /// Replaces the state with a checkpoint's, before any partition is used. False, with the reason, when the
     /// checkpoint is refused (damaged, another schema or format); the state is then left as it was.
     /// </summary>
@@ -44,6 +57,19 @@ public interface IFeatureStage
 
     /// <summary>Cards held over all partitions (status, checkpoint reports).</summary>
     int CardCount { get; }
+}
+
+/// <summary>A capture being taken (<see cref="IFeatureStage.BeginCheckpointCapture"/>); disposed unfinished, it lets labels go on.</summary>
+public interface IStateCapture : IDisposable
+{
+    /// <summary>How many parts there are to copy.</summary>
+    int Parts { get; }
+
+    /// <summary>Copies one part, on any thread; parts may be copied at once, each once.</summary>
+    void CopyPart(int part);
+
+    /// <summary>The snapshot, once every part is copied; on the thread that began the capture.</summary>
+    IStateSnapshot Complete();
 }
 
 /// <summary>The feature state as of one capture (<see cref="IFeatureStage.CaptureCheckpoint"/>), to be written once, off the hot path.</summary>

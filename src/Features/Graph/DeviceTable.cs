@@ -146,10 +146,23 @@ internal sealed class DeviceTable
         }
     }
 
+    /// <summary>The groups of segments <see cref="CaptureInto(Snapshot, int)"/> copies, each on any thread.</summary>
+    public const int CaptureGroups = 8;
+
     /// <summary>Copies every device into <paramref name="snapshot"/> (one packed copy per segment, reused): only while nothing updates a device.</summary>
     public void CaptureInto(Snapshot snapshot)
     {
-        for (var i = 0; i < _segments.Length; i++)
+        for (var group = 0; group < CaptureGroups; group++)
+        {
+            CaptureInto(snapshot, group);
+        }
+    }
+
+    /// <summary>One of the <see cref="CaptureGroups"/> groups of segments: groups touch disjoint segments, so threads may copy them at once.</summary>
+    public void CaptureInto(Snapshot snapshot, int group)
+    {
+        const int perGroup = (1 << SegmentBits) / CaptureGroups;
+        for (var i = group * perGroup; i < (group + 1) * perGroup; i++)
         {
             _segments[i].CaptureInto(snapshot.Segments[i] ??= new SegmentCopy());
         }

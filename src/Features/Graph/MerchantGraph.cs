@@ -239,18 +239,46 @@ public sealed class MerchantGraph
     /// </summary>
     internal void CaptureInto(Snapshot snapshot)
     {
-        snapshot.Updates = _updates;
-        snapshot.LabelsUnmatched = _labelsUnmatched;
-        snapshot.LastOrphanId = _lastOrphanId;
-        snapshot.MerchantCount = _merchants.CollectNodes(ref snapshot.LiveMerchants);
-        snapshot.MerchantCopies = CopyNodes(snapshot.LiveMerchants, snapshot.MerchantCount, snapshot.MerchantCopies, ref snapshot.MerchantHashes,
-            static () => new MerchantNode(0), static (copy, live) => copy.CopyStateFrom(live));
-        snapshot.CategoryCount = _categories.CollectNodes(ref snapshot.LiveCategories);
-        snapshot.CategoryCopies = CopyNodes(snapshot.LiveCategories, snapshot.CategoryCount, snapshot.CategoryCopies, ref snapshot.CategoryHashes,
-            static () => new CategoryNode(0), static (copy, live) => copy.CopyStateFrom(live));
-        _devices.CaptureInto(snapshot.Devices);
-        _index.CaptureInto(snapshot.Index);
+        for (var part = 0; part < CaptureParts; part++)
+        {
+            CaptureInto(snapshot, part);
+        }
     }
+
+    /// <summary>
+    /// The parts <see cref="CaptureInto(Snapshot, int)"/> copies: the counters with the merchants and categories, then
+    /// groups of device segments, then groups of label-index stripes. Parts share nothing, so the workers parked at the
+    /// barrier copy them at once.
+    /// </summary>
+    internal const int CaptureParts = 1 + DeviceTable.CaptureGroups + TransactionIndex.CaptureGroups;
+
+    /// <summary>One part of <see cref="CaptureInto(Snapshot)"/>, on any thread; every part once, while nothing updates the graph.</summary>
+    internal void CaptureInto(Snapshot snapshot, int part)
+    {
+        if (part == 0)
+        {
+            snapshot.Updates = _updates;
+            snapshot.LabelsUnmatched = _labelsUnmatched;
+            snapshot.LastOrphanId = _lastOrphanId;
+            snapshot.MerchantCount = _merchants.CollectNodes(ref snapshot.LiveMerchants);
+            snapshot.MerchantCopies = CopyNodes(snapshot.LiveMerchants, snapshot.MerchantCount, snapshot.MerchantCopies, ref snapshot.MerchantHashes,
+                static () => new MerchantNode(0), static (copy, live) => copy.CopyStateFrom(live));
+            snapshot.CategoryCount = _categories.CollectNodes(ref snapshot.LiveCategories);
+            snapshot.CategoryCopies = CopyNodes(snapshot.LiveCategories, snapshot.CategoryCount, snapshot.CategoryCopies, ref snapshot.CategoryHashes,
+                static () => new CategoryNode(0), static (copy, live) => copy.CopyStateFrom(live));
+        }
+        else if (part <= DeviceTable.CaptureGroups)
+        {
+            _devices.CaptureInto(snapshot.Devices, part - 1);
+        }
+        else
+        {
+            _index.CaptureInto(snapshot.Index, part - 1 - DeviceTable.CaptureGroups);
+        }
+    }
+
+    /// <summary>The snapshot's buffers that do not grow with the state, allocated and mapped ahead of the first capture (<see cref="TransactionIndex.PrepareSnapshot"/>).</summary>
+    internal void PrepareSnapshot(Snapshot snapshot) => _index.PrepareSnapshot(snapshot.Index);
 
     private static TNode[] CopyNodes<TNode>(TNode[] live, int count, TNode[] copies, ref ulong[] hashes, Func<TNode> create, Action<TNode, TNode> copy)
         where TNode : class, IGraphNode

