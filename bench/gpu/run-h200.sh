@@ -8,22 +8,25 @@ app=/root/gpu/app/fraudstream
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$OUT/gpu.txt" 2>&1
 nproc >> "$OUT/gpu.txt"
 
-[ "${SKIP_SCORING:-0}" = 1 ] || "$app" bench scoring --device cuda --model data/model --batch 1,8,64,256,1024,4096 --iterations 2000 \
-  --cuda-graphs both --json-report "$OUT/h200-cuda.json" > "$OUT/bench-cuda.txt" 2>&1
-for graphs in on off; do
-  "$app" bench scoring --device cuda --model data/model --batch 64 --iterations 3000 --cuda-graphs "$graphs" \
-    --concurrency 16 --batcher-max-batch 64 --batcher-max-wait-us 100 \
-    --json-report "$OUT/h200-cuda-load-graphs-$graphs.json" > "$OUT/bench-cuda-load-graphs-$graphs.txt" 2>&1
-done
+# SKIP_SCORING=1 leaves out every scoring bench (the demo and state runs only).
+if [ "${SKIP_SCORING:-0}" != 1 ]; then
+  "$app" bench scoring --device cuda --model data/model --batch 1,8,64,256,1024,4096 --iterations 2000 \
+    --cuda-graphs both --json-report "$OUT/h200-cuda.json" > "$OUT/bench-cuda.txt" 2>&1
+  for graphs in on off; do
+    "$app" bench scoring --device cuda --model data/model --batch 64 --iterations 3000 --cuda-graphs "$graphs" \
+      --concurrency 16 --batcher-max-batch 64 --batcher-max-wait-us 100 \
+      --json-report "$OUT/h200-cuda-load-graphs-$graphs.json" > "$OUT/bench-cuda-load-graphs-$graphs.txt" 2>&1
+  done
 
-# The traversal strategy on the same trees, for the strategy choice.
-rm -rf /tmp/traversal && cp -r data/model /tmp/traversal
-"$app" compile --model /tmp/traversal --graph-strategy traversal > "$OUT/bench-cuda-traversal.txt" 2>&1
-"$app" bench scoring --device cuda --model /tmp/traversal --batch 1,64,1024,4096 --iterations 1000 --cuda-graphs both \
-  --json-report "$OUT/h200-cuda-traversal.json" >> "$OUT/bench-cuda-traversal.txt" 2>&1
+  # The traversal strategy on the same trees, for the strategy choice.
+  rm -rf /tmp/traversal && cp -r data/model /tmp/traversal
+  "$app" compile --model /tmp/traversal --graph-strategy traversal > "$OUT/bench-cuda-traversal.txt" 2>&1
+  "$app" bench scoring --device cuda --model /tmp/traversal --batch 1,64,1024,4096 --iterations 1000 --cuda-graphs both \
+    --json-report "$OUT/h200-cuda-traversal.json" >> "$OUT/bench-cuda-traversal.txt" 2>&1
 
-"$app" bench scoring --device cpu --model data/model --batch 1,8,64,256,1024,4096 --iterations 100 --cuda-graphs off \
-  --json-report "$OUT/h200-cpu.json" > "$OUT/bench-cpu.txt" 2>&1
+  "$app" bench scoring --device cpu --model data/model --batch 1,8,64,256,1024,4096 --iterations 100 --cuda-graphs off \
+    --json-report "$OUT/h200-cpu.json" > "$OUT/bench-cpu.txt" 2>&1
+fi
 
 # A challenger in shadow (issue 14): the model stage under load with and without it, and the demo with it.
 if [ -n "${CHALLENGER:-}" ]; then
