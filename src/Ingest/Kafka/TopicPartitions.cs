@@ -9,6 +9,17 @@ public static class TopicPartitions
     public static IReadOnlyList<int> Of(string bootstrap, string topic, TimeSpan? timeout = null)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
+        return Of(admin, topic, timeout);
+    }
+
+    /// <summary>
+    /// The same through an admin client already open — for a periodic listing, one made with
+    /// <see cref="DependentAdminClientBuilder"/> on the caller's consumer, so each listing opens no client, threads or
+    /// connections of its own.
+    /// </summary>
+    public static IReadOnlyList<int> Of(IAdminClient admin, string topic, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
         try
         {
             var metadata = admin.GetMetadata(topic, timeout ?? TimeSpan.FromSeconds(5));

@@ -78,7 +78,8 @@ internal sealed partial class LabelConsumer
             }
 
             using var consumer = Assign();
-            ConsumeUntilStopped(consumer);
+            using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+            ConsumeUntilStopped(consumer, admin);
             consumer.Close();
             _stopped.TrySetResult();
         }
@@ -152,15 +153,52 @@ internal sealed partial class LabelConsumer
         }
     }
 
+    /// <summary>
+    /// Partitions added to the labels topic while running (every instance reads all of them): assigned from their
+    /// beginning, as the transactions' follower does with its topic; without this their labels would never arrive.
+    /// </summary>
+    private void AssignAddedPartitions(IConsumer<byte[], byte[]> consumer, IAdminClient admin)
+    {
+        var listed = TopicPartitions.Of(admin, _options.LabelsTopic);
+        List<TopicPartitionOffset>? added = null;
+        lock (_applyGate)
+        {
+            foreach (var partition in listed)
+            {
+                if (_applied.ContainsKey(partition))
+                {
+                    continue;
+                }
+
+                var start = _startOffsets.TryGetValue(partition, out var offset) ? offset : Offset.Beginning.Value;
+                _applied[partition] = start;
+                (added ??= []).Add(new TopicPartitionOffset(_options.LabelsTopic, partition, start));
+            }
+        }
+
+        if (added is not null)
+        {
+            consumer.IncrementalAssign(added);
+            LogPartitionsAdded(_logger, _options.LabelsTopic, string.Join(',', added.Select(a => a.Partition.Value)), listed.Count);
+        }
+    }
+
     /// <summary>Reads labels until asked to stop; a batch is stored when it is full or the topic goes quiet, and once more at the end.</summary>
-    private void ConsumeUntilStopped(IConsumer<byte[], byte[]> consumer)
+    private void ConsumeUntilStopped(IConsumer<byte[], byte[]> consumer, IAdminClient admin)
     {
         var pending = new PendingLabels();
         OutcomeWriter? writer = null;
+        var lastDiscovery = Environment.TickCount64;
         try
         {
             while (!_stopping)
             {
+                if (Environment.TickCount64 - lastDiscovery >= PartitionFollower.PartitionDiscoveryMs)
+                {
+                    lastDiscovery = Environment.TickCount64;
+                    AssignAddedPartitions(consumer, admin);
+                }
+
                 ConsumeResult<byte[], byte[]>? result;
                 try
                 {
@@ -332,6 +370,9 @@ internal sealed partial class LabelConsumer
 
     [LoggerMessage(EventId = 1302, Level = LogLevel.Critical, Message = "The labels loop failed")]
     private static partial void LogLabelsFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(EventId = 1306, Level = LogLevel.Information, Message = "{Topic} has new partitions {Partitions} ({Count} in all): reading their labels from their beginning")]
+    private static partial void LogPartitionsAdded(ILogger logger, string topic, string partitions, int count);
 
     [LoggerMessage(EventId = 1305, Level = LogLevel.Error, Message = "A label's dead letter (offset {Offset}) was refused by the store too and is not stored: {Refusal}")]
     private static partial void LogDeadLetterRefused(ILogger logger, long offset, string refusal);

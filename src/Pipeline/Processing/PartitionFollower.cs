@@ -119,6 +119,7 @@ internal sealed partial class PartitionFollower
             using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
                 .SetErrorHandler((_, e) => LogKafkaError(_logger, e.Reason))
                 .Build();
+            using var admin = new DependentAdminClientBuilder(consumer.Handle).Build(); // the listing every 10 s, on the consumer's own connections
             var parked = false;
             while (!_stopping)
             {
@@ -127,7 +128,7 @@ internal sealed partial class PartitionFollower
                 if (Environment.TickCount64 - _lastDiscovery >= (_partitionsKnown ? PartitionDiscoveryMs : 1000))
                 {
                     _lastDiscovery = Environment.TickCount64;
-                    DiscoverPartitions(consumer);
+                    DiscoverPartitions(consumer, admin);
                 }
 
                 if (Environment.TickCount64 - _lastRefresh >= FrontierRefreshMs)
@@ -238,9 +239,9 @@ internal sealed partial class PartitionFollower
         }
     }
 
-    private void DiscoverPartitions(IConsumer<byte[], byte[]> consumer)
+    private void DiscoverPartitions(IConsumer<byte[], byte[]> consumer, IAdminClient admin)
     {
-        var partitions = TopicPartitions.Of(_options.Bootstrap, _options.TransactionsTopic);
+        var partitions = TopicPartitions.Of(admin, _options.TransactionsTopic);
         if (partitions.Count == 0)
         {
             return;
