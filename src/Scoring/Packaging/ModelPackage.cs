@@ -39,7 +39,11 @@ public sealed class ModelPackage
 
     public string DataHash { get; set; } = "";
 
+    /// <summary>The trainer's seed (and, for one simulator world, the world's; pooled worlds: <see cref="TrainingWorlds"/>).</summary>
     public int Seed { get; set; }
+
+    /// <summary>The simulator worlds of <c>train --seeds</c>, each with its rows; absent for one world or a file.</summary>
+    public List<TrainingWorld>? TrainingWorlds { get; set; }
 
     public Dictionary<string, double> TrainingMetrics { get; set; } = [];
 
@@ -74,6 +78,30 @@ public sealed class ModelPackage
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, ManifestFileName), JsonSerializer.Serialize(this, JsonOptions));
     }
+}
+
+/// <summary>One of several pooled simulator worlds: its seed and knobs, and how its rows were split by time.</summary>
+public sealed class TrainingWorld
+{
+    public int Seed { get; set; }
+
+    /// <summary><c>standard</c> or <c>hard</c>.</summary>
+    public string World { get; set; } = "";
+
+    /// <summary>The world as the simulator describes it (a hard world's drawn knobs).</summary>
+    public string Description { get; set; } = "";
+
+    public int TrainingRows { get; set; }
+
+    public int ValidationRows { get; set; }
+
+    /// <summary>Truth frauds over all the world's rows, and over its validation part.</summary>
+    public int Frauds { get; set; }
+
+    public int ValidationFrauds { get; set; }
+
+    /// <summary>Time of the world's first validation row: its earlier rows trained, the later ones validated.</summary>
+    public DateTime ValidationFrom { get; set; }
 }
 
 public sealed class TrainingSettings

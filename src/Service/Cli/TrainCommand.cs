@@ -15,7 +15,12 @@ internal static class TrainCommand
         var source = new Option<string>("--source") { Description = $"Where history comes from: {HistorySources.SourceNames}", DefaultValueFactory = _ => "simulator" };
         var file = new Option<string?>("--file") { Description = "Data file for banksim (BankSim CSV) or jsonl (the transactions contract plus {\"label\":{…}} lines), plain or gzip" };
         var seed = new Option<int>("--seed") { Description = "Seed (simulator stream and trainer)", DefaultValueFactory = _ => 42 };
-        var count = new Option<int>("--count") { Description = "Simulated transactions", DefaultValueFactory = _ => 300_000 };
+        var seeds = new Option<string?>("--seeds")
+        {
+            Description = $"Simulator only: train on several worlds pooled, one per seed (42,43,44,45 or 42..45; at most {TrainOptions.MaxWorlds}); "
+                + "each is replayed on its own and validated on its own later 20%; the trainer takes the first seed. Not with --seed",
+        };
+        var count = new Option<int>("--count") { Description = "Simulated transactions (per world with --seeds)", DefaultValueFactory = _ => 300_000 };
         var labelNoise = new Option<double?>("--label-noise") { Description = "Simulator only: share of labels that say the opposite of the truth (default 0.01)" };
         var world = CommonOptions.World();
         var trainer = new Option<string>("--trainer") { Description = "auto (both, picked by validation PR-AUC), fasttree or lightgbm", DefaultValueFactory = _ => defaults.Trainer.ToString().ToLowerInvariant() };
@@ -32,7 +37,7 @@ internal static class TrainCommand
         var strategy = new Option<string>("--graph-strategy") { Description = "Tensor graph: auto, gemm or traversal", DefaultValueFactory = _ => "auto" };
         var command = new Command("train", "Train the model with ML.NET on replayed history and write a model package (with the GPU tensor graph)")
         {
-            source, file, seed, count, labelNoise, world, trainer, trees, leaves, learningRate, search, trainBefore, stepOrigin, output, strategy,
+            source, file, seed, seeds, count, labelNoise, world, trainer, trees, leaves, learningRate, search, trainBefore, stepOrigin, output, strategy,
         };
         command.SetAction(parse =>
         {
@@ -54,11 +59,30 @@ internal static class TrainCommand
                 return 2;
             }
 
+            IReadOnlyList<int>? worldSeeds = null;
+            if (parse.GetValue(seeds) is { } seedList)
+            {
+                if (parse.GetResult(seed) is { Implicit: false })
+                {
+                    Console.Error.WriteLine("--seed and --seeds are exclusive: --seeds names the worlds, and the trainer takes the first of them");
+                    return 2;
+                }
+
+                if (!TrainOptions.TryParseSeeds(seedList, out var parsed, out var seedsProblem))
+                {
+                    Console.Error.WriteLine(seedsProblem);
+                    return 2;
+                }
+
+                worldSeeds = parsed;
+            }
+
             var options = new TrainOptions
             {
                 Source = src,
                 File = parse.GetValue(file),
-                Seed = parse.GetValue(seed),
+                Seed = worldSeeds is [var first, ..] ? first : parse.GetValue(seed),
+                Seeds = worldSeeds,
                 Count = parse.GetValue(count),
                 LabelNoise = parse.GetValue(labelNoise),
                 World = CommonOptions.WorldOf(parse.GetValue(world)),

@@ -142,6 +142,32 @@ public sealed class FeatureTable
         return table;
     }
 
+    /// <summary>
+    /// One table of row ranges of other tables, in the order given (features, truth and time copied; no observed labels).
+    /// Pooled worlds are concatenated this way: each range was computed by its own replay, so no state is shared.
+    /// </summary>
+    public static FeatureTable Concatenate(IEnumerable<(FeatureTable Table, int Start, int Count)> ranges)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        var list = ranges.ToList();
+        var pooled = new FeatureTable();
+        var rows = list.Sum(r => (long)r.Count);
+        pooled._values.Capacity = checked((int)(rows * FeatureSchema.Count));
+        pooled._labels.Capacity = pooled._ticks.Capacity = (int)rows;
+        foreach (var (table, start, count) in list)
+        {
+            ArgumentNullException.ThrowIfNull(table);
+            ArgumentOutOfRangeException.ThrowIfNegative(start);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(start + (long)count, table.Count, nameof(count));
+            for (var i = start; i < start + count; i++)
+            {
+                pooled.Add(table.Row(i), table._labels[i], table._ticks[i]);
+            }
+        }
+
+        return pooled;
+    }
+
     /// <summary>sha256 over every row's features, label and time: identifies the data a model saw.</summary>
     public string Hash(int start, int count)
     {

@@ -39,6 +39,15 @@ public static class ModelTrainer
         }
 
         var clock = Stopwatch.StartNew();
+        if (options.Seeds is not null)
+        {
+            var pool = WorldPool.Build(options, log, progress);
+            log.WriteLine($"features: {pool.Table.Count:N0} rows, {pool.Table.Frauds:N0} frauds from {pool.Worlds.Count} worlds ({clock.Elapsed.TotalSeconds:F1} s)");
+            var pooled = Train(pool.Table, pool.TrainCount, pool.Worlds, options, pool.Description, log, progress, null);
+            log.WriteLine($"done in {clock.Elapsed.TotalSeconds:F1} s: {Path.GetFullPath(options.Out)}");
+            return pooled;
+        }
+
         var trainBefore = TimeBoundary.ParseOrNull(options.TrainBefore, "--train-before");
         var history = HistorySources.Open(options);
         progress.Begin("replay history through the features");
@@ -50,21 +59,30 @@ public static class ModelTrainer
             ReportBadRows(stats, log);
         }
 
-        var package = Train(table, options, history.Description, log, progress, history.Stats?.Bad);
+        var package = Train(table, TrainCountOf(table, options), null, options, history.Description, log, progress, history.Stats?.Bad);
         log.WriteLine($"done in {clock.Elapsed.TotalSeconds:F1} s: {Path.GetFullPath(options.Out)}");
         return package;
     }
 
     /// <summary>Trains on rows already computed (in time order) and writes the package to <see cref="TrainOptions.Out"/>.</summary>
-    public static ModelPackage Train(FeatureTable table, TrainOptions options, string dataSource, TextWriter log) =>
-        Train(table, options, dataSource, log, ProgressDisplay.None, null);
+    public static ModelPackage Train(FeatureTable table, TrainOptions options, string dataSource, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(options);
+        return Train(table, TrainCountOf(table, options), null, options, dataSource, log, ProgressDisplay.None, null);
+    }
 
-    private static ModelPackage Train(FeatureTable table, TrainOptions options, string dataSource, TextWriter log, ProgressDisplay progress, long? badRows)
+    /// <summary>One stream's time split: the earlier rows train, the later <see cref="TrainOptions.ValidationFraction"/> validate.</summary>
+    private static int TrainCountOf(FeatureTable table, TrainOptions options) => (int)(table.Count * (1 - options.ValidationFraction));
+
+    /// <summary>Rows [0, trainCount) train, the rest validate (pooled worlds: every world's earlier part, then every world's later part).</summary>
+    private static ModelPackage Train(
+        FeatureTable table, int trainCount, IReadOnlyList<WorldRows>? worlds, TrainOptions options, string dataSource, TextWriter log,
+        ProgressDisplay progress, long? badRows)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
-        var trainCount = (int)(table.Count * (1 - options.ValidationFraction));
         var validCount = table.Count - trainCount;
         if (trainCount < 100 || validCount < 100)
         {
@@ -133,6 +151,7 @@ public static class ModelTrainer
             DataHash = table.Hash(0, table.Count),
             DataBadRows = badRows,
             Seed = options.Seed,
+            TrainingWorlds = worlds?.Select(w => Record(w, table, options)).ToList(),
             Hyperparameters = Settings(picked.Settings),
             Search = fits.Count > 1 ? Record(fits, best) : null,
             TrainingMetrics = Summary(trainScores, trainLabels, review, decline),
@@ -238,6 +257,18 @@ public static class ModelTrainer
 
         return record;
     }
+
+    private static TrainingWorld Record(WorldRows world, FeatureTable table, TrainOptions options) => new()
+    {
+        Seed = world.Seed,
+        World = options.World.ToString().ToLowerInvariant(),
+        Description = world.Description,
+        TrainingRows = world.TrainCount,
+        ValidationRows = world.ValidationCount,
+        Frauds = world.Frauds,
+        ValidationFrauds = world.ValidationFrauds,
+        ValidationFrom = table.Time(world.ValidationStart),
+    };
 
     internal static bool[] Labels(FeatureTable table, int start, int count)
     {

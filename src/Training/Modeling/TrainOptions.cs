@@ -24,12 +24,25 @@ public sealed class TrainOptions
     /// <summary>Input file for banksim/jsonl (plain or gzip).</summary>
     public string? File { get; init; }
 
+    /// <summary>The trainer's seed and, without <see cref="Seeds"/>, the simulator world's.</summary>
     public int Seed { get; init; } = 42;
+
+    /// <summary>
+    /// Simulator only: train on several worlds pooled, one per seed (each replayed through its own feature state; the
+    /// later <see cref="ValidationFraction"/> of each validates). Null: the one world of <see cref="Seed"/>.
+    /// </summary>
+    public IReadOnlyList<int>? Seeds { get; init; }
+
+    /// <summary>At most this many pooled worlds (each is <see cref="Count"/> transactions, all held in memory).</summary>
+    public const int MaxWorlds = 16;
+
+    /// <summary>The simulator worlds to train on: <see cref="Seeds"/>, else the one of <see cref="Seed"/>.</summary>
+    public IReadOnlyList<int> WorldSeeds => Seeds ?? [Seed];
 
     /// <summary>Package directory to write.</summary>
     public string Out { get; init; } = "model";
 
-    /// <summary>Transactions to simulate (simulator only).</summary>
+    /// <summary>Transactions to simulate (simulator only), per world.</summary>
     public int Count { get; init; } = 300_000;
 
     public TrainerKind Trainer { get; init; } = TrainerKind.Auto;
@@ -80,5 +93,49 @@ public sealed class TrainOptions
         : Source != TrainingSource.Simulator && string.IsNullOrEmpty(File) ? "--file is required for --source banksim and jsonl"
         : !(ValidationFraction > 0 && ValidationFraction < 1) ? "the validation fraction must be in (0, 1)"
         : Count < 1 ? "--count must be at least 1"
+        : SeedsProblem();
+
+    private string? SeedsProblem() =>
+        Seeds is null ? null
+        : Source != TrainingSource.Simulator ? "--seeds is for --source simulator (one world per seed)"
+        : Seeds.Count is < 1 or > MaxWorlds ? $"--seeds takes 1 to {MaxWorlds} seeds"
+        : Seeds.Distinct().Count() != Seeds.Count ? "--seeds lists a seed twice (the same world would only weigh double)"
         : null;
+
+    /// <summary>
+    /// Parses <c>--seeds</c>: comma-separated integers (<c>42,43,44,45</c>) or an inclusive range (<c>42..49</c>), or
+    /// both mixed (<c>1,5..7</c>). <paramref name="problem"/> says what is wrong otherwise.
+    /// </summary>
+    public static bool TryParseSeeds(string? text, out IReadOnlyList<int> seeds, out string? problem)
+    {
+        var parsed = new List<int>();
+        seeds = parsed;
+        problem = null;
+        foreach (var part in (text ?? "").Split(',', StringSplitOptions.TrimEntries))
+        {
+            var range = part.Split("..", StringSplitOptions.TrimEntries);
+            if (range.Length == 1 && Integer(range[0]) is { } single)
+            {
+                parsed.Add(single);
+            }
+            else if (range.Length == 2 && Integer(range[0]) is { } from && Integer(range[1]) is { } to && from <= to && to - (long)from < MaxWorlds)
+            {
+                for (var i = 0; i <= to - from; i++)
+                {
+                    parsed.Add(from + i);
+                }
+            }
+            else
+            {
+                problem = $"--seeds: '{part}' is not a seed or a range FROM..TO of at most {MaxWorlds} (e.g. 42,43,44,45 or 42..45)";
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static int? Integer(string text) =>
+        int.TryParse(text, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            ? value : null;
 }
