@@ -22,6 +22,7 @@ internal sealed class CheckpointBarrier(int participants, int cores)
     private int _arrived;
     private bool _released;
     private IStateCapture? _capture;
+    private int _parts; // the capture's part count, fixed when it is published: the snapshot object is reused by the next capture
     private int _nextPart;
     private int _partsDone;
     private int _copiers;
@@ -89,6 +90,7 @@ internal sealed class CheckpointBarrier(int participants, int cores)
     {
         lock (_gate)
         {
+            _parts = capture.Parts;
             _capture = capture;
             Monitor.PulseAll(_gate);
         }
@@ -103,7 +105,7 @@ internal sealed class CheckpointBarrier(int participants, int cores)
         CopyParts(capture);
         lock (_gate)
         {
-            while (_partsDone < capture.Parts)
+            while (_partsDone < _parts)
             {
                 Monitor.Wait(_gate);
             }
@@ -115,9 +117,13 @@ internal sealed class CheckpointBarrier(int participants, int cores)
         }
     }
 
+    /// <summary>
+    /// Takes parts until none is left. A pool thread that starts late, even after the next capture began on the same
+    /// reused snapshot, finds every part of this barrier taken and copies nothing.
+    /// </summary>
     private void CopyParts(IStateCapture capture)
     {
-        var parts = capture.Parts;
+        var parts = Volatile.Read(ref _parts);
         var copied = false;
         int part;
         while ((part = Interlocked.Increment(ref _nextPart) - 1) < parts)
