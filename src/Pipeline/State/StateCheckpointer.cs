@@ -270,7 +270,10 @@ internal sealed partial class StateCheckpointer : IDisposable
             Interlocked.Increment(ref _saved);
             Interlocked.Exchange(ref _lastBytes, state.Length);
             _lastSavedAt = checkpoint.CapturedAt;
-            GuardRetention(checkpoint.TransactionsOffsets);
+            if (_options.GuardRetention)
+            {
+                GuardRetention(checkpoint.TransactionsOffsets);
+            }
         }
 #pragma warning disable CA1031 // A failed save keeps the previous checkpoint; the next one is tried at the next interval.
         catch (Exception ex)
