@@ -146,19 +146,14 @@ internal sealed class DeviceTable
         }
     }
 
-    /// <summary>The groups of segments <see cref="CaptureInto(Snapshot, int)"/> copies, each on any thread.</summary>
+    /// <summary>The groups of segments <see cref="CaptureInto"/> copies, each on any thread.</summary>
     public const int CaptureGroups = 8;
 
-    /// <summary>Copies every device into <paramref name="snapshot"/> (one packed copy per segment, reused): only while nothing updates a device.</summary>
-    public void CaptureInto(Snapshot snapshot)
-    {
-        for (var group = 0; group < CaptureGroups; group++)
-        {
-            CaptureInto(snapshot, group);
-        }
-    }
-
-    /// <summary>One of the <see cref="CaptureGroups"/> groups of segments: groups touch disjoint segments, so threads may copy them at once.</summary>
+    /// <summary>
+    /// Copies the devices of one of the <see cref="CaptureGroups"/> groups of segments into <paramref name="snapshot"/>
+    /// (one packed copy per segment, reused): groups touch disjoint segments, so threads may copy them at once. Only while
+    /// nothing updates a device.
+    /// </summary>
     public void CaptureInto(Snapshot snapshot, int group)
     {
         const int perGroup = (1 << SegmentBits) / CaptureGroups;

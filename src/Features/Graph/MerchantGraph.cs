@@ -236,23 +236,10 @@ public sealed class MerchantGraph
     /// every merchant and category node by value, the devices packed, the label index's entries. Needs the graph
     /// quiescent, as <see cref="WriteCheckpoint(IBufferWriter{byte})"/> does; <see cref="Snapshot.WritePayload"/> then
     /// writes later, while the engines run on, the payload <see cref="WritePayload"/> would have written now.
+    /// Done in <see cref="CaptureParts"/> parts, each once, on any thread: the counters with the merchants and
+    /// categories, then groups of device segments, then groups of label-index stripes. Parts share nothing, so the
+    /// workers parked at the barrier copy them at once.
     /// </summary>
-    internal void CaptureInto(Snapshot snapshot)
-    {
-        for (var part = 0; part < CaptureParts; part++)
-        {
-            CaptureInto(snapshot, part);
-        }
-    }
-
-    /// <summary>
-    /// The parts <see cref="CaptureInto(Snapshot, int)"/> copies: the counters with the merchants and categories, then
-    /// groups of device segments, then groups of label-index stripes. Parts share nothing, so the workers parked at the
-    /// barrier copy them at once.
-    /// </summary>
-    internal const int CaptureParts = 1 + DeviceTable.CaptureGroups + TransactionIndex.CaptureGroups;
-
-    /// <summary>One part of <see cref="CaptureInto(Snapshot)"/>, on any thread; every part once, while nothing updates the graph.</summary>
     internal void CaptureInto(Snapshot snapshot, int part)
     {
         if (part == 0)
@@ -276,6 +263,9 @@ public sealed class MerchantGraph
             _index.CaptureInto(snapshot.Index, part - 1 - DeviceTable.CaptureGroups);
         }
     }
+
+    /// <summary>The parts of <see cref="CaptureInto"/>: one for the counters, merchants and categories, then the device and index groups.</summary>
+    internal const int CaptureParts = 1 + DeviceTable.CaptureGroups + TransactionIndex.CaptureGroups;
 
     /// <summary>The snapshot's buffers that do not grow with the state, allocated and mapped ahead of the first capture (<see cref="TransactionIndex.PrepareSnapshot"/>).</summary>
     internal void PrepareSnapshot(Snapshot snapshot) => _index.PrepareSnapshot(snapshot.Index);

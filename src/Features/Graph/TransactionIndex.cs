@@ -79,23 +79,16 @@ internal sealed class TransactionIndex
         }
     }
 
-    /// <summary>
-    /// Copies each stripe's live entries and sequence number into <paramref name="snapshot"/> (its arrays reused from
-    /// one capture to the next): <see cref="Snapshot.Write"/> then writes what <see cref="WriteCheckpoint"/> would have
-    /// written now. Only while nothing records or looks up (the barrier; a lookup relinks chains, which are not copied).
-    /// </summary>
-    public void CaptureInto(Snapshot snapshot)
-    {
-        for (var group = 0; group < CaptureGroups; group++)
-        {
-            CaptureInto(snapshot, group);
-        }
-    }
-
-    /// <summary>The groups of stripes <see cref="CaptureInto(Snapshot, int)"/> copies, each on any thread.</summary>
+    /// <summary>The groups of stripes <see cref="CaptureInto"/> copies, each on any thread.</summary>
     public const int CaptureGroups = 8;
 
-    /// <summary>One of the <see cref="CaptureGroups"/> groups of stripes: groups touch disjoint stripes, so threads may copy them at once.</summary>
+    /// <summary>
+    /// Copies one of the <see cref="CaptureGroups"/> groups of stripes — each stripe's live entries and sequence number,
+    /// its arrays reused from one capture to the next — into <paramref name="snapshot"/>: with every group copied,
+    /// <see cref="Snapshot.Write"/> writes what <see cref="WriteCheckpoint"/> would have written now. Groups touch disjoint
+    /// stripes, so threads may copy them at once. Only while nothing records or looks up (the barrier; a lookup relinks
+    /// chains, which are not copied).
+    /// </summary>
     public void CaptureInto(Snapshot snapshot, int group)
     {
         const int perGroup = StripeCount / CaptureGroups;

@@ -133,13 +133,11 @@ internal sealed partial class LabelConsumer
             }
 
             var assignment = new List<TopicPartitionOffset>(partitions.Count);
-            foreach (var partition in partitions)
+            lock (_applyGate)
             {
-                var start = _startOffsets.TryGetValue(partition, out var offset) ? offset : Offset.Beginning.Value;
-                assignment.Add(new TopicPartitionOffset(_options.LabelsTopic, partition, start));
-                lock (_applyGate)
+                foreach (var partition in partitions)
                 {
-                    _applied[partition] = start;
+                    assignment.Add(StartReading(partition));
                 }
             }
 
@@ -154,6 +152,17 @@ internal sealed partial class LabelConsumer
     }
 
     /// <summary>
+    /// Where a labels partition is read from — the restored checkpoint's offset, else its beginning — recorded as applied
+    /// up to there. Under <c>_applyGate</c>.
+    /// </summary>
+    private TopicPartitionOffset StartReading(int partition)
+    {
+        var start = _startOffsets.TryGetValue(partition, out var offset) ? offset : Offset.Beginning.Value;
+        _applied[partition] = start;
+        return new TopicPartitionOffset(_options.LabelsTopic, partition, start);
+    }
+
+    /// <summary>
     /// Partitions added to the labels topic while running (every instance reads all of them): assigned from their
     /// beginning, as the transactions' follower does with its topic; without this their labels would never arrive.
     /// </summary>
@@ -165,14 +174,10 @@ internal sealed partial class LabelConsumer
         {
             foreach (var partition in listed)
             {
-                if (_applied.ContainsKey(partition))
+                if (!_applied.ContainsKey(partition))
                 {
-                    continue;
+                    (added ??= []).Add(StartReading(partition));
                 }
-
-                var start = _startOffsets.TryGetValue(partition, out var offset) ? offset : Offset.Beginning.Value;
-                _applied[partition] = start;
-                (added ??= []).Add(new TopicPartitionOffset(_options.LabelsTopic, partition, start));
             }
         }
 

@@ -73,7 +73,7 @@ public static class ModelTrainer
     }
 
     /// <summary>One stream's time split: the earlier rows train, the later <see cref="TrainOptions.ValidationFraction"/> validate.</summary>
-    private static int TrainCountOf(FeatureTable table, TrainOptions options) => (int)(table.Count * (1 - options.ValidationFraction));
+    internal static int TrainCountOf(FeatureTable table, TrainOptions options) => (int)(table.Count * (1 - options.ValidationFraction));
 
     /// <summary>Rows [0, trainCount) train, the rest validate (pooled worlds: every world's earlier part, then every world's later part).</summary>
     private static ModelPackage Train(

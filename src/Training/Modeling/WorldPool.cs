@@ -48,7 +48,7 @@ public static class WorldPool
             progress.Begin($"replay world {tables.Count + 1}/{seeds.Count} (seed {seed}) through the features");
             var table = FeatureTable.Build(progress.Counting(history.Events), stopAtBoundary: trainBefore, stepOrigin: history.StepOrigin);
             progress.End();
-            var trainCount = (int)(table.Count * (1 - options.ValidationFraction));
+            var trainCount = ModelTrainer.TrainCountOf(table, options);
             if (trainCount < MinRowsPerPart || table.Count - trainCount < MinRowsPerPart)
             {
                 throw new InvalidOperationException($"world seed {seed}: too few rows to train and validate: {table.Count}");
