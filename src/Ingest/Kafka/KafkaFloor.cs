@@ -28,7 +28,7 @@ public sealed record KafkaFloorOptions
     public double WarmupSeconds { get; init; } = 2;
 
     /// <summary>linger.ms of the relay's producer: the service's decisions producer default.</summary>
-    public double ProducerLingerMs { get; init; } = 2;
+    public double ProducerLingerMs { get; init; } = KafkaClients.DefaultDecisionsLingerMs;
 
     /// <summary>linger.ms of the source: the simulator's publisher default.</summary>
     public double SourceLingerMs { get; init; } = TransactionPublisher.DefaultLingerMs;
@@ -48,7 +48,11 @@ public sealed record KafkaFloorResult(
     double MaxMs,
     double MeanMs,
     string Broker,
-    int Partitions);
+    int Partitions,
+    double SourceLingerMs,
+    double ProducerLingerMs,
+    int FetchWaitMaxMs,
+    double CpuMsPerThousand);
 
 /// <summary>
 /// The Kafka floor under the service: the same path a transaction takes — source producer → broker → consumer →
@@ -79,6 +83,8 @@ public static class KafkaFloor
         using var relay = new Relay(bootstrap, inTopic, outTopic, options, warmupMessages);
         relay.Start();
         var started = Stopwatch.GetTimestamp();
+        // The process's CPU (source, broker and relay together): what a lower linger or fetch wait costs.
+        var cpuBefore = Environment.CpuUsage.TotalTime;
         long sent;
         using (var source = new TransactionPublisher(bootstrap, options.Rate, inTopic, clientId: "fraudstream-floor-source", lingerMs: options.SourceLingerMs))
         {
@@ -104,6 +110,7 @@ public static class KafkaFloor
         }
 
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var cpuMs = (Environment.CpuUsage.TotalTime - cpuBefore).TotalMilliseconds;
         relay.Stop();
         var h = relay.Histogram;
         double Ms(long micros) => micros / 1000.0;
@@ -118,7 +125,11 @@ public static class KafkaFloor
             Ms(h.GetMaxValue()),
             h.TotalCount == 0 ? 0 : h.GetMean() / 1000.0,
             embedded is null ? bootstrap : $"embedded ({options.Brokers} brokers)",
-            options.Partitions);
+            options.Partitions,
+            options.SourceLingerMs,
+            options.ProducerLingerMs,
+            options.FetchWaitMaxMs,
+            sent == 0 ? 0 : cpuMs * 1000 / sent);
     }
 
     public static void WriteJson(KafkaFloorResult result, string path)

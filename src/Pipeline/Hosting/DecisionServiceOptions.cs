@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using FraudStream.Core.Contracts;
+using FraudStream.Ingest.Kafka;
 
 namespace FraudStream.Pipeline.Hosting;
 
@@ -98,7 +99,15 @@ public sealed class DecisionServiceOptions
     /// on the end-to-end path (the latency ends at the broker's acknowledgement).
     /// </summary>
     [Range(0, 1_000)]
-    public double ProducerLingerMs { get; set; } = 2;
+    public double ProducerLingerMs { get; set; } = KafkaClients.DefaultDecisionsLingerMs;
+
+    /// <summary>
+    /// How long the transactions consumer's fetch waits for data (librdkafka fetch.wait.max.ms). Real Kafka answers a
+    /// waiting fetch as soon as data arrives, so there this only bounds idle polling; the embedded broker answers an
+    /// empty fetch only after the whole wait, so there each ms can be on the end-to-end path.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int FetchWaitMaxMs { get; set; } = KafkaClients.DefaultFetchWaitMaxMs;
 
     /// <summary>
     /// librdkafka's message.timeout.ms for decisions and dead letters. 0, the default, never gives up: the producer

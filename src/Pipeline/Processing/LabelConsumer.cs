@@ -120,7 +120,12 @@ internal sealed partial class LabelConsumer
         var config = KafkaClients.ConsumerConfig(_options.Bootstrap, _options.GroupId + "-labels", _options.ClientId + "-labels",
             fetchWaitMaxMs: 100); // labels are not latency-critical: fewer empty fetches, less broker CPU
         config.GroupProtocol = GroupProtocol.Classic;
-        config.EnableAutoCommit = false; // never a group member: where to start is the checkpoint's
+        // Never a group member: where to start is the checkpoint's. What it has stored is committed all the same, as
+        // progress: a broker that trims what every committing group has read (the embedded one) then drops the labels
+        // read, instead of keeping its own cap's worth that every fetch walks (docs/LATENCY.md). What a restore must
+        // still replay is kept by the retention guard's commit of the checkpoint's label offsets.
+        config.EnableAutoCommit = true;
+        config.AutoCommitIntervalMs = 1000;
         var consumer = new ConsumerBuilder<byte[], byte[]>(config)
             .SetErrorHandler((_, e) => LogKafkaError(_logger, e.Reason))
             .Build();
@@ -227,11 +232,11 @@ internal sealed partial class LabelConsumer
 
                 if (pending.Offsets.Count > 0)
                 {
-                    Flush(ref writer, pending);
+                    Flush(ref writer, pending, consumer);
                 }
             }
 
-            Flush(ref writer, pending);
+            Flush(ref writer, pending, consumer);
         }
         finally
         {
@@ -297,7 +302,7 @@ internal sealed partial class LabelConsumer
     /// Stores the batch, then applies its labels to the features and moves the positions a checkpoint records: a label
     /// in a checkpointed state is always in the store too.
     /// </summary>
-    private void Flush(ref OutcomeWriter? writer, PendingLabels pending)
+    private void Flush(ref OutcomeWriter? writer, PendingLabels pending, IConsumer<byte[], byte[]> consumer)
     {
         if (pending.Count > 0)
         {
@@ -326,10 +331,29 @@ internal sealed partial class LabelConsumer
                 }
             }
 
+            StoreProgress(consumer, pending.Offsets);
+
             Volatile.Write(ref _labels, _labels + pending.Labels.Count - pending.Refused.Count);
         }
 
         pending.Clear();
+    }
+
+    /// <summary>Stored and applied: the next offsets are committed with the client's next auto-commit.</summary>
+    private void StoreProgress(IConsumer<byte[], byte[]> consumer, Dictionary<int, long> offsets)
+    {
+        foreach (var (partition, next) in offsets)
+        {
+            try
+            {
+                consumer.StoreOffset(new TopicPartitionOffset(_options.LabelsTopic, partition, next));
+            }
+            catch (KafkaException ex)
+            {
+                // Progress only (nothing starts from it): a partition no longer assigned is not an error of the labels.
+                LogKafkaError(_logger, ex.Error.Reason);
+            }
+        }
     }
 
     /// <summary>Labels and bad labels read since the last store, with the next offset per partition once they are stored.</summary>

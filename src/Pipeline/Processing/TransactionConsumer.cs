@@ -97,7 +97,7 @@ internal sealed partial class TransactionConsumer
     {
         try
         {
-            var config = KafkaClients.ConsumerConfig(_options.Bootstrap, _options.GroupId, _options.ClientId + "-consumer");
+            var config = KafkaClients.ConsumerConfig(_options.Bootstrap, _options.GroupId, _options.ClientId + "-consumer", _options.FetchWaitMaxMs);
             config.MaxPollIntervalMs = _options.MaxPollIntervalMs;
             // Other instances fold this instance's partitions up to its commits: committing often keeps their graphs fresh.
             config.AutoCommitIntervalMs = 50;

@@ -272,7 +272,7 @@ internal sealed partial class StateCheckpointer : IDisposable
             _lastSavedAt = checkpoint.CapturedAt;
             if (_options.GuardRetention)
             {
-                GuardRetention(checkpoint.TransactionsOffsets);
+                GuardRetention(checkpoint.TransactionsOffsets, checkpoint.LabelsOffsets);
             }
         }
 #pragma warning disable CA1031 // A failed save keeps the previous checkpoint; the next one is tried at the next interval.
@@ -292,16 +292,12 @@ internal sealed partial class StateCheckpointer : IDisposable
     /// still needed by a group, so a broker that drops what every group has consumed (the embedded one does) keeps it,
     /// and operators see the replay a restart would take as that group's lag.
     /// </summary>
-    private void GuardRetention(IReadOnlyDictionary<int, long> offsets)
+    private void GuardRetention(IReadOnlyDictionary<int, long> transactions, IReadOnlyDictionary<int, long> labels)
     {
-        var commit = new List<TopicPartitionOffset>(offsets.Count);
-        foreach (var (partition, offset) in offsets)
-        {
-            if (offset >= 0)
-            {
-                commit.Add(new TopicPartitionOffset(_service.TransactionsTopic, partition, offset));
-            }
-        }
+        // Both logs a restore replays: the transactions after the checkpoint, and the labels after its label offsets.
+        var commit = new List<TopicPartitionOffset>(transactions.Count + labels.Count);
+        AddOffsets(commit, _service.TransactionsTopic, transactions);
+        AddOffsets(commit, _service.LabelsTopic, labels);
 
         if (commit.Count == 0)
         {
@@ -323,6 +319,17 @@ internal sealed partial class StateCheckpointer : IDisposable
         catch (KafkaException ex)
         {
             LogGuardFailed(_logger, ex.Error.Reason);
+        }
+    }
+
+    private static void AddOffsets(List<TopicPartitionOffset> commit, string topic, IReadOnlyDictionary<int, long> offsets)
+    {
+        foreach (var (partition, offset) in offsets)
+        {
+            if (offset >= 0)
+            {
+                commit.Add(new TopicPartitionOffset(topic, partition, offset));
+            }
         }
     }
 

@@ -72,9 +72,12 @@ internal static class BenchCommand
         var partitions = new Option<int>("--partitions") { Description = "Partitions of each topic (the demo's default)", DefaultValueFactory = _ => 6 };
         var warmup = new Option<double>("--warmup-seconds") { Description = "Seconds at the start not recorded", DefaultValueFactory = _ => 2 };
         var report = new Option<string?>("--json-report") { Description = "Write the result as JSON to this file" };
+        var sourceLinger = new Option<double>("--source-linger-ms") { Description = "linger.ms of the source (the simulator's publisher default)", DefaultValueFactory = _ => TransactionPublisher.DefaultLingerMs };
+        var linger = new Option<double>("--linger-ms") { Description = "linger.ms of the relay's producer (the decisions producer default)", DefaultValueFactory = _ => KafkaClients.DefaultDecisionsLingerMs };
+        var fetchWait = new Option<int?>("--fetch-wait-ms") { Description = $"fetch.wait.max.ms of the relay's consumer (default: the demo's {KafkaClients.EmbeddedFetchWaitMaxMs} on the embedded broker, serve's {KafkaClients.DefaultFetchWaitMaxMs} with --bootstrap)" };
         var floor = new Command("floor", "The Kafka floor: the service's path with no decision stages, same client settings, partitions and rate")
         {
-            bootstrap, rate, count, brokers, partitions, warmup, report,
+            bootstrap, rate, count, brokers, partitions, warmup, report, sourceLinger, linger, fetchWait,
         };
         floor.SetAction(parse =>
         {
@@ -86,6 +89,9 @@ internal static class BenchCommand
                 Brokers = parse.GetValue(brokers),
                 Partitions = parse.GetValue(partitions),
                 WarmupSeconds = parse.GetValue(warmup),
+                SourceLingerMs = parse.GetValue(sourceLinger),
+                ProducerLingerMs = parse.GetValue(linger),
+                FetchWaitMaxMs = parse.GetValue(fetchWait) ?? (parse.GetValue(bootstrap) is null ? KafkaClients.EmbeddedFetchWaitMaxMs : KafkaClients.DefaultFetchWaitMaxMs),
             };
             var result = KafkaFloor.Run(options, Console.Out);
             Console.WriteLine($"floor ({result.Broker}, {result.Partitions} partitions): {result.AchievedRate:F0}/s of {result.RequestedRate:F0}/s requested, " +

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FraudStream.Ingest.Kafka;
 using FraudStream.Ingest.Simulation;
 using FraudStream.Service.Demo;
 using FraudStream.Service.Hosting;
@@ -52,12 +53,17 @@ internal static class DemoCommand
         {
             Description = "Challenger model package folder, scored in shadow beside the model (serve --challenger); the report compares them",
         };
+        var sourceLinger = new Option<double>("--source-linger-ms")
+        {
+            Description = "linger.ms of the simulator's producer: on the end-to-end path, since a transaction's time is stamped before it",
+            DefaultValueFactory = _ => TransactionPublisher.DefaultLingerMs,
+        };
         var rules = CommonOptions.Rules();
         var device = CommonOptions.Device();
         var command = new Command("demo", "Run everything in one process: embedded Kafka, simulator, decision service, SQLite, dashboard")
         {
             transactions, rate, seed, target, report, port, folder, model, challenger, rules, device, brokers, warmup, partitions, duration,
-            floorSeconds, timeline, instances, db,
+            floorSeconds, timeline, instances, db, sourceLinger,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -99,7 +105,8 @@ internal static class DemoCommand
                 parse.GetValue(timeline),
                 parse.GetValue(instances),
                 parse.GetValue(db),
-                parse.GetValue(challenger));
+                parse.GetValue(challenger),
+                Math.Max(0, parse.GetValue(sourceLinger)));
             var runner = new DemoRunner(settings, Simulate, Console.Out);
             var (exit, _) = await runner.RunAsync(cancellation);
             return exit;

@@ -76,7 +76,7 @@ public sealed partial class DemoRunner
         output.WriteLine($"{lateName} joins once {LateJoinAt:P0} of the timed stream is published: the group rebalances live");
 
         using var tally = new DecisionTally(bootstrap);
-        using var publisher = new TransactionPublisher(bootstrap, settings.Rate, clientId: "fraudstream-demo-simulator");
+        using var publisher = new TransactionPublisher(bootstrap, settings.Rate, clientId: "fraudstream-demo-simulator", lingerMs: settings.SourceLingerMs);
         var settled = new InstancesSettled(instances, tally, store);
         var warmupIds = await WarmUpAsync(publisher, ids => settled.AllAsync(ids), restartMeasurement: null, cancellation);
         var stream = new TimedStream(settings.Transactions);
@@ -185,6 +185,8 @@ public sealed partial class DemoRunner
             ["FRAUDSTREAM_Decisions__TokenKey"] = PanTokenizer.NewKey(),
             ["FRAUDSTREAM_" + CheckpointOptions.Section + "__" + nameof(CheckpointOptions.IntervalSeconds)] =
                 InstanceCheckpointSeconds.ToString(CultureInfo.InvariantCulture),
+            ["FRAUDSTREAM_" + EmbeddedFetchWaitKey.Replace(":", "__", StringComparison.Ordinal)] =
+                KafkaClients.EmbeddedFetchWaitMaxMs.ToString(CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in SimulatedWorldConfiguration)
         {

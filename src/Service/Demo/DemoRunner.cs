@@ -8,6 +8,7 @@ using FraudStream.Ingest.Kafka;
 using FraudStream.Pipeline.Hosting;
 using FraudStream.Pipeline.Latency;
 using FraudStream.Pipeline.Processing;
+using FraudStream.Pipeline.State;
 using FraudStream.Service.Hosting;
 using FraudStream.Storage;
 using FraudStream.Storage.Records;
@@ -39,7 +40,8 @@ public sealed record DemoSettings(
     string? Timeline = null,
     int Instances = 1,
     string? Database = null,
-    string? ChallengerDirectory = null);
+    string? ChallengerDirectory = null,
+    double SourceLingerMs = TransactionPublisher.DefaultLingerMs);
 
 /// <summary>
 /// Everything in one process: embedded broker, the service (as `serve` builds it), the simulator
@@ -64,7 +66,7 @@ public sealed partial class DemoRunner(DemoSettings settings, Func<DemoSettings,
         var service = await StartServiceAsync(host, cancellation);
         using var tally = new DecisionTally(broker.BootstrapServers);
         // One simulator client for the warm-up and the timed stream: its connection and producer id are warm too.
-        using var publisher = new TransactionPublisher(broker.BootstrapServers, settings.Rate, clientId: "fraudstream-demo-simulator");
+        using var publisher = new TransactionPublisher(broker.BootstrapServers, settings.Rate, clientId: "fraudstream-demo-simulator", lingerMs: settings.SourceLingerMs);
         var warmupIds = await WarmUpAsync(publisher,
             ids => Task.FromResult(service.Telemetry.Latest?.Totals is { } totals && AllSettled(totals, ids, service, tally)),
             () => service.Telemetry.RestartMeasurementAsync().WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None),
@@ -104,7 +106,24 @@ public sealed partial class DemoRunner(DemoSettings settings, Func<DemoSettings,
         // Tokens live as long as the demo's store: a fresh key each run.
         TokenKey = PanTokenizer.NewKey(),
         Configuration = SimulatedWorldConfiguration.ToDictionary(pair => pair.Key, string? (pair) => pair.Value),
+        Defaults = OneProcessDefaults,
     };
+
+    /// <summary>
+    /// The broker is the embedded one, so the fetch wait is its own (<see cref="KafkaClients.EmbeddedFetchWaitMaxMs"/>).
+    /// It lives and dies with this process, so there is no crash for a checkpoint's replay to survive: the
+    /// retention guard would only make the embedded broker keep (and walk on every fetch) up to two checkpoint
+    /// intervals of batches, which grew the 5k tx/s demo's latency after its first minute (docs/LATENCY.md). The
+    /// environment can still turn it on.
+    /// </summary>
+    internal static readonly Dictionary<string, string?> OneProcessDefaults = new()
+    {
+        [CheckpointOptions.Section + ":" + nameof(CheckpointOptions.GuardRetention)] = "false",
+        [EmbeddedFetchWaitKey] = KafkaClients.EmbeddedFetchWaitMaxMs.ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>The transactions consumer's fetch wait: the demo's broker is the embedded one (<see cref="KafkaClients.EmbeddedFetchWaitMaxMs"/>).</summary>
+    private const string EmbeddedFetchWaitKey = DecisionServiceOptions.Section + ":" + nameof(DecisionServiceOptions.FetchWaitMaxMs);
 
     /// <summary>
     /// The simulated world's event time is its own (it starts 2026-11-01 and labels follow up to a month after the
@@ -342,8 +361,8 @@ public sealed partial class DemoRunner(DemoSettings settings, Func<DemoSettings,
             Transactions = (int)Math.Max(1, Math.Min(int.MaxValue, settings.Rate * (settings.FloorSeconds + 2))),
             WarmupSeconds = 2,
             ProducerLingerMs = service.ProducerLingerMs,
-            SourceLingerMs = TransactionPublisher.DefaultLingerMs,
-            FetchWaitMaxMs = KafkaClients.DefaultFetchWaitMaxMs,
+            SourceLingerMs = settings.SourceLingerMs,
+            FetchWaitMaxMs = service.FetchWaitMaxMs,
         }, TextWriter.Null);
         report.Floor = new DemoReport.FloorInfo
         {

@@ -61,6 +61,7 @@ public static class FraudStreamHost
     {
         var configuration = new ConfigurationManager();
         configuration.AddInMemoryCollection(ShippedDefaults());
+        configuration.AddInMemoryCollection(settings.Defaults ?? new Dictionary<string, string?>());
         configuration.SetBasePath(AppContext.BaseDirectory);
         configuration.AddJsonFile("appsettings.json", optional: true);
         configuration.AddEnvironmentVariables();

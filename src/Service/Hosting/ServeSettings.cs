@@ -23,6 +23,9 @@ public sealed record ServeSettings
     /// <summary>The card-number token key (<c>Decisions:TokenKey</c>): for the demo and tests; serve reads it from its configuration.</summary>
     public string? TokenKey { get; init; }
 
+    /// <summary>Defaults of the caller's own (<c>Section:Key</c>), below appsettings and the environment, which override them.</summary>
+    public IReadOnlyDictionary<string, string?>? Defaults { get; init; }
+
     /// <summary>Further configuration keys (<c>Section:Key</c>), above appsettings and the environment.</summary>
     public IReadOnlyDictionary<string, string?>? Configuration { get; init; }
 }

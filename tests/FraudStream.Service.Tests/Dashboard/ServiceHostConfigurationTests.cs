@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using FraudStream.Ingest.Kafka;
 using FraudStream.Pipeline.Hosting;
+using FraudStream.Pipeline.State;
+using FraudStream.Service.Demo;
 using FraudStream.Service.Hosting;
 using FraudStream.Service.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -42,6 +45,36 @@ public sealed class ServiceHostConfigurationTests
             .Select(e => e.RoutePattern.RawText).ToList();
         Assert.Contains("/api/config", routes);
         Assert.Contains("/metrics", routes);
+    }
+
+    [Fact]
+    public void The_one_process_demo_has_defaults_of_its_own_for_the_embedded_broker_that_the_environment_overrides()
+    {
+        // The one-process demo's broker is embedded and dies with the service: no guard, the embedded broker's fetch
+        // wait; defaults below appsettings and the environment.
+        var settings = Settings() with { Defaults = DemoRunner.OneProcessDefaults };
+        using (var host = FraudStreamHost.Build(settings))
+        {
+            Assert.False(host.Services.GetRequiredService<IOptions<CheckpointOptions>>().Value.GuardRetention);
+            Assert.Equal(KafkaClients.EmbeddedFetchWaitMaxMs, host.Services.GetRequiredService<IOptions<DecisionServiceOptions>>().Value.FetchWaitMaxMs);
+        }
+
+        using (var serve = FraudStreamHost.Build(Settings()))
+        {
+            Assert.True(serve.Services.GetRequiredService<IOptions<CheckpointOptions>>().Value.GuardRetention);
+            Assert.Equal(KafkaClients.DefaultFetchWaitMaxMs, serve.Services.GetRequiredService<IOptions<DecisionServiceOptions>>().Value.FetchWaitMaxMs);
+        }
+
+        Environment.SetEnvironmentVariable("FRAUDSTREAM_Checkpoints__GuardRetention", "true");
+        try
+        {
+            using var host = FraudStreamHost.Build(settings);
+            Assert.True(host.Services.GetRequiredService<IOptions<CheckpointOptions>>().Value.GuardRetention);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("FRAUDSTREAM_Checkpoints__GuardRetention", null);
+        }
     }
 
     [Fact]

@@ -10,8 +10,9 @@ using FraudStream.Testing;
 namespace FraudStream.Service.Tests.State;
 
 /// <summary>
-/// <c>Checkpoints:GuardRetention</c>: on, each saved checkpoint's offsets are committed under <c>GROUP-checkpoints</c>
-/// (what keeps the embedded broker from trimming a restore's replay); off, that group commits nothing.
+/// <c>Checkpoints:GuardRetention</c>: on, each saved checkpoint's offsets on transactions and labels are committed under
+/// <c>GROUP-checkpoints</c> (what keeps the embedded broker from trimming a restore's replay); off, that group commits
+/// nothing. The labels consumer commits its own progress under <c>GROUP-labels</c> either way.
 /// </summary>
 public sealed class RetentionGuardTests : IDisposable
 {
@@ -58,21 +59,33 @@ public sealed class RetentionGuardTests : IDisposable
         await RunningService.WaitForAsync(async () => (await store.ListFeatureCheckpointsAsync()).Count >= Math.Min(saved + 2, 3), TimeSpan.FromSeconds(30),
             "two more checkpoints saved after decisions (the guard commits right after each save)");
 
-        var partitions = TopicPartitions.Of(broker.BootstrapServers, Topics.Transactions);
-        Assert.NotEmpty(partitions);
-        var config = KafkaClients.ConsumerConfig(broker.BootstrapServers, StateCheckpointer.RetentionGroup(group), "guard-reader");
-        config.GroupProtocol = GroupProtocol.Classic;
-        using var reader = new ConsumerBuilder<byte[], byte[]>(config).Build();
-        var committed = reader.Committed(partitions.Select(p => new TopicPartition(Topics.Transactions, p)), TimeSpan.FromSeconds(10));
-        reader.Close();
-        var withOffset = committed.Count(c => c.Offset.Value >= 0);
+        var guarded = CommittedPartitions(broker.BootstrapServers, StateCheckpointer.RetentionGroup(group), Topics.Transactions);
+        var guardedLabels = CommittedPartitions(broker.BootstrapServers, StateCheckpointer.RetentionGroup(group), Topics.Labels);
         if (guard)
         {
-            Assert.True(withOffset > 0, $"no offset committed under {StateCheckpointer.RetentionGroup(group)} with the guard on");
+            Assert.True(guarded > 0, $"no transactions offset committed under {StateCheckpointer.RetentionGroup(group)} with the guard on");
+            Assert.True(guardedLabels > 0, $"no labels offset committed under {StateCheckpointer.RetentionGroup(group)} with the guard on");
         }
         else
         {
-            Assert.Equal(0, withOffset);
+            Assert.Equal((0, 0), (guarded, guardedLabels));
         }
+
+        // Either way the labels consumer commits what it has stored under GROUP-labels, so the embedded broker trims the labels.
+        await RunningService.WaitForAsync(() => Task.FromResult(CommittedPartitions(broker.BootstrapServers, group + "-labels", Topics.Labels) > 0),
+            TimeSpan.FromSeconds(30), "the labels consumer's progress committed under GROUP-labels");
+    }
+
+    /// <summary>How many of the topic's partitions have an offset committed under the group.</summary>
+    private static int CommittedPartitions(string bootstrap, string group, string topic)
+    {
+        var partitions = TopicPartitions.Of(bootstrap, topic);
+        Assert.NotEmpty(partitions);
+        var config = KafkaClients.ConsumerConfig(bootstrap, group, "guard-reader");
+        config.GroupProtocol = GroupProtocol.Classic;
+        using var reader = new ConsumerBuilder<byte[], byte[]>(config).Build();
+        var committed = reader.Committed(partitions.Select(p => new TopicPartition(topic, p)), TimeSpan.FromSeconds(10));
+        reader.Close();
+        return committed.Count(c => c.Offset.Value >= 0);
     }
 }
