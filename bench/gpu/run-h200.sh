@@ -59,6 +59,18 @@ if [ "${RUN_STATE:-0}" = 1 ]; then
       --json-report "$OUT/demo-cuda-instances-$n.json" > "$OUT/demo-cuda-instances-$n.txt" 2>&1
   done
 fi
-tail -n 30 "$OUT"/bench-*.txt
+# The model stage under load alone (16 threads through the micro-batcher), without the rest of the scoring benches.
+if [ "${RUN_LOAD:-0}" = 1 ]; then
+  "$app" bench scoring --device cuda --model data/model --batch 64 --iterations 3000 --cuda-graphs on \
+    --concurrency 16 --batcher-max-batch 64 --batcher-max-wait-us 100 \
+    --json-report "$OUT/h200-cuda-load-graphs-on.json" > "$OUT/bench-cuda-load-graphs-on.txt" 2>&1
+fi
+# The Kafka floor alone at each of FLOOR_RATES (12 s of transactions each; the embedded broker, the demo's settings).
+for rate in ${FLOOR_RATES:-}; do
+  "$app" bench floor --rate "$rate" --transactions $((rate * 12)) \
+    --json-report "$OUT/floor-$((rate / 1000))k.json" > "$OUT/floor-$((rate / 1000))k.txt" 2>&1
+done
+tail -n 30 "$OUT"/bench-*.txt "$OUT"/floor-*.txt 2>/dev/null
+grep -h -A3 "exactly once\|steady" "$OUT"/demo-*.txt 2>/dev/null | head -60
 # The device tool brings back only the first few files by name: everything also goes in one archive named first.
 tar -C "$OUT" -czf /tmp/h200-results.tgz . && mv /tmp/h200-results.tgz "$OUT/00-h200-results.tgz"
