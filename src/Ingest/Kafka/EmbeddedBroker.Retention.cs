@@ -10,7 +10,8 @@ namespace FraudStream.Ingest.Kafka;
 /// within 30 s, 87 % of it in that walk, and end-to-end latency grew with it (docs/LATENCY.md).
 /// The mock has no retention setting and no DeleteRecords, so this lowers each partition's batch cap (its
 /// <c>max_cnt</c>, which the mock applies on every append) every <see cref="TrimInterval"/> to what the slowest group
-/// that has committed on the partition has not committed yet, plus <see cref="HeadroomSeconds"/> of appends: what every
+/// that has committed on the partition has not committed yet (its batches counted from the newest back to its committed
+/// offset), plus <see cref="HeadroomSeconds"/> of appends: what every
 /// committing consumer still needs stays, as with Kafka's DeleteRecords below the committed offsets. Partitions no
 /// group has committed on keep the mock's own limits. The caps are fields of the mock's structs, reached with the
 /// layout of the one librdkafka build this project ships (<see cref="MockLayout.Version"/>), checked against the
