@@ -53,7 +53,7 @@ internal sealed class CardState
     public const int MerchantSlots = 16;
 
     // About the size of this object's fields (visits, the day ring, histogram and devices dominate).
-    private const int HotBytes = 1104 + CardDayBuckets.Bytes;
+    private const int HotBytes = 1112 + CardDayBuckets.Bytes;
 
     // Fields, not properties: the inline structs are used in place, by reference.
     public SlidingWindows Windows;
@@ -385,7 +385,7 @@ internal sealed class CardState
 
     public long ApproximateBytes =>
         (Key.Length * 2) + 24
-        + 216 // this object's fields and header
+        + 224 // this object's fields and header
         + Windows.ApproximateBytes
         + (24 * 4) + (DeviceSlots * (8 + 24)) // inline hour histogram and devices (hash, then first use, uses, last place)
         + CardDayBuckets.Bytes // inline day ring
