@@ -8,7 +8,7 @@
 // scenario; an episode is "stealthy" when it happens within 50 km of the card's home (the hard world's imitating
 // episodes; the others start in another city or country, as HardWorldTests counts them).
 //   dotnet run tests/FraudStream.Training.Tests/Tools/ScenarioRecall.cs -- --model DIR --world hard --seed 7
-//     --eval-from 2026-11-12T00:00:00Z [--count 150000] [--features name,name,...]
+//     --eval-from 2026-11-12T00:00:00Z [--count 150000] [--features name,name,...] [--first-apart 1]
 // Prints PR-AUC, then per group (scenario x stealthy, legitimate split by device and channel): rows, recall at FPR
 // 0.1 % and 1 %, PR-AUC with the group's frauds left out, PR-AUC were the group ranked perfectly; then each feature's
 // median and the legitimate rows' share at or beyond it, per group.
@@ -35,6 +35,8 @@ var seed = int.Parse(Need("seed"), CultureInfo.InvariantCulture);
 var count = int.Parse(options.GetValueOrDefault("count", "150000"), CultureInfo.InvariantCulture);
 var simulator = new TransactionSimulator(new SimulatorOptions { Seed = seed, World = world });
 var groupOfTx = new Dictionary<string, string>(StringComparer.Ordinal);
+var lastFraudOfCard = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+var firstApart = options.ContainsKey("first-apart");
 
 IEnumerable<HistoryEvent> Events()
 {
@@ -46,7 +48,10 @@ IEnumerable<HistoryEvent> Events()
             {
                 var tx = e.Transaction;
                 var near = simulator.TryGetCardHome(tx.Card, out var lat, out var lon, out _) && DistanceKm(lat, lon, tx.Latitude, tx.Longitude) < 50;
-                groupOfTx[tx.Id] = e.Scenario + (near ? "/stealthy" : "/plain");
+                // --first-apart: the episode's first payment (no fraud of the card in the 24 h before) apart from the rest.
+                var first = !lastFraudOfCard.TryGetValue(tx.Card, out var previous) || tx.Timestamp - previous >= TimeSpan.FromDays(1);
+                lastFraudOfCard[tx.Card] = tx.Timestamp;
+                groupOfTx[tx.Id] = e.Scenario + (near ? "/stealthy" : "/plain") + (firstApart ? first ? "/first" : "/later" : "");
             }
 
             yield return HistoryEvent.ForTransaction(e.Transaction, e.IsFraud);
