@@ -10,8 +10,7 @@ namespace FraudStream.Ingest.Kafka;
 /// within 30 s, 87 % of it in that walk, and end-to-end latency grew with it (docs/LATENCY.md).
 /// The mock has no retention setting and no DeleteRecords, so this lowers each partition's batch cap (its
 /// <c>max_cnt</c>, which the mock applies on every append) every <see cref="TrimInterval"/> to what the slowest group
-/// that has committed on the partition has not committed yet (its batches counted from the newest back to its committed
-/// offset), plus <see cref="HeadroomSeconds"/> of appends: what every
+/// that has committed on the partition has not committed yet, plus <see cref="HeadroomSeconds"/> of appends: what every
 /// committing consumer still needs stays, as with Kafka's DeleteRecords below the committed offsets. Partitions no
 /// group has committed on keep the mock's own limits. The caps are fields of the mock's structs, reached with the
 /// layout of the one librdkafka build this project ships (<see cref="MockLayout.Version"/>), checked against the
@@ -28,17 +27,8 @@ public sealed unsafe partial class EmbeddedBroker
     /// <summary>Fewest batches a trimmed partition keeps.</summary>
     public const int MinBatchesKept = 64;
 
-    /// <summary>
-    /// Uncommitted messages on a partition beyond which it is not trimmed at all (a lagging group keeps everything), when
-    /// its batches cannot be counted (<see cref="TrimmedPartition"/>).
-    /// </summary>
+    /// <summary>Uncommitted messages on a partition beyond which it is not trimmed at all (a lagging group keeps everything).</summary>
     public const long MaxTrimmedLag = 20_000;
-
-    /// <summary>
-    /// Batches kept beyond a counted need, and short of the cap in force where the next count stops: the batches the mock
-    /// may append, and so free at the head, while a count walks (a few; a tick's appends are within the headroom).
-    /// </summary>
-    private const long WalkMargin = 64;
 
     private readonly List<TrimmedPartition> _trimmed = [];
     private readonly Lock _trimGate = new();
@@ -111,19 +101,6 @@ public sealed unsafe partial class EmbeddedBroker
     private static bool LayoutKnown() =>
         RuntimeInformation.ProcessArchitecture == Architecture.X64 && LibrdkafkaNative.Api.Version() == MockLayout.Version;
 
-    /// <summary>
-    /// The partition's batch list where the layout says: empty as TAILQ_INIT leaves it (no first batch, the tail
-    /// pointing at the head), or a first batch whose back link points at the head.
-    /// </summary>
-    private static bool BatchListAt(byte* mpart)
-    {
-        var head = mpart + MockLayout.MessageSets;
-        var first = *(byte**)head;
-        return first == null
-            ? *(byte**)(mpart + MockLayout.MessageSetsLast) == head
-            : *(byte**)(first + MockLayout.MessageSetPrevious) == head;
-    }
-
     /// <summary>The topic's partition array, checked field by field against what was created; null when anything differs.</summary>
     private static IntPtr? FindPartitions(IntPtr cluster, string topic, int partitions)
     {
@@ -146,7 +123,7 @@ public sealed unsafe partial class EmbeddedBroker
             {
                 var mpart = array + (i * MockLayout.PartitionSize);
                 if (*(int*)(mpart + MockLayout.PartitionId) != i || *(byte**)(mpart + MockLayout.PartitionTopic) != mtopic ||
-                    *(ulong*)(mpart + MockLayout.MaxBatches) != MockLayout.DefaultMaxBatches || !BatchListAt(mpart))
+                    *(ulong*)(mpart + MockLayout.MaxBatches) != MockLayout.DefaultMaxBatches)
                 {
                     return null;
                 }
@@ -191,21 +168,14 @@ public sealed unsafe partial class EmbeddedBroker
     }
 
     /// <summary>
-    /// One mock partition. Its fields are written by the mock thread; this reads aligned 8-byte values and the newest
-    /// batches of the list (<see cref="BatchesFrom"/>: only those the cap in force protects, never the oldest, which the
-    /// mock frees as it trims) and writes only the caps, which the mock reads on its next append.
+    /// One mock partition. Its fields are written by the mock thread; this reads aligned 8-byte values (never the batch
+    /// list itself, which the mock frees as it trims) and writes only the cap, which the mock reads on its next append.
     /// </summary>
     private sealed class TrimmedPartition(string topic, int id, IntPtr address)
     {
         /// <summary>End offsets of the last ticks: the headroom is what was appended over <see cref="HeadroomSeconds"/>.</summary>
         private readonly long[] _recentEnds = new long[(int)Math.Ceiling(HeadroomSeconds / TrimInterval.TotalSeconds)];
         private long _ticks;
-
-        /// <summary>The batch cap this wrote last (the mock's own until the first write).</summary>
-        private ulong _cap = MockLayout.DefaultMaxBatches;
-
-        /// <summary>Whether the byte cap was lifted on an earlier tick: until then the mock may drop batches by size.</summary>
-        private bool _bytesLifted;
 
         public string Topic { get; } = topic;
 
@@ -237,65 +207,19 @@ public sealed unsafe partial class EmbeddedBroker
             // The mock's own byte cap (5 MiB a partition) drops what a consumer more than about a second behind at
             // 90k tx/s has not read: on a partition the trim follows, the committed offsets bound what is kept instead.
             Volatile.Write(ref *(ulong*)(at + MockLayout.MaxBytes), MockLayout.TrimmedMaxBytes);
-            var messagesPerBatch = Math.Max(1.0, (end - start) / (double)batches);
-            var headroomBatches = (long)Math.Ceiling(2.0 * headroom / messagesPerBatch) + MinBatchesKept;
-
-            // Counted: the batches from the newest back to the one holding the committed offset, which is all that must
-            // stay. A group behind then keeps its own backlog and nothing older, so its fetches (which walk the list from
-            // the oldest) stay short however far behind it is; a cap from the uncommitted message count instead kept up to
-            // one batch per message, the batches below the committed offset were walked on every fetch, and a lag fed
-            // itself (100k tx/s on the GPU host, docs/BENCHMARKS.md). Only once the byte cap is known lifted, and only
-            // as far back as the cap in force keeps (less a margin for appends during the walk).
-            var counted = _bytesLifted ? BatchesFrom(at, committed, (long)_cap - WalkMargin) : -1;
-            _bytesLifted = true;
-            long keep;
-            if (counted >= 0)
+            ulong cap;
+            if (uncommitted > MaxTrimmedLag)
             {
-                keep = counted + headroomBatches + WalkMargin;
-            }
-            else if (uncommitted > MaxTrimmedLag)
-            {
-                keep = (long)MockLayout.LaggingMaxBatches;
+                cap = MockLayout.LaggingMaxBatches;
             }
             else
             {
-                keep = uncommitted + headroomBatches;
+                var messagesPerBatch = Math.Max(1.0, (end - start) / (double)batches);
+                var keep = uncommitted + (long)Math.Ceiling(2.0 * headroom / messagesPerBatch) + MinBatchesKept;
+                cap = (ulong)Math.Clamp(keep, MinBatchesKept, (long)MockLayout.LaggingMaxBatches);
             }
 
-            _cap = (ulong)Math.Clamp(keep, MinBatchesKept, (long)MockLayout.LaggingMaxBatches);
-            Volatile.Write(ref *(ulong*)(at + MockLayout.MaxBatches), _cap);
-        }
-
-        /// <summary>
-        /// How many batches, counted from the newest, reach back to the one holding <paramref name="offset"/> (all of
-        /// them when the oldest is after it); -1 when that is more than <paramref name="limit"/>. The walk goes
-        /// backwards from the list's tail: the mock appends at the tail (the new batch's links are set before the tail
-        /// points to it) and frees only at the head, and only while the list holds more than its cap, so the newest
-        /// <c>cap</c> batches are never freed under the walk.
-        /// </summary>
-        private static long BatchesFrom(byte* mpart, long offset, long limit)
-        {
-            var head = mpart + MockLayout.MessageSets;
-            // tqh_last points at the newest batch's tqe_next, its first field: the batch itself (or at the head when empty).
-            var batch = (byte*)Volatile.Read(ref *(IntPtr*)(mpart + MockLayout.MessageSetsLast));
-            long count = 0;
-            while (batch != head)
-            {
-                if (++count > limit)
-                {
-                    return -1;
-                }
-
-                if (Volatile.Read(ref *(long*)(batch + MockLayout.MessageSetFirstOffset)) <= offset)
-                {
-                    return count;
-                }
-
-                // tqe_prev points at the older batch's tqe_next (the batch itself), or at the head for the oldest.
-                batch = (byte*)Volatile.Read(ref *(IntPtr*)(batch + MockLayout.MessageSetPrevious));
-            }
-
-            return count;
+            Volatile.Write(ref *(ulong*)(at + MockLayout.MaxBatches), cap);
         }
 
         /// <summary>The lowest offset committed by any group on this partition; -1 when none has committed.</summary>
@@ -339,14 +263,6 @@ public sealed unsafe partial class EmbeddedBroker
         public const int MaxBytes = 96;
         public const int MaxBatches = 104;
         public const int CommittedOffsets = 112;
-
-        /// <summary>The partition's batch list (TAILQ_HEAD msgsets): tqh_first, then tqh_last.</summary>
-        public const int MessageSets = 64;
-        public const int MessageSetsLast = 72;
-
-        /// <summary>rd_kafka_mock_msgset_s: link.tqe_next at 0, link.tqe_prev at 8, first_offset at 16.</summary>
-        public const int MessageSetPrevious = 8;
-        public const int MessageSetFirstOffset = 16;
         public const int PartitionTopic = 224;
         public const int CommittedOffset = 24;
 

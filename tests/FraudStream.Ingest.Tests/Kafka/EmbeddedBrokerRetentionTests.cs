@@ -66,36 +66,6 @@ public sealed class EmbeddedBrokerRetentionTests
     }
 
     [Fact]
-    public async Task A_group_far_behind_keeps_its_backlog_and_nothing_older()
-    {
-        using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 1, topics: [Topic]);
-        await ProduceOneBatchEachAsync(broker, 0, Produced); // many small batches first
-        var backlog = (int)(EmbeddedBroker.MaxTrimmedLag + 10_000);
-        var config = KafkaClients.ProducerConfig(broker.BootstrapServers, "retention-backlog", lingerMs: 20);
-        using (var producer = new ProducerBuilder<Null, string>(config).Build())
-        {
-            for (var i = 0; i < backlog; i++)
-            {
-                producer.Produce(Topic, new Message<Null, string> { Value = "b" + i });
-            }
-
-            producer.Flush(TimeSpan.FromSeconds(30));
-        }
-
-        // The group has read the small batches only: further behind than MaxTrimmedLag, in few large batches.
-        Assert.Equal(Produced, ConsumeAndCommit(broker, "g-far", Produced));
-        await AppendAfterTrimAsync(broker);
-
-        // Its backlog is counted batch by batch: the small batches below its committed offset go (a cap from the
-        // uncommitted message count kept them all, and every fetch walked them).
-        var partition = broker.Retention(Topic)[0];
-        Assert.InRange(partition.StartOffset, Produced / 2, Produced);
-        Assert.InRange(partition.Batches, 1, Produced / 2);
-        // And nothing it has not read is lost.
-        Assert.Equal(backlog + 1, ConsumeAndCommit(broker, "g-far", backlog + 1));
-    }
-
-    [Fact]
     public async Task A_partition_no_group_has_committed_on_keeps_everything()
     {
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 1, topics: [Topic]);
