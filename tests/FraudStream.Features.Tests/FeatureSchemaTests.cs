@@ -33,23 +33,8 @@ public class FeatureSchemaTests
     [InlineData(FeatureSchema.MerchantCompromiseShare, "merchant.compromise_share")]
     [InlineData(FeatureSchema.CardExposure, "card.exposure")]
     [InlineData(FeatureSchema.DeviceDistinctCards24h, "device.distinct_cards_24h")]
-    [InlineData(FeatureSchema.CardDaysSinceReportedFraud, "card.days_since_reported_fraud")]
-    [InlineData(FeatureSchema.CardDeviceUses, "card.device_uses")]
-    [InlineData(FeatureSchema.CardDeviceAgeHours, "card.device_age_hours")]
-    [InlineData(FeatureSchema.CardOnlineDistanceKm, "card.online_distance_km")]
-    [InlineData(FeatureSchema.CardAmountVsOwnScale, "card.amount_vs_own_scale")]
-    [InlineData(FeatureSchema.CardNewMerchants24h, "card.new_merchants_24h")]
-    [InlineData(FeatureSchema.CardCount24hVsUsual, "card.count_24h_vs_usual")]
     public void Index_constant_matches_the_name_list(int index, string name) =>
         Assert.Equal(index, FeatureSchema.IndexOf(name));
-
-    [Fact]
-    public void Version_3_appends_six_features_to_version_2_order()
-    {
-        Assert.Equal("fs-features-v3", FeatureSchema.Version);
-        Assert.Equal(48, FeatureSchema.Count);
-        Assert.Equal("card.days_since_reported_fraud", FeatureSchema.Names[41]);
-    }
 
     [Fact]
     public void Every_name_has_a_known_prefix_and_is_unique()

@@ -109,16 +109,13 @@ internal static class LongScript
     };
 
     /// <summary>SHA-256 over every feature's bits of every row, in order (NaN payloads included).</summary>
-    public static string Digest(IEnumerable<float[]> rows) => Digest(rows, FeatureSchema.Count);
-
-    /// <summary>The digest of each row's first <paramref name="features"/> features (an older schema's, which a newer one appends to).</summary>
-    public static string Digest(IEnumerable<float[]> rows, int features)
+    public static string Digest(IEnumerable<float[]> rows)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> bits = stackalloc byte[4];
         foreach (var row in rows)
         {
-            for (var f = 0; f < features; f++)
+            for (var f = 0; f < FeatureSchema.Count; f++)
             {
                 System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bits, BitConverter.SingleToInt32Bits(row[f]));
                 hash.AppendData(bits);

@@ -36,12 +36,11 @@ public readonly record struct CheckpointInfo(CheckpointKind Kind, int FormatVers
 internal static class CheckpointEnvelope
 {
     /// <summary>
-    /// 3 (2026-12-04, with <c>fs-features-v3</c>): a card also writes its first transaction's time, its own amount scale
-    /// and, per device, when it first used it, how often since and where last. 2 (2026-12-03): a card's day ring as <see cref="Engine.CardDayBuckets"/> writes it (the days still inside the
-    /// window, by age). 1: every used slot with its day and a reported-fraud count. An older checkpoint is refused
+    /// 2 (2026-12-03): a card's day ring as <see cref="Engine.CardDayBuckets"/> writes it (the days still inside the
+    /// window, by age). 1: every used slot with its day and a reported-fraud count. A version-1 checkpoint is refused
     /// (<see cref="CheckpointRejection.UnsupportedFormat"/>) and the state rebuilt by a replay.
     /// </summary>
-    public const ushort FormatVersion = 3;
+    public const ushort FormatVersion = 2;
     private const int TrailerBytes = 12;
     private const int FixedHeaderBytes = 8;
     private static readonly byte[] Magic = "FSCK"u8.ToArray();

@@ -21,23 +21,6 @@ internal struct DeviceHashes
     private ulong _element;
 }
 
-/// <summary>What a card remembers of one of its devices (v3): when it first used it, how often since, and where last.</summary>
-internal struct DeviceUse
-{
-    public long FirstTicks;
-    public int Uses;
-
-    // Floats: about half a metre at these latitudes, and 8 bytes a device instead of 16. NaN: not located.
-    public float Latitude;
-    public float Longitude;
-}
-
-[InlineArray(CardState.DeviceSlots)]
-internal struct DeviceUses
-{
-    private DeviceUse _element;
-}
-
 /// <summary>
 /// Everything one card remembers. Owned by one <see cref="FeatureEngine"/> (one thread); only the
 /// merchant visits are also read by label application (another thread), through the seqlock
@@ -53,16 +36,13 @@ internal sealed class CardState
     public const int MerchantSlots = 16;
 
     // About the size of this object's fields (visits, the day ring, histogram and devices dominate).
-    private const int HotBytes = 1112 + CardDayBuckets.Bytes;
+    private const int HotBytes = 896 + CardDayBuckets.Bytes;
 
     // Fields, not properties: the inline structs are used in place, by reference.
     public SlidingWindows Windows;
     public MerchantVisits Visits;
     public HourCounts HourHistogram;
     public DeviceHashes Devices;
-
-    // Parallel to Devices (v3).
-    public DeviceUses DeviceHistory;
     public CardDayBuckets Days;
 
     public CardState(string key, ulong hash, FeatureOptions options)
@@ -123,9 +103,6 @@ internal sealed class CardState
 
     public long HistoryCount { get; set; }
 
-    /// <summary>Time of the card's first transaction (its clock then); MinValue before any.</summary>
-    public long FirstTicks { get; set; } = long.MinValue;
-
     // Welford running mean and variance of the amount.
     public double AmountMean { get; set; }
 
@@ -146,11 +123,6 @@ internal sealed class CardState
     public double HomeLongitude { get; set; }
 
     public long LocatedCount { get; set; }
-
-    // The card's own spending scale: running mean of log(amount / the category's mean amount) (v3).
-    public double LogScaleMean { get; set; }
-
-    public long ScaledCount { get; set; }
 
     public double PreviousLatitude { get; set; } = double.NaN;
 
@@ -217,11 +189,9 @@ internal sealed class CardState
         Visits = source.Visits;
         HourHistogram = source.HourHistogram;
         Devices = source.Devices;
-        DeviceHistory = source.DeviceHistory;
         Days = source.Days;
         LastTicks = source.LastTicks;
         HistoryCount = source.HistoryCount;
-        FirstTicks = source.FirstTicks;
         AmountMean = source.AmountMean;
         AmountM2 = source.AmountM2;
         VisitCount = source.VisitCount;
@@ -231,8 +201,6 @@ internal sealed class CardState
         HomeLatitude = source.HomeLatitude;
         HomeLongitude = source.HomeLongitude;
         LocatedCount = source.LocatedCount;
-        LogScaleMean = source.LogScaleMean;
-        ScaledCount = source.ScaledCount;
         PreviousLatitude = source.PreviousLatitude;
         PreviousLongitude = source.PreviousLongitude;
         PreviousLocatedTicks = source.PreviousLocatedTicks;
@@ -260,15 +228,12 @@ internal sealed class CardState
         writer.WriteString(Key);
         writer.WriteInt64(last);
         writer.WriteVarInt(HistoryCount);
-        writer.WriteVarInt(unchecked(last - FirstTicks));
         writer.WriteDouble(AmountMean);
         writer.WriteDouble(AmountM2);
         writer.WriteUInt64(LastCountry);
         writer.WriteDouble(HomeLatitude);
         writer.WriteDouble(HomeLongitude);
         writer.WriteVarInt(LocatedCount);
-        writer.WriteDouble(LogScaleMean);
-        writer.WriteVarInt(ScaledCount);
         writer.WriteDouble(PreviousLatitude);
         writer.WriteDouble(PreviousLongitude);
         writer.WriteDouble(PreviousCosLatitude);
@@ -285,11 +250,6 @@ internal sealed class CardState
         for (var i = 0; i < DeviceCount; i++)
         {
             writer.WriteUInt64(Devices[i]);
-            ref readonly var use = ref DeviceHistory[i];
-            writer.WriteVarInt(unchecked(last - use.FirstTicks));
-            writer.WriteCount(use.Uses);
-            writer.WriteUInt32(BitConverter.SingleToUInt32Bits(use.Latitude));
-            writer.WriteUInt32(BitConverter.SingleToUInt32Bits(use.Longitude));
         }
 
         writer.WriteCount(VisitCount);
@@ -317,15 +277,12 @@ internal sealed class CardState
         var last = reader.ReadInt64();
         LastTicks = last;
         HistoryCount = reader.ReadVarInt();
-        FirstTicks = unchecked(last - reader.ReadVarInt());
         AmountMean = reader.ReadDouble();
         AmountM2 = reader.ReadDouble();
         LastCountry = reader.ReadUInt64();
         HomeLatitude = reader.ReadDouble();
         HomeLongitude = reader.ReadDouble();
         LocatedCount = reader.ReadVarInt();
-        LogScaleMean = reader.ReadDouble();
-        ScaledCount = reader.ReadVarInt();
         PreviousLatitude = reader.ReadDouble();
         PreviousLongitude = reader.ReadDouble();
         PreviousCosLatitude = reader.ReadDouble();
@@ -342,11 +299,6 @@ internal sealed class CardState
         for (var i = 0; i < DeviceCount; i++)
         {
             Devices[i] = reader.ReadUInt64();
-            ref var use = ref DeviceHistory[i];
-            use.FirstTicks = unchecked(last - reader.ReadVarInt());
-            use.Uses = reader.ReadCount();
-            use.Latitude = BitConverter.UInt32BitsToSingle(reader.ReadUInt32());
-            use.Longitude = BitConverter.UInt32BitsToSingle(reader.ReadUInt32());
         }
 
         // Read whole before the seqlock opens: a read that fails must not leave the version odd (readers would spin).
@@ -385,9 +337,9 @@ internal sealed class CardState
 
     public long ApproximateBytes =>
         (Key.Length * 2) + 24
-        + 224 // this object's fields and header
+        + 200 // this object's fields and header
         + Windows.ApproximateBytes
-        + (24 * 4) + (DeviceSlots * (8 + 24)) // inline hour histogram and devices (hash, then first use, uses, last place)
+        + (24 * 4) + (DeviceSlots * 8) // inline hour histogram and devices
         + CardDayBuckets.Bytes // inline day ring
         + (MerchantSlots * 32);
 }

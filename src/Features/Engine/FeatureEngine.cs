@@ -164,18 +164,16 @@ public sealed class FeatureEngine
         features[FeatureSchema.CardSecondsSincePrev] = isFirst ? float.NaN : (float)((now - card.LastTicks) * SecondsPerTick);
 
         var today = DayBuckets.DayOf(now);
-        WriteDays(card, today, amount, windows.Count24h, features);
+        WriteDays(ref card.Days, today, amount, features);
         WriteAmountHistory(card, amount, features);
-        var vsCategory = string.IsNullOrEmpty(tx.Category)
+        features[FeatureSchema.CardAmountVsCategory] = string.IsNullOrEmpty(tx.Category)
             ? float.NaN
             : MerchantGraph.ReadAndUpdateCategory(_graph.Category(StableHash.OfId(tx.Category)), now, amount);
-        features[FeatureSchema.CardAmountVsCategory] = vsCategory;
-        WriteOwnScale(card, vsCategory, features);
 
         var merchantHash = merchant.Hash;
         var newCustomer = ReadAndUpdateVisits(card, merchant, merchantHash, now, features);
 
-        WriteDevice(card, deviceHash, now, cardHash, tx, features);
+        WriteDevice(card, deviceHash, now, cardHash, features);
         WriteCountry(card, tx.Country, isFirst, features);
         WriteLocation(card, tx, now, features);
 
@@ -192,11 +190,6 @@ public sealed class FeatureEngine
         features[FeatureSchema.MerchantCompromiseShare] = share;
 
         // Fold the transaction in.
-        if (isFirst)
-        {
-            card.FirstTicks = now;
-        }
-
         windows.Add(now, amount);
         card.Days.Add(today, amount);
         card.HourHistogram[hour]++;
@@ -315,47 +308,15 @@ public sealed class FeatureEngine
     /// <summary>Average bytes a card's state takes in this engine (0 when it holds none).</summary>
     public long ApproximateBytesPerCard => GetMemoryReport().BytesPerCard;
 
-    /// <summary>
-    /// The card's 7- and 30-day spending and its weekday habit, from the days before this transaction; and its last 24 h
-    /// against its usual day (v3): transactions per day over the days of the 30 it has existed.
-    /// </summary>
-    private static void WriteDays(CardState card, int today, double amount, long count24h, Span<float> features)
+    /// <summary>The card's 7- and 30-day spending and its weekday habit, from the days before this transaction.</summary>
+    private static void WriteDays(ref CardDayBuckets days, int today, double amount, Span<float> features)
     {
-        card.Days.Summarize(today, out var windows);
+        days.Summarize(today, out var windows);
         features[FeatureSchema.CardCount7d] = windows.Count7d;
         features[FeatureSchema.CardCount30d] = windows.Count30d;
         features[FeatureSchema.CardAmountVsMean7d] = AmountVsMean(amount, windows.Amount7d, windows.Count7d);
         features[FeatureSchema.CardAmountVsMean30d] = AmountVsMean(amount, windows.Amount30d, windows.Count30d);
         features[FeatureSchema.CardWeekdayShare] = windows.Count28d == 0 ? float.NaN : (float)windows.SameWeekday28d / windows.Count28d;
-        if (windows.Count30d == 0 || card.FirstTicks == long.MinValue)
-        {
-            features[FeatureSchema.CardCount24hVsUsual] = float.NaN;
-        }
-        else
-        {
-            var days = Math.Clamp(today - DayBuckets.DayOf(card.FirstTicks) + 1, 1, CardDayBuckets.MaxDays);
-            features[FeatureSchema.CardCount24hVsUsual] = (float)(count24h * (double)days / windows.Count30d);
-        }
-    }
-
-    /// <summary>
-    /// The amount against the card's own scale (v3): log(amount / category mean) less the card's running mean of it, so a
-    /// big spender's usual amount reads 0 and a small spender's big one reads high. NaN without a category or before the
-    /// card's first categorised transaction.
-    /// </summary>
-    private static void WriteOwnScale(CardState card, float vsCategory, Span<float> features)
-    {
-        if (!(vsCategory > 0) || float.IsPositiveInfinity(vsCategory))
-        {
-            features[FeatureSchema.CardAmountVsOwnScale] = float.NaN;
-            return;
-        }
-
-        var logRatio = Math.Log(vsCategory);
-        var n = card.ScaledCount;
-        features[FeatureSchema.CardAmountVsOwnScale] = n == 0 ? float.NaN : (float)(logRatio - card.LogScaleMean);
-        card.ScaledCount = n + 1;
-        card.LogScaleMean += (logRatio - card.LogScaleMean) / (n + 1);
     }
 
     /// <summary>The amount over the window's mean amount; NaN for an empty window or one of no spending.</summary>
@@ -389,7 +350,6 @@ public sealed class FeatureEngine
         var cutoff24h = now - TimeSpan.TicksPerDay;
         var distinct10m = 0;
         var distinct24h = 0;
-        var new24h = 0;
         var exposure = 0.0;
         var found = -1;
         var oldest = 0;
@@ -410,11 +370,6 @@ public sealed class FeatureEngine
                 distinct24h++;
             }
 
-            if (visit.FirstTicks > cutoff24h)
-            {
-                new24h++;
-            }
-
             if (visit.MerchantHash == merchantHash)
             {
                 found = i;
@@ -433,7 +388,6 @@ public sealed class FeatureEngine
 
         features[FeatureSchema.CardDistinctMerchants10m] = distinct10m;
         features[FeatureSchema.CardDistinctMerchants24h] = distinct24h;
-        features[FeatureSchema.CardNewMerchants24h] = new24h;
         features[FeatureSchema.CardFirstTimeMerchant] = found < 0 ? 1f : 0f;
         features[FeatureSchema.CardExposure] = card.VisitCount == 0 ? float.NaN : (float)exposure;
 
@@ -462,73 +416,39 @@ public sealed class FeatureEngine
         return true;
     }
 
-    /// <summary>
-    /// First time on this device, the device's distinct cards, and (v3) how the card has used it: how often, since when,
-    /// and how far this transaction is from where the card's devices were last (its own usual places online).
-    /// </summary>
-    private void WriteDevice(CardState card, ulong deviceHash, long now, ulong cardHash, Transaction tx, Span<float> features)
+    private void WriteDevice(CardState card, ulong deviceHash, long now, ulong cardHash, Span<float> features)
     {
         if (deviceHash == 0)
         {
             features[FeatureSchema.CardFirstTimeDevice] = float.NaN;
             features[FeatureSchema.DeviceDistinctCards24h] = float.NaN;
-            features[FeatureSchema.CardDeviceUses] = float.NaN;
-            features[FeatureSchema.CardDeviceAgeHours] = float.NaN;
-            features[FeatureSchema.CardOnlineDistanceKm] = float.NaN;
             return;
         }
 
-        var located = tx.HasLocation;
-        var lat = tx.Latitude;
-        var lon = tx.Longitude;
-        var cosLat = located ? Geo.CosLatitude(lat) : 0;
-        var slot = -1;
-        var nearest = double.PositiveInfinity;
+        var known = false;
         for (var i = 0; i < card.DeviceCount; i++)
         {
             if (card.Devices[i] == deviceHash)
             {
-                slot = i;
-            }
-
-            ref readonly var seen = ref card.DeviceHistory[i];
-            if (located && !float.IsNaN(seen.Latitude))
-            {
-                var seenLat = (double)seen.Latitude;
-                nearest = Math.Min(nearest, Geo.DistanceKm(seenLat, seen.Longitude, Geo.CosLatitude(seenLat), lat, lon, cosLat));
+                known = true;
+                break;
             }
         }
 
-        features[FeatureSchema.CardFirstTimeDevice] = slot >= 0 ? 0f : 1f;
-        features[FeatureSchema.CardOnlineDistanceKm] = double.IsPositiveInfinity(nearest) ? float.NaN : (float)nearest;
-        if (slot >= 0)
+        features[FeatureSchema.CardFirstTimeDevice] = known ? 0f : 1f;
+        if (!known)
         {
-            ref var use = ref card.DeviceHistory[slot];
-            features[FeatureSchema.CardDeviceUses] = use.Uses;
-            features[FeatureSchema.CardDeviceAgeHours] = (float)((now - use.FirstTicks) * HoursPerTick);
-            use.Uses++;
-        }
-        else
-        {
-            features[FeatureSchema.CardDeviceUses] = 0f;
-            features[FeatureSchema.CardDeviceAgeHours] = 0f;
             if (card.DeviceCount < CardState.DeviceSlots)
             {
-                slot = card.DeviceCount++;
+                card.Devices[card.DeviceCount++] = deviceHash;
             }
             else
             {
-                slot = card.DeviceCursor;
+                card.Devices[card.DeviceCursor] = deviceHash;
                 card.DeviceCursor = (card.DeviceCursor + 1) % CardState.DeviceSlots;
             }
-
-            card.Devices[slot] = deviceHash;
-            card.DeviceHistory[slot] = new DeviceUse { FirstTicks = now, Uses = 1 };
         }
 
-        ref var last = ref card.DeviceHistory[slot];
-        last.Latitude = located ? (float)lat : float.NaN;
-        last.Longitude = located ? (float)lon : float.NaN;
         features[FeatureSchema.DeviceDistinctCards24h] = _graph.ReadAndUpdateDevice(deviceHash, now, cardHash);
     }
 

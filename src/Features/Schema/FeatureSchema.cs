@@ -8,7 +8,7 @@ namespace FraudStream.Features.Schema;
 public static class FeatureSchema
 {
     /// <summary>Bumped whenever a name, its meaning or the order changes.</summary>
-    public const string Version = "fs-features-v3";
+    public const string Version = "fs-features-v2";
 
     // Positions in the feature vector; a test checks each one against NameList.
     public const int TxAmount = 0;
@@ -56,14 +56,6 @@ public static class FeatureSchema
     public const int MerchantFraudRate7dLag7 = 40;
     public const int CardDaysSinceReportedFraud = 41;
 
-    // v3: what the hard world's imitating fraud still shows (docs/MODEL.md, "Features for the stealthy scenarios"); appended.
-    public const int CardDeviceUses = 42;
-    public const int CardDeviceAgeHours = 43;
-    public const int CardOnlineDistanceKm = 44;
-    public const int CardAmountVsOwnScale = 45;
-    public const int CardNewMerchants24h = 46;
-    public const int CardCount24hVsUsual = 47;
-
     private static readonly string[] NameList =
     [
         "tx.amount",
@@ -108,12 +100,6 @@ public static class FeatureSchema
         "merchant.fraud_rate_30d",
         "merchant.fraud_rate_7d_lag7",
         "card.days_since_reported_fraud",
-        "card.device_uses",
-        "card.device_age_hours",
-        "card.online_distance_km",
-        "card.amount_vs_own_scale",
-        "card.new_merchants_24h",
-        "card.count_24h_vs_usual",
     ];
 
     public static IReadOnlyList<string> Names => NameList;

@@ -10,15 +10,14 @@ using Microsoft.Extensions.DependencyInjection;
 namespace FraudStream.Service.Tests.State;
 
 /// <summary>
-/// A build that changes the checkpoint format (version 3, 2026-12-04: the v3 features' card state; version 2 before it, the
-/// card's 8-byte day slots) meets the checkpoints
+/// A build that changes the checkpoint format (version 2, 2026-12-03: the card's 8-byte day slots) meets the checkpoints
 /// an older build stored: the start refuses them through the path every unusable checkpoint takes and rebuilds the
 /// features from the log, rather than starting empty or failing.
 /// </summary>
 public sealed class OlderCheckpointFormatTests
 {
     [Fact]
-    public async Task A_stored_checkpoint_of_format_version_2_is_refused_and_the_features_are_rebuilt_from_the_log()
+    public async Task A_stored_checkpoint_of_format_version_1_is_refused_and_the_features_are_rebuilt_from_the_log()
     {
         // Nothing trimmed: the replay must find the first transactions (the checkpoints group of an instance without checkpoints commits none).
         using var broker = EmbeddedBroker.Start(brokers: 1, partitions: 3, trimConsumed: false);
@@ -41,22 +40,22 @@ public sealed class OlderCheckpointFormatTests
             cardsBefore = before.Services.GetRequiredService<IFeatureStage>().CardCount;
             Assert.True(cardsBefore > 0);
 
-            // ... and the store holds the checkpoint an older build wrote (format version 2, fs-features-v2: no v3 card state).
+            // ... and the store holds the checkpoint an older build wrote (format version 1: 16-byte card day slots).
             await before.Store.SaveFeatureCheckpointAsync(new FeatureCheckpointRecord
             {
                 CreatedAt = DateTime.UtcNow,
-                Writer = "format-2 build",
+                Writer = "format-1 build",
                 SchemaVersion = "fs-features-v2",
                 TransactionsOffsets = PartitionOffsets.Format(new Dictionary<int, long> { [0] = 20, [1] = 20, [2] = 20 }),
                 LabelsOffsets = "",
-                State = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Data", "stage-format2-day60.fsck")),
+                State = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Data", "stage-format1-day60.fsck")),
             }, keep: 3);
         }
 
         var logs = new CapturedLogs();
         await using var after = await RunningService.StartAsync(Settings(broker, database, group, checkpoints: true), logs);
         var refused = Assert.Single(logs.Lines, l => l.EventId == 1505);
-        Assert.Contains("checkpoint format version 2; this build reads version 3", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("checkpoint format version 1; this build reads version 2", refused.Message, StringComparison.Ordinal);
         Assert.Contains(logs.Lines, l => l.EventId == 1506 && l.Message.Contains("none of the stored ones could be restored", StringComparison.Ordinal));
         Assert.DoesNotContain(logs.Lines, l => l.Message.StartsWith("Restored checkpoint", StringComparison.Ordinal));
 
