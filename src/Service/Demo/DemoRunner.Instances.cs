@@ -177,7 +177,7 @@ public sealed partial class DemoRunner
         return arguments;
     }
 
-    /// <summary>The run's token key (one per run, as in process), the simulated world's event-time window, short checkpoints.</summary>
+    /// <summary>The run's token key (one per run, as in process), the simulated world's event-time window, the embedded broker's settings, short checkpoints.</summary>
     private static Dictionary<string, string> InstanceEnvironment()
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -185,10 +185,8 @@ public sealed partial class DemoRunner
             ["FRAUDSTREAM_Decisions__TokenKey"] = PanTokenizer.NewKey(),
             ["FRAUDSTREAM_" + CheckpointOptions.Section + "__" + nameof(CheckpointOptions.IntervalSeconds)] =
                 InstanceCheckpointSeconds.ToString(CultureInfo.InvariantCulture),
-            ["FRAUDSTREAM_" + EmbeddedFetchWaitKey.Replace(":", "__", StringComparison.Ordinal)] =
-                KafkaClients.EmbeddedFetchWaitMaxMs.ToString(CultureInfo.InvariantCulture),
         };
-        foreach (var (key, value) in SimulatedWorldConfiguration)
+        foreach (var (key, value) in SimulatedWorldConfiguration.Concat(EmbeddedBrokerConfiguration))
         {
             environment["FRAUDSTREAM_" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }

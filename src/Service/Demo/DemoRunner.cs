@@ -110,20 +110,26 @@ public sealed partial class DemoRunner(DemoSettings settings, Func<DemoSettings,
     };
 
     /// <summary>
-    /// The broker is the embedded one, so the fetch wait is its own (<see cref="KafkaClients.EmbeddedFetchWaitMaxMs"/>).
-    /// It lives and dies with this process, so there is no crash for a checkpoint's replay to survive: the
-    /// retention guard would only make the embedded broker keep (and walk on every fetch) up to two checkpoint
-    /// intervals of batches, which grew the 5k tx/s demo's latency after its first minute (docs/LATENCY.md). The
-    /// environment can still turn it on.
+    /// The demo's broker is the embedded one, in one process or for the `serve` instances alike: the transactions
+    /// consumer takes its fetch wait (<see cref="KafkaClients.EmbeddedFetchWaitMaxMs"/>).
     /// </summary>
-    internal static readonly Dictionary<string, string?> OneProcessDefaults = new()
+    private static readonly Dictionary<string, string> EmbeddedBrokerConfiguration = new()
     {
-        [CheckpointOptions.Section + ":" + nameof(CheckpointOptions.GuardRetention)] = "false",
-        [EmbeddedFetchWaitKey] = KafkaClients.EmbeddedFetchWaitMaxMs.ToString(CultureInfo.InvariantCulture),
+        [DecisionServiceOptions.Section + ":" + nameof(DecisionServiceOptions.FetchWaitMaxMs)] =
+            KafkaClients.EmbeddedFetchWaitMaxMs.ToString(CultureInfo.InvariantCulture),
     };
 
-    /// <summary>The transactions consumer's fetch wait: the demo's broker is the embedded one (<see cref="KafkaClients.EmbeddedFetchWaitMaxMs"/>).</summary>
-    private const string EmbeddedFetchWaitKey = DecisionServiceOptions.Section + ":" + nameof(DecisionServiceOptions.FetchWaitMaxMs);
+    /// <summary>
+    /// The embedded broker's settings, and no retention guard: the broker lives and dies with this process, so there
+    /// is no crash for a checkpoint's replay to survive, and the guard would only make the embedded broker keep (and
+    /// walk on every fetch) up to two checkpoint intervals of batches (docs/LATENCY.md). Defaults: the environment can
+    /// still override them.
+    /// </summary>
+    internal static readonly Dictionary<string, string?> OneProcessDefaults = new(
+        EmbeddedBrokerConfiguration.Select(pair => KeyValuePair.Create(pair.Key, (string?)pair.Value)))
+    {
+        [CheckpointOptions.Section + ":" + nameof(CheckpointOptions.GuardRetention)] = "false",
+    };
 
     /// <summary>
     /// The simulated world's event time is its own (it starts 2026-11-01 and labels follow up to a month after the
